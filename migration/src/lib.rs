@@ -1,0 +1,21 @@
+//! Schema migrations, run at server start (`POS_MIGRATE_ON_START`) or with
+//! `pos migrate up|down|status` in deploys.
+//!
+//! On PostgreSQL every tenant table gets row-level security, ENABLEd and
+//! FORCEd, with a fail-closed policy: a connection that has not set
+//! `app.tenant_id` in its transaction sees and writes nothing.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_tenancy;
+pub mod rls;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_tenancy::Migration)]
+    }
+}

@@ -1,0 +1,128 @@
+//! The `pos` subcommands.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use chrono::Utc;
+use migration::{MigrationStatus, Migrator, MigratorTrait};
+use sea_orm::Set;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::auth::Keys;
+use crate::config::{Cli, Command, Config, MigrateAction, TenantAction, TokenArgs};
+use crate::startup::{Application, BoxError, migrate_up, pool_options};
+use crate::tenancy::Db;
+
+pub async fn run(cli: Cli) -> Result<(), BoxError> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        Command::Migrate { action } => migrate(&config, action).await?,
+        Command::PrintSchema => print(&crate::graphql::sdl())?,
+        Command::Tenant {
+            action: TenantAction::Create { name },
+        } => {
+            let id = create_tenant(&config, &name).await?;
+            print(&format!("{id}\n"))?;
+        }
+        Command::Token(args) => print(&format!("{}\n", mint_token(&config, args)?))?,
+        Command::Healthcheck => healthcheck(config.listen).await?,
+    }
+    Ok(())
+}
+
+fn print(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError> {
+    let db = Db::connect(config.migrate_url(), &pool_options(config)).await?;
+    let conn = db.raw();
+    match action {
+        MigrateAction::Up => Migrator::up(conn, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(conn, Some(steps)).await?,
+        MigrateAction::Status => {
+            let mut lines = String::new();
+            for m in Migrator::get_migration_with_status(conn).await? {
+                let status = match m.status() {
+                    MigrationStatus::Applied => "applied",
+                    MigrationStatus::Pending => "pending",
+                };
+                lines.push_str(&format!("{status:8} {}\n", m.name()));
+            }
+            print(&lines)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a tenant and returns its id. Runs through the tenant scope like
+/// everything else: the new id is set as the transaction's tenant, so RLS
+/// admits exactly this row.
+pub async fn create_tenant(config: &Config, name: &str) -> Result<Uuid, BoxError> {
+    let name = crate::validate::text("name", name, 200)?;
+    if config.migrate_on_start {
+        migrate_up(config).await?;
+    }
+    let db = Db::connect(&config.database_url, &pool_options(config)).await?;
+    let id = Uuid::now_v7();
+    let tx = db.write_for_tenant(id).await?;
+    tx.insert(entity::tenant::ActiveModel {
+        id: Set(id),
+        name: Set(name),
+        created_at: Set(Utc::now()),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxError> {
+    if args.roles.is_empty() && args.terminal.is_none() {
+        return Err("give at least one --role, or --terminal for a device token".into());
+    }
+    if args.terminal.is_some() {
+        return Err(
+            "device tokens are bound to a terminal's location: mint them with the issueTerminalToken mutation"
+                .into(),
+        );
+    }
+    let keys = Keys::from_config(config)?;
+    let (token, _) = keys.sign(args.tenant, &args.sub, args.roles, None, args.ttl)?;
+    Ok(token)
+}
+
+/// GET /healthz on the configured address; for container health checks,
+/// where no HTTP client is installed.
+async fn healthcheck(listen: SocketAddr) -> Result<(), BoxError> {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(3), probe)
+        .await
+        .map_err(|_| "health check timed out")??;
+    if response.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err("health check failed".into())
+    }
+}

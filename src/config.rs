@@ -1,0 +1,319 @@
+//! Typed configuration: every flag is also read from the environment
+//! variable of the same name (DESIGN.md, "Configuration").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// The development JWT secret. Printed at start so a developer can mint
+/// tokens; refused when `POS_ENV=production`.
+pub const DEV_JWT_SECRET: &str = "pos-development-secret-do-not-use-in-production";
+
+#[derive(Debug, Parser)]
+#[command(name = "pos", version, about = "Multi-tenant point-of-sale backend")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply, roll back or list schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL) to stdout.
+    PrintSchema,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Mint a token with the configured signing key, for local use and tests.
+    Token(TokenArgs),
+    /// Exit 0 when the server on POS_LISTEN answers /healthz (for container
+    /// health checks).
+    Healthcheck,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the last applied migration (or `--steps N`).
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TenantAction {
+    /// Create a tenant and print its id.
+    Create { name: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Tenant id (the `tid` claim).
+    #[arg(long)]
+    pub tenant: uuid::Uuid,
+    /// Subject: the user or service the token stands for.
+    #[arg(long)]
+    pub sub: String,
+    /// Role; repeat for several.
+    #[arg(long = "role", value_enum)]
+    pub roles: Vec<crate::auth::Role>,
+    /// Terminal id, for a device token (`trm` claim).
+    #[arg(long)]
+    pub terminal: Option<uuid::Uuid>,
+    /// Lifetime, e.g. 90s, 15m, 1h, 7d.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub ttl: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Who may run introspection queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Introspection {
+    /// Anyone, with or without a token (so GraphiQL can show the docs).
+    Public,
+    /// Only requests with a valid token.
+    Authenticated,
+    /// Nobody.
+    Off,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// `development` or `production`; production refuses unsafe defaults.
+    #[arg(
+        long,
+        env = "POS_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub env: Environment,
+
+    /// Database the server uses: a SQLite file or `postgres://…`.
+    #[arg(
+        long,
+        env = "POS_DATABASE_URL",
+        default_value = "sqlite://pos.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Database URL for migrations (a table owner), when the server's own
+    /// role must not own the tables.
+    #[arg(long, env = "POS_MIGRATE_DATABASE_URL", global = true)]
+    pub migrate_database_url: Option<String>,
+
+    /// Run pending migrations when the server starts.
+    #[arg(long, env = "POS_MIGRATE_ON_START", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub migrate_on_start: bool,
+
+    /// Maximum database connections in the pool.
+    #[arg(
+        long,
+        env = "POS_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Statement timeout on PostgreSQL, in milliseconds.
+    #[arg(
+        long,
+        env = "POS_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// Redis for the shared cache; unset means an in-process cache only.
+    #[arg(long, env = "POS_REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "POS_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// HS256 secret for verifying (and minting) tokens.
+    #[arg(long, env = "POS_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Public keys by `kid` (RS256 or EdDSA): a JWKS document, inline JSON
+    /// or a file path.
+    #[arg(long, env = "POS_JWT_PUBLIC_KEYS", global = true)]
+    pub jwt_public_keys: Option<String>,
+
+    /// PEM private key used to mint device tokens when no HS256 secret is
+    /// set; its public half must be in POS_JWT_PUBLIC_KEYS under
+    /// POS_JWT_SIGNING_KID.
+    #[arg(long, env = "POS_JWT_SIGNING_KEY", global = true)]
+    pub jwt_signing_key: Option<PathBuf>,
+
+    /// The `kid` of POS_JWT_SIGNING_KEY.
+    #[arg(long, env = "POS_JWT_SIGNING_KID", global = true)]
+    pub jwt_signing_kid: Option<String>,
+
+    /// Required `iss` claim.
+    #[arg(long, env = "POS_JWT_ISSUER", default_value = "pos", global = true)]
+    pub jwt_issuer: String,
+
+    /// Required `aud` claim.
+    #[arg(
+        long,
+        env = "POS_JWT_AUDIENCE",
+        default_value = "pos-api",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Clock leeway for `exp` and `nbf`, in seconds (at most 60).
+    #[arg(long, env = "POS_JWT_LEEWAY_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=60), global = true)]
+    pub jwt_leeway_secs: u64,
+
+    /// Who may introspect the schema: public, authenticated or off.
+    /// Default: public in development, authenticated in production.
+    #[arg(long, env = "POS_INTROSPECTION", value_enum, global = true)]
+    pub introspection: Option<Introspection>,
+
+    /// `text` or `json` logs.
+    #[arg(
+        long,
+        env = "POS_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Request timeout, in seconds.
+    #[arg(
+        long,
+        env = "POS_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "POS_BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024, global = true)]
+    pub body_limit_bytes: usize,
+
+    /// Most operations in one batched request.
+    #[arg(long, env = "POS_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
+
+    /// Origins allowed by CORS (comma-separated); empty means no CORS.
+    #[arg(long, env = "POS_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// How long in-flight requests may take to finish after SIGTERM.
+    #[arg(
+        long,
+        env = "POS_SHUTDOWN_GRACE_SECS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Config {
+    /// The configuration from flags and environment alone, as the server
+    /// would see it with no subcommand.
+    pub fn from_env_and<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(std::iter::once("pos".into()).chain(args.into_iter().map(Into::into)))
+            .map(|cli| cli.config)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+
+    pub fn introspection(&self) -> Introspection {
+        self.introspection.unwrap_or(if self.is_production() {
+            Introspection::Authenticated
+        } else {
+            Introspection::Public
+        })
+    }
+
+    /// The URL migrations run with.
+    pub fn migrate_url(&self) -> &str {
+        self.migrate_database_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
+    }
+}
+
+/// Parses `90s`, `15m`, `1h`, `7d` or a bare number of seconds.
+pub fn parse_duration(input: &str) -> Result<std::time::Duration, String> {
+    let input = input.trim();
+    let split = input
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(input.len());
+    let (digits, unit) = input.split_at(split);
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{input}' is not a duration such as 90s, 15m, 1h or 7d"))?;
+    let factor = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit '{unit}' (use s, m, h or d)")),
+    };
+    value
+        .checked_mul(factor)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("'{input}' is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
+        assert_eq!(parse_duration("7d").unwrap().as_secs(), 604_800);
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! The one error type. Clients see a stable code in `extensions.code` and a
+//! safe message; internal causes are logged with the request id, never sent.
+
+use sea_orm::{DbErr, SqlErr};
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+// Resolvers turn an `AppError` into an `async_graphql::Error` with `?`
+// (async-graphql's blanket conversion keeps it as the error's source); the
+// `graphql::codes` extension then sets `extensions.code` from it.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadInput {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    RateLimited,
+    /// Anything the client could not have caused. The cause is logged; the
+    /// client sees only "internal error".
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Bad input tied to one argument or input field, named in
+    /// `extensions.field` so clients can point at it.
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// Logs internal causes once, as the error leaves for the client, inside
+    /// the request's span (so with its request id).
+    pub fn log(&self) {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = %cause, debug = ?cause, "internal error");
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
+/// Maps a unique-key violation to a client-facing CONFLICT with `message`;
+/// every other database error stays internal. The one place constraint
+/// names turn into client errors.
+pub fn on_constraint(err: DbErr, message: impl Into<String>) -> AppError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message.into()),
+        _ => AppError::from(err),
+    }
+}
+
+impl AppError {
+    /// The field named by a BAD_USER_INPUT error, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::BadInput { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Schema assembly: per-module roots merged into one schema, with the
+//! limits that reject hostile documents before any resolver runs.
+
+mod codes;
+pub mod pagination;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+
+use crate::auth::{Keys, Session};
+use crate::error::AppError;
+use crate::org::{LocationLoader, OrgMutation, OrgQuery};
+use crate::tenancy::Db;
+
+#[derive(MergedObject, Default)]
+pub struct Query(OrgQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(OrgMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits on every document. Generous for real clients, far below what a
+/// hostile document needs.
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+    pub directives: usize,
+    pub recursive_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: 12,
+            complexity: 2_000,
+            directives: 50,
+            recursive_depth: 32,
+        }
+    }
+}
+
+/// Builds the schema. `db` and `keys` go in as schema data; the session and
+/// the per-request loaders go into each request (see [`prepare`]).
+pub fn build(db: Db, keys: Arc<Keys>, limits: &Limits, introspection: bool) -> AppSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(db)
+        .data(keys)
+        .extension(codes::ErrorCodes)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_directives(limits.directives)
+        .limit_recursive_depth(limits.recursive_depth);
+    if introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
+}
+
+/// The SDL as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// Attaches the caller's session and this request's dataloaders. Loaders
+/// are per request because they carry the tenant.
+pub fn prepare(request: &mut async_graphql::Request, db: &Db, session: Option<&Session>) {
+    if let Some(session) = session {
+        request.data.insert(DataLoader::new(
+            LocationLoader::new(db.clone(), session.clone()),
+            tokio::spawn,
+        ));
+        request.data.insert(session.clone());
+    }
+}
+
+/// Typed access to request data without `unwrap`.
+pub trait ContextExt {
+    /// The verified session, or UNAUTHENTICATED.
+    fn session(&self) -> Result<&Session, AppError>;
+    fn db(&self) -> Result<&Db, AppError>;
+    fn keys(&self) -> Result<&Arc<Keys>, AppError>;
+    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError>;
+}
+
+impl ContextExt for Context<'_> {
+    fn session(&self) -> Result<&Session, AppError> {
+        self.data_opt::<Session>().ok_or_else(|| {
+            AppError::Unauthenticated(
+                "authentication required: send Authorization: Bearer <token>".into(),
+            )
+        })
+    }
+
+    fn db(&self) -> Result<&Db, AppError> {
+        self.data_opt::<Db>()
+            .ok_or_else(|| AppError::internal("database missing from schema data"))
+    }
+
+    fn keys(&self) -> Result<&Arc<Keys>, AppError> {
+        self.data_opt::<Arc<Keys>>()
+            .ok_or_else(|| AppError::internal("keys missing from schema data"))
+    }
+
+    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError> {
+        self.data_opt::<DataLoader<LocationLoader>>()
+            .ok_or_else(|| AppError::internal("location loader missing from request data"))
+    }
+}

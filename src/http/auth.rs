@@ -1,0 +1,80 @@
+//! Bearer-token authentication at the HTTP edge.
+//!
+//! No token: the request runs without a session, and any field that needs
+//! one answers UNAUTHENTICATED. A bad token (or a revoked terminal's) is
+//! refused with HTTP 401 before GraphQL runs.
+
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::auth::{AuthError, Session};
+use crate::error::AppError;
+use crate::org::terminals;
+use crate::startup::AppState;
+
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("Authorization must be 'Bearer <token>'"))?;
+    let claims = state.keys.verify(token).map_err(|e| match e {
+        AuthError::Invalid(reason) => {
+            tracing::info!(%reason, "token refused");
+            unauthorized("invalid or expired token")
+        }
+        AuthError::Config(reason) => error_response(&AppError::internal(reason)),
+    })?;
+    let session = Session::from(claims);
+    if session.is_device() {
+        terminals::authorize_device(&session, &state.db)
+            .await
+            .map_err(|e| error_response(&e))?;
+    }
+    Ok(Some(session))
+}
+
+fn unauthorized(message: &str) -> Response {
+    error_response(&AppError::Unauthenticated(message.to_owned()))
+}
+
+/// A GraphQL-shaped error body with the matching HTTP status, for errors
+/// raised before GraphQL execution.
+pub fn error_response(err: &AppError) -> Response {
+    let status = match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Internal(cause) => {
+            tracing::error!(error = %cause, "internal error before execution");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let body = json!({
+        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
+    });
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}

@@ -1,0 +1,16 @@
+//! Multi-tenant, headless point-of-sale backend: one GraphQL schema over
+//! the Product, Sales, Sync and Reporting services.
+
+pub mod auth;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod money;
+pub mod org;
+pub mod startup;
+pub mod telemetry;
+pub mod tenancy;
+pub mod validate;

@@ -1,0 +1,33 @@
+//! Batches location lookups within one request (async-graphql dataloader).
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::location;
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::tenancy::Db;
+
+/// Per request: it carries the caller's session, so it can only load that
+/// tenant's locations.
+pub struct LocationLoader {
+    db: Db,
+    session: Session,
+}
+
+impl LocationLoader {
+    pub fn new(db: Db, session: Session) -> Self {
+        Self { db, session }
+    }
+}
+
+impl Loader<Uuid> for LocationLoader {
+    type Value = location::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = super::locations::get_many(&self.session, &self.db, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}

@@ -1,0 +1,9 @@
+//! The tenant's organisation: its locations and their terminals.
+
+mod graphql;
+mod loader;
+pub mod locations;
+pub mod terminals;
+
+pub use graphql::{OrgMutation, OrgQuery};
+pub use loader::LocationLoader;

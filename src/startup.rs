@@ -1,0 +1,154 @@
+//! Builds the application: pools, keys, schema, router and listener.
+//! Tests start the real app on port 0 through [`Application::build`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use tokio::net::TcpListener;
+
+use crate::auth::Keys;
+use crate::cache::Redis;
+use crate::config::{Config, Introspection};
+use crate::graphql::{self, AppSchema, Limits};
+use crate::tenancy::{Db, PoolOptions};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub redis: Option<Redis>,
+    pub keys: Arc<Keys>,
+    pub schema: AppSchema,
+    /// Set when shutdown starts; `/readyz` then answers 503.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub async fn new(config: Config) -> Result<Self, BoxError> {
+        let keys = Arc::new(Keys::from_config(&config)?);
+        if keys.uses_dev_secret {
+            tracing::warn!(
+                secret = crate::config::DEV_JWT_SECRET,
+                "using the development JWT secret; set POS_JWT_SECRET (refused with POS_ENV=production)"
+            );
+        }
+        if config.migrate_on_start {
+            migrate_up(&config).await?;
+        }
+        let db = Db::connect(&config.database_url, &pool_options(&config)).await?;
+        let redis = config.redis_url.as_deref().map(Redis::new).transpose()?;
+        let introspection = config.introspection() != Introspection::Off;
+        let schema = graphql::build(db.clone(), keys.clone(), &Limits::default(), introspection);
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            redis,
+            keys,
+            schema,
+            draining: Arc::default(),
+        })
+    }
+}
+
+pub fn pool_options(config: &Config) -> PoolOptions {
+    PoolOptions {
+        max_connections: config.db_max_connections,
+        statement_timeout: Duration::from_millis(config.db_statement_timeout_ms),
+    }
+}
+
+/// Applies pending migrations with the migration URL (a table owner).
+pub async fn migrate_up(config: &Config) -> Result<(), BoxError> {
+    let owner = Db::connect(config.migrate_url(), &pool_options(config)).await?;
+    Migrator::up(owner.raw(), None).await?;
+    owner.raw().clone().close().await?;
+    Ok(())
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates (unless disabled) and binds `POS_LISTEN`; port 0
+    /// picks a free port, which [`Application::port`] reports.
+    pub async fn build(config: Config) -> Result<Self, BoxError> {
+        let listen = config.listen;
+        let state = AppState::new(config).await?;
+        let listener = TcpListener::bind(listen).await?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn router(&self) -> Router {
+        crate::http::router(self.state.clone())
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then drains in-flight requests for
+    /// up to `POS_SHUTDOWN_GRACE_SECS`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let router = self.router();
+        let draining = self.state.draining.clone();
+        let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        tracing::info!(address = %self.listener.local_addr()?, "serving; GraphiQL at /");
+        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            draining.store(true, Ordering::Relaxed);
+            tracing::info!("shutdown requested; draining in-flight requests");
+            let _ = stop_tx.send(true);
+        });
+        let deadline = async move {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result,
+            () = deadline => {
+                tracing::warn!("drain timeout reached; exiting with requests in flight");
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

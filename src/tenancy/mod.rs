@@ -1,0 +1,167 @@
+//! The tenant scope: the one path to the data.
+//!
+//! Every unit of work opens a [`TenantTx`] for the session's tenant. Reads
+//! built with [`TenantTx::select`] are filtered by the tenant column; writes
+//! through [`TenantTx::insert`] are stamped with it. On PostgreSQL the
+//! transaction also sets `app.tenant_id` (`set_config(…, true)`, so it ends
+//! with the transaction), and row-level security enforces the same rule a
+//! second time in the database.
+
+use std::time::Duration;
+
+use entity::TenantOwned;
+use migration::rls::TENANT_SETTING;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, UpdateMany,
+};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::error::Result;
+
+/// The database handle shared by the whole app.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+/// Pool settings for [`Db::connect`].
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    pub statement_timeout: Duration,
+}
+
+impl Db {
+    pub async fn connect(url: &str, pool: &PoolOptions) -> Result<Self, sea_orm::DbErr> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(pool.max_connections)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        if url.starts_with("postgres") {
+            opts.statement_timeout(pool.statement_timeout)
+                .set_application_name("pos");
+        } else {
+            // WAL lets readers run beside the single writer; the busy
+            // timeout queues writers instead of failing them.
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        }
+        let conn = sea_orm::Database::connect(opts).await?;
+        Ok(Self { conn })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Readiness probe.
+    pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
+        self.conn.ping().await
+    }
+
+    /// The raw connection, for migrations and the tenant-free bootstrap
+    /// commands only. Request handling goes through [`Db::read`] and
+    /// [`Db::write`].
+    pub fn raw(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// A read transaction scoped to the session's tenant.
+    pub async fn read(&self, session: &Session) -> Result<TenantTx> {
+        self.begin(session.tenant, SqliteTransactionMode::Deferred)
+            .await
+    }
+
+    /// A write transaction scoped to the session's tenant. On SQLite it
+    /// takes the write lock up front (`BEGIN IMMEDIATE`), so two writers
+    /// queue on the busy timeout instead of deadlocking on lock upgrade.
+    pub async fn write(&self, session: &Session) -> Result<TenantTx> {
+        self.begin(session.tenant, SqliteTransactionMode::Immediate)
+            .await
+    }
+
+    /// A write transaction for a tenant id that no session carries yet:
+    /// only for creating a tenant from the CLI.
+    pub async fn write_for_tenant(&self, tenant: Uuid) -> Result<TenantTx> {
+        self.begin(tenant, SqliteTransactionMode::Immediate).await
+    }
+
+    async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+        let txn = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(mode),
+                ..Default::default()
+            })
+            .await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config($1, $2, true)",
+                [TENANT_SETTING.into(), tenant.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(TenantTx { txn, tenant })
+    }
+}
+
+/// A transaction bound to one tenant. Dropping it without
+/// [`TenantTx::commit`] rolls back.
+pub struct TenantTx {
+    txn: DatabaseTransaction,
+    tenant: Uuid,
+}
+
+impl TenantTx {
+    pub fn tenant(&self) -> Uuid {
+        self.tenant
+    }
+
+    /// The connection to run statements built by this scope on.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// `SELECT … WHERE tenant = <session tenant>`: the start of every read.
+    pub fn select<E: TenantOwned>(&self) -> Select<E> {
+        E::find().filter(E::tenant_column().eq(self.tenant))
+    }
+
+    /// `UPDATE … WHERE tenant = <session tenant>`: the start of every bulk
+    /// update.
+    pub fn update_many<E: TenantOwned>(&self) -> UpdateMany<E> {
+        E::update_many().filter(Expr::col(E::tenant_column()).eq(self.tenant))
+    }
+
+    /// Inserts `model` with its tenant column set to the session's tenant,
+    /// whatever the caller put there.
+    pub async fn insert<A>(
+        &self,
+        mut model: A,
+    ) -> Result<<A::Entity as EntityTrait>::Model, sea_orm::DbErr>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantOwned,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        model.set(
+            <A::Entity as TenantOwned>::tenant_column(),
+            self.tenant.into(),
+        );
+        model.insert(&self.txn).await
+    }
+
+    pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
+        self.txn.commit().await
+    }
+}
