@@ -313,7 +313,9 @@ impl OrgMutation {
         let id = validate::id("terminalId", &terminal_id)?;
         let ttl = match ttl_seconds {
             Some(s) if s <= 0 => {
-                return Err(AppError::bad_input("ttlSeconds", "ttlSeconds must be positive").into());
+                return Err(
+                    AppError::bad_input("ttlSeconds", "ttlSeconds must be positive").into(),
+                );
             }
             Some(s) => Some(std::time::Duration::from_secs(s as u64)),
             None => None,

@@ -1,0 +1,236 @@
+//! Test harness: a fresh database and app per test.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use pos::auth::{Role, Session};
+use pos::config::Config;
+use pos::startup::{AppState, Application};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
+pub enum Backend {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { owner_url: String, app_url: String },
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub config: Config,
+    pub backend: Backend,
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_end..].find('/') {
+        Some(slash) => &base[..host_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestApp {
+    /// A new app on a new, migrated database, with `extra` flags.
+    pub async fn spawn_with(extra: &[&str]) -> Self {
+        let env_url = std::env::var("POS_DATABASE_URL").unwrap_or_default();
+        let (backend, db_url, migrate_url) = if env_url.starts_with("postgres") {
+            let owner =
+                std::env::var("POS_MIGRATE_DATABASE_URL").unwrap_or_else(|_| env_url.clone());
+            let name = format!("pos_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&owner).await.expect("connect as owner");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let owner_url = with_database(&owner, &name);
+            let app_url = with_database(&env_url, &name);
+            (
+                Backend::Postgres {
+                    owner_url: owner_url.clone(),
+                    app_url: app_url.clone(),
+                },
+                app_url,
+                owner_url,
+            )
+        } else {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/pos.db?mode=rwc", dir.path().display());
+            (Backend::Sqlite(dir), url.clone(), url)
+        };
+        let mut args = vec![
+            "--database-url",
+            &db_url,
+            "--migrate-database-url",
+            &migrate_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--jwt-secret",
+            TEST_SECRET,
+            "--db-max-connections",
+            "4",
+        ];
+        args.extend_from_slice(extra);
+        let config = Config::from_env_and(args).expect("test config");
+        let app = Application::build(config.clone()).await.expect("build app");
+        Self {
+            state: app.state().clone(),
+            router: app.router(),
+            config,
+            backend,
+        }
+    }
+
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn tenant(&self, name: &str) -> Uuid {
+        pos::cli::create_tenant(&self.config, name)
+            .await
+            .expect("create tenant")
+    }
+
+    pub fn token(&self, tenant: Uuid, roles: &[Role]) -> String {
+        self.state
+            .keys
+            .sign(
+                tenant,
+                "user-1",
+                roles.to_vec(),
+                None,
+                std::time::Duration::from_secs(600),
+            )
+            .expect("sign")
+            .0
+    }
+
+    pub fn owner(&self, tenant: Uuid) -> String {
+        self.token(tenant, &[Role::Owner])
+    }
+
+    /// POST /graphql through the router, as a client would.
+    pub async fn post(&self, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .post(
+                Some(token),
+                json!({ "query": query, "variables": variables }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Executes below HTTP, straight on the schema with a session.
+    pub async fn exec(&self, session: &Session, query: &str, variables: Value) -> Value {
+        let mut request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        pos::graphql::prepare(&mut request, &self.state.db, Some(session));
+        let response = self.state.schema.execute(request).await;
+        serde_json::to_value(&response).expect("json")
+    }
+
+    pub async fn create_location(&self, token: &str, code: &str) -> String {
+        let body = self
+            .gql(
+                token,
+                CREATE_LOCATION,
+                json!({ "input": location_input(code) }),
+            )
+            .await;
+        body["data"]["createLocation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("location not created: {body}"))
+            .to_owned()
+    }
+
+    pub async fn create_terminal(&self, token: &str, location: &str, code: &str) -> String {
+        let body = self
+            .gql(
+                token,
+                CREATE_TERMINAL,
+                json!({ "input": { "locationId": location, "code": code, "name": format!("Till {code}") } }),
+            )
+            .await;
+        body["data"]["createTerminal"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("terminal not created: {body}"))
+            .to_owned()
+    }
+
+    pub async fn device_token(&self, token: &str, terminal: &str) -> String {
+        let body = self
+            .gql(
+                token,
+                "mutation($id: ID!) { issueTerminalToken(terminalId: $id) { token } }",
+                json!({ "id": terminal }),
+            )
+            .await;
+        body["data"]["issueTerminalToken"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no device token: {body}"))
+            .to_owned()
+    }
+}
+
+pub const CREATE_LOCATION: &str = "mutation($input: CreateLocationInput!) { createLocation(input: $input) { id code name timeZone currency address { line1 city country } } }";
+pub const CREATE_TERMINAL: &str = "mutation($input: CreateTerminalInput!) { createTerminal(input: $input) { id code name status location { id code } } }";
+
+pub fn location_input(code: &str) -> Value {
+    json!({
+        "code": code,
+        "name": format!("Shop {code}"),
+        "address": { "line1": "1 Main Street", "city": "Amsterdam", "country": "NL" },
+        "timeZone": "Europe/Amsterdam",
+        "currency": "EUR",
+    })
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}

@@ -1,0 +1,14 @@
+//! Integration tests: one binary, a fresh database per test.
+//!
+//! `cargo test` runs them on SQLite; with `POS_DATABASE_URL=postgres://…`
+//! (the app role) and `POS_MIGRATE_DATABASE_URL` (a table owner) they run on
+//! PostgreSQL, each test in a database of its own.
+
+mod auth;
+mod helpers;
+mod http;
+mod locations;
+mod postgres;
+mod schema;
+mod tenancy;
+mod terminals;
