@@ -10,10 +10,12 @@ use sea_orm::Set;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
-use crate::auth::Keys;
+use crate::auth::{Keys, Session};
 use crate::config::{Cli, Command, Config, MigrateAction, TenantAction, TokenArgs};
+use crate::org::terminals;
 use crate::startup::{Application, BoxError, migrate_up, pool_options};
 use crate::tenancy::Db;
+use entity::terminal::TerminalStatus;
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = cli.config;
@@ -32,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let id = create_tenant(&config, &name).await?;
             print(&format!("{id}\n"))?;
         }
-        Command::Token(args) => print(&format!("{}\n", mint_token(&config, args)?))?,
+        Command::Token(args) => print(&format!("{}\n", mint_token(&config, args).await?))?,
         Command::Healthcheck => healthcheck(config.listen).await?,
     }
     Ok(())
@@ -86,19 +88,34 @@ pub async fn create_tenant(config: &Config, name: &str) -> Result<Uuid, BoxError
     Ok(id)
 }
 
-pub fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxError> {
-    if args.roles.is_empty() && args.terminal.is_none() {
-        return Err("give at least one --role, or --terminal for a device token".into());
-    }
-    if args.terminal.is_some() {
-        return Err(
-            "device tokens are bound to a terminal's location: mint them with the issueTerminalToken mutation"
-                .into(),
-        );
-    }
+/// Mints a staff token, or with `--terminal` a device token bound to that
+/// terminal and its location (the terminal must exist and be active).
+pub async fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxError> {
     let keys = Keys::from_config(config)?;
-    let (token, _) = keys.sign(args.tenant, &args.sub, args.roles, None, args.ttl)?;
-    Ok(token)
+    let Some(terminal_id) = args.terminal else {
+        if args.roles.is_empty() {
+            return Err("give at least one --role, or --terminal for a device token".into());
+        }
+        return Ok(keys
+            .sign(args.tenant, &args.sub, args.roles, None, args.ttl)?
+            .0);
+    };
+    let db = Db::connect(&config.database_url, &pool_options(config)).await?;
+    let session = Session {
+        tenant: args.tenant,
+        subject: args.sub.clone(),
+        roles: args.roles.clone(),
+        terminal: None,
+        location: None,
+    };
+    let terminal = terminals::get(&session, &db, terminal_id)
+        .await?
+        .filter(|t| t.status == TerminalStatus::Active)
+        .ok_or("no active terminal with that id in that tenant")?;
+    let bound = Some((terminal.id, terminal.location_id));
+    Ok(keys
+        .sign(args.tenant, &args.sub, Vec::new(), bound, args.ttl)?
+        .0)
 }
 
 /// GET /healthz on the configured address; for container health checks,

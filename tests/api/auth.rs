@@ -317,3 +317,43 @@ fn production_refuses_the_development_secret() {
 fn the_leeway_cannot_exceed_sixty_seconds() {
     assert!(pos::config::Config::from_env_and(["--jwt-leeway-secs", "61"]).is_err());
 }
+
+#[tokio::test]
+async fn the_token_command_mints_staff_and_device_tokens() {
+    use pos::config::TokenArgs;
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("Acme").await;
+    let owner = app.owner(tenant);
+    let location = app.create_location(&owner, "AMS1").await;
+    let terminal = app.create_terminal(&owner, &location, "T01").await;
+    let args = |terminal: Option<Uuid>, roles: Vec<Role>| TokenArgs {
+        tenant,
+        sub: "cli".into(),
+        roles,
+        terminal,
+        ttl: std::time::Duration::from_secs(300),
+    };
+
+    let staff = pos::cli::mint_token(&app.config, args(None, vec![Role::Manager]))
+        .await
+        .unwrap();
+    let body = app.gql(&staff, ME, json!({})).await;
+    assert_eq!(body["data"]["me"]["roles"], json!(["MANAGER"]));
+
+    let device = pos::cli::mint_token(&app.config, args(terminal.parse().ok(), vec![]))
+        .await
+        .unwrap();
+    let body = app
+        .gql(&device, "{ me { terminalId locationId } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["me"]["terminalId"], terminal);
+    assert_eq!(body["data"]["me"]["locationId"], location);
+
+    assert!(
+        pos::cli::mint_token(&app.config, args(None, vec![]))
+            .await
+            .is_err()
+    );
+    let unknown = pos::cli::mint_token(&app.config, args(Some(Uuid::now_v7()), vec![])).await;
+    assert!(unknown.is_err());
+}
