@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use entity::TenantOwned;
 use migration::rls::TENANT_SETTING;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, UpdateMany,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -57,10 +56,6 @@ impl Db {
         }
         let conn = sea_orm::Database::connect(opts).await?;
         Ok(Self { conn })
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
     }
 
     /// Readiness probe.
@@ -135,12 +130,6 @@ impl TenantTx {
     /// `SELECT … WHERE tenant = <session tenant>`: the start of every read.
     pub fn select<E: TenantOwned>(&self) -> Select<E> {
         E::find().filter(E::tenant_column().eq(self.tenant))
-    }
-
-    /// `UPDATE … WHERE tenant = <session tenant>`: the start of every bulk
-    /// update.
-    pub fn update_many<E: TenantOwned>(&self) -> UpdateMany<E> {
-        E::update_many().filter(Expr::col(E::tenant_column()).eq(self.tenant))
     }
 
     /// Inserts `model` with its tenant column set to the session's tenant,

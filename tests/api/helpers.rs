@@ -16,7 +16,44 @@ pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 
 pub enum Backend {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { owner_url: String, app_url: String },
+    Postgres {
+        owner_url: String,
+        app_url: String,
+        /// The migrate URL the test database was created from, and its name,
+        /// so the database can be dropped when the test ends.
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let Backend::Postgres {
+            admin_url, name, ..
+        } = self
+        else {
+            return;
+        };
+        let (admin_url, database) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime; use a runtime of our own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+            .map_err(std::io::Error::other)
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {name}; .ci/run drops leftovers");
+        }
+    }
 }
 
 pub struct TestApp {
@@ -63,6 +100,8 @@ impl TestApp {
                 Backend::Postgres {
                     owner_url: owner_url.clone(),
                     app_url: app_url.clone(),
+                    admin_url: owner.clone(),
+                    name,
                 },
                 app_url,
                 owner_url,

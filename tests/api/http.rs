@@ -57,6 +57,23 @@ async fn readiness_fails_when_redis_is_unreachable() {
 }
 
 #[tokio::test]
+async fn readiness_fails_while_draining_for_shutdown() {
+    let app = TestApp::spawn().await;
+    app.state
+        .draining
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let (status, body) = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "draining");
+    let (status, _) = app
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK, "still alive while draining");
+}
+
+#[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
     let response = tower::ServiceExt::oneshot(
