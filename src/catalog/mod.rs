@@ -1,0 +1,4 @@
+//! Product Service: catalog, attributes, barcodes, pricing rules and tax
+//! groups.
+
+pub mod pricing;
