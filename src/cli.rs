@@ -29,9 +29,9 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Migrate { action } => migrate(&config, action).await?,
         Command::PrintSchema => print(&crate::graphql::sdl())?,
         Command::Tenant {
-            action: TenantAction::Create { name },
+            action: TenantAction::Create { name, currency },
         } => {
-            let id = create_tenant(&config, &name).await?;
+            let id = create_tenant(&config, &name, &currency).await?;
             print(&format!("{id}\n"))?;
         }
         Command::Token(args) => print(&format!("{}\n", mint_token(&config, args).await?))?,
@@ -70,8 +70,9 @@ async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError>
 /// Creates a tenant and returns its id. Runs through the tenant scope like
 /// everything else: the new id is set as the transaction's tenant, so RLS
 /// admits exactly this row.
-pub async fn create_tenant(config: &Config, name: &str) -> Result<Uuid, BoxError> {
+pub async fn create_tenant(config: &Config, name: &str, currency: &str) -> Result<Uuid, BoxError> {
     let name = crate::validate::text("name", name, 200)?;
+    let currency = crate::validate::currency("currency", currency)?;
     if config.migrate_on_start {
         migrate_up(config).await?;
     }
@@ -81,6 +82,9 @@ pub async fn create_tenant(config: &Config, name: &str) -> Result<Uuid, BoxError
     tx.insert(entity::tenant::ActiveModel {
         id: Set(id),
         name: Set(name),
+        currency: Set(currency.code().to_owned()),
+        rounding_mode: Set("HALF_EVEN".to_owned()),
+        rounding_level: Set("LINE".to_owned()),
         created_at: Set(Utc::now()),
     })
     .await?;

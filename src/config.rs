@@ -58,7 +58,12 @@ pub enum MigrateAction {
 #[derive(Debug, Clone, Subcommand)]
 pub enum TenantAction {
     /// Create a tenant and print its id.
-    Create { name: String },
+    Create {
+        name: String,
+        /// ISO 4217 currency of the tenant's base prices.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -150,6 +155,10 @@ pub struct Config {
         global = true
     )]
     pub db_statement_timeout_ms: u64,
+
+    /// Entries in each in-process cache (scans, locations).
+    #[arg(long, env = "POS_CACHE_CAPACITY", default_value_t = 100_000, global = true)]
+    pub cache_capacity: u64,
 
     /// Redis for the shared cache; unset means an in-process cache only.
     #[arg(long, env = "POS_REDIS_URL", global = true)]

@@ -10,7 +10,7 @@ use migration::{Migrator, MigratorTrait};
 use tokio::net::TcpListener;
 
 use crate::auth::Keys;
-use crate::cache::Redis;
+use crate::cache::{CatalogCache, Redis};
 use crate::config::{Config, Introspection};
 use crate::graphql::{self, AppSchema, Limits};
 use crate::tenancy::{Db, PoolOptions};
@@ -23,6 +23,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub redis: Option<Redis>,
+    pub cache: CatalogCache,
     pub keys: Arc<Keys>,
     pub schema: AppSchema,
     /// Set when shutdown starts; `/readyz` then answers 503.
@@ -41,14 +42,18 @@ impl AppState {
         if config.migrate_on_start {
             migrate_up(&config).await?;
         }
-        let db = Db::connect(&config.database_url, &pool_options(&config)).await?;
         let redis = config.redis_url.as_deref().map(Redis::new).transpose()?;
+        let cache = CatalogCache::new(redis.clone(), config.cache_capacity);
+        let db = Db::connect(&config.database_url, &pool_options(&config))
+            .await?
+            .with_hook(Arc::new(cache.clone()));
         let introspection = config.introspection() != Introspection::Off;
-        let schema = graphql::build(db.clone(), keys.clone(), &Limits::default(), introspection);
+        let schema = graphql::build(db.clone(), keys.clone(), cache.clone(), &Limits::default(), introspection);
         Ok(Self {
             config: Arc::new(config),
             db,
             redis,
+            cache,
             keys,
             schema,
             draining: Arc::default(),

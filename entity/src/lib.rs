@@ -6,9 +6,22 @@
 //! Every tenant-owned table carries `tenant_id`, and its primary key, unique
 //! keys and foreign keys all include it (DESIGN.md, invariant 1).
 
+pub mod attribute_definition;
+pub mod attribute_value;
+pub mod barcode;
+pub mod catalog_change;
+pub mod catalog_version;
+pub mod enums;
 pub mod location;
+pub mod location_price;
+pub mod pricing_rule;
+pub mod product;
+pub mod scale_format;
+pub mod tax_group;
+pub mod tax_rate;
 pub mod tenant;
 pub mod terminal;
+pub mod variant;
 
 use sea_orm::EntityTrait;
 
@@ -27,14 +40,29 @@ impl TenantOwned for tenant::Entity {
     }
 }
 
-impl TenantOwned for location::Entity {
-    fn tenant_column() -> Self::Column {
-        location::Column::TenantId
-    }
+macro_rules! tenant_owned {
+    ($($table:ident),* $(,)?) => {$(
+        impl TenantOwned for $table::Entity {
+            fn tenant_column() -> Self::Column {
+                $table::Column::TenantId
+            }
+        }
+    )*};
 }
 
-impl TenantOwned for terminal::Entity {
-    fn tenant_column() -> Self::Column {
-        terminal::Column::TenantId
-    }
-}
+tenant_owned!(
+    attribute_definition,
+    attribute_value,
+    barcode,
+    catalog_change,
+    catalog_version,
+    location,
+    location_price,
+    pricing_rule,
+    product,
+    scale_format,
+    tax_group,
+    tax_rate,
+    terminal,
+    variant,
+);

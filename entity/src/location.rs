@@ -25,6 +25,8 @@ pub struct Model {
     /// ISO 4217 code. Fixed once created: amounts already recorded here
     /// would change meaning if it changed.
     pub currency: String,
+    /// Whether shelf prices here include tax.
+    pub prices_include_tax: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,12 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
+    /// ISO 4217: the currency of base prices.
+    pub currency: String,
+    /// `HALF_EVEN` or `HALF_UP`.
+    pub rounding_mode: String,
+    /// `LINE` or `ORDER`.
+    pub rounding_level: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -8,7 +8,9 @@
 pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261127_000001_tenancy;
+mod m20261127_000002_catalog;
 pub mod rls;
 
 pub struct Migrator;
@@ -16,6 +18,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_tenancy::Migration)]
+        vec![
+            Box::new(m20261127_000001_tenancy::Migration),
+            Box::new(m20261127_000002_catalog::Migration),
+        ]
     }
 }

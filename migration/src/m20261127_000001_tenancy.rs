@@ -2,6 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{boolean, text, text_null, timestamp, uuid};
 use crate::rls::{ensure_app_role, protect_tenant_table};
 
 #[derive(DeriveMigrationName)]
@@ -12,6 +13,9 @@ enum Tenants {
     Table,
     Id,
     Name,
+    Currency,
+    RoundingMode,
+    RoundingLevel,
     CreatedAt,
 }
 
@@ -30,6 +34,7 @@ enum Locations {
     Country,
     TimeZone,
     Currency,
+    PricesIncludeTax,
     CreatedAt,
     UpdatedAt,
 }
@@ -48,25 +53,6 @@ enum Terminals {
     RevokedAt,
 }
 
-fn uuid<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
-}
-
-fn text_null<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).null().to_owned()
-}
-
-fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -78,6 +64,9 @@ impl MigrationTrait for Migration {
                     .table(Tenants::Table)
                     .col(uuid(Tenants::Id).primary_key())
                     .col(text(Tenants::Name, 200))
+                    .col(text(Tenants::Currency, 3))
+                    .col(text(Tenants::RoundingMode, 16))
+                    .col(text(Tenants::RoundingLevel, 16))
                     .col(timestamp(Tenants::CreatedAt))
                     .to_owned(),
             )
@@ -99,6 +88,7 @@ impl MigrationTrait for Migration {
                     .col(text(Locations::Country, 2))
                     .col(text(Locations::TimeZone, 64))
                     .col(text(Locations::Currency, 3))
+                    .col(boolean(Locations::PricesIncludeTax))
                     .col(timestamp(Locations::CreatedAt))
                     .col(timestamp(Locations::UpdatedAt))
                     .primary_key(Index::create().col(Locations::TenantId).col(Locations::Id))

@@ -5,6 +5,10 @@
 //! connection and reconnects by itself; it is made lazily, so the server
 //! starts and serves while Redis is unreachable.
 
+pub mod catalog;
+
+pub use catalog::CatalogCache;
+
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -27,6 +31,10 @@ impl Redis {
             client: redis::Client::open(url)?,
             conn: Default::default(),
         })
+    }
+
+    pub fn client(&self) -> &redis::Client {
+        &self.client
     }
 
     /// The shared connection, connecting on first use.

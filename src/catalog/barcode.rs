@@ -235,7 +235,7 @@ pub struct ScaleRead {
     pub embedded: Embedded,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Embedded {
     Weight(Quantity),
     Price(i64),

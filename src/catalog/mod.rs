@@ -1,5 +1,14 @@
 //! Product Service: catalog, attributes, barcodes, pricing rules and tax
-//! groups.
+//! groups, and the cached barcode lookup terminals scan against.
 
+pub mod attributes;
 pub mod barcode;
+pub mod barcodes;
+pub mod changes;
+pub mod kinds;
+pub mod lookup;
 pub mod pricing;
+pub mod products;
+pub mod rules;
+pub mod tax_groups;
+pub mod variants;

@@ -19,18 +19,19 @@
 
 use chrono::{DateTime, Datelike, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::money::{Quantity, Rate, RoundingMode, div_round};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Adjustment {
     PercentOff(Rate),
     AmountOff(i64),
     FixedPrice(i64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
     All,
     Product(Uuid),
@@ -40,13 +41,13 @@ pub enum Target {
 
 /// A time-of-day window in local time; `from > until` wraps past midnight
 /// (22:00-02:00), and then the weekday is the day the window opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
     pub from: NaiveTime,
     pub until: NaiveTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
     pub id: Uuid,
     pub priority: i32,

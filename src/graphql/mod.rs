@@ -3,6 +3,8 @@
 
 mod codes;
 pub mod pagination;
+pub mod payload;
+pub mod scalars;
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 use crate::auth::{Keys, Session};
+use crate::cache::CatalogCache;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery};
 use crate::tenancy::Db;
@@ -44,9 +47,10 @@ impl Default for Limits {
 
 /// Builds the schema. `db` and `keys` go in as schema data; the session and
 /// the per-request loaders go into each request (see [`prepare`]).
-pub fn build(db: Db, keys: Arc<Keys>, limits: &Limits, introspection: bool) -> AppSchema {
+pub fn build(db: Db, keys: Arc<Keys>, cache: CatalogCache, limits: &Limits, introspection: bool) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
+        .data(cache)
         .data(keys)
         .extension(codes::ErrorCodes)
         .limit_depth(limits.depth)
@@ -85,6 +89,7 @@ pub trait ContextExt {
     fn session(&self) -> Result<&Session, AppError>;
     fn db(&self) -> Result<&Db, AppError>;
     fn keys(&self) -> Result<&Arc<Keys>, AppError>;
+    fn cache(&self) -> Result<&CatalogCache, AppError>;
     fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError>;
 }
 
@@ -105,6 +110,11 @@ impl ContextExt for Context<'_> {
     fn keys(&self) -> Result<&Arc<Keys>, AppError> {
         self.data_opt::<Arc<Keys>>()
             .ok_or_else(|| AppError::internal("keys missing from schema data"))
+    }
+
+    fn cache(&self) -> Result<&CatalogCache, AppError> {
+        self.data_opt::<CatalogCache>()
+            .ok_or_else(|| AppError::internal("catalog cache missing from schema data"))
     }
 
     fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError> {

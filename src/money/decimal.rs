@@ -66,6 +66,12 @@ fn format_scaled(value: i64, scale: u32, min_fraction: usize) -> String {
     }
 }
 
+/// The canonical text of a decimal with at most `scale` fraction digits
+/// (`"01.50"` is `"1.5"`), or `None` if it is not one.
+pub fn canonical_decimal(input: &str, scale: u32) -> Option<String> {
+    parse_scaled(input, scale).map(|v| format_scaled(v, scale, 0))
+}
+
 /// A tax rate in parts per million of the taxed amount: 9.75 % is 97 500.
 /// Exact for rates with up to four decimal places of a percent
 /// (8.8750 %), which covers every sales-tax jurisdiction we know of.

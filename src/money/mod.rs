@@ -12,5 +12,5 @@ mod rounding;
 pub mod tax;
 
 pub use currency::Currency;
-pub use decimal::{Quantity, Rate};
+pub use decimal::{Quantity, Rate, canonical_decimal};
 pub use rounding::{RoundingMode, allocate, div_round};

@@ -58,6 +58,10 @@ impl Location {
     async fn currency(&self) -> &str {
         &self.0.currency
     }
+    /// Whether shelf prices here include tax.
+    async fn prices_include_tax(&self) -> bool {
+        self.0.prices_include_tax
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

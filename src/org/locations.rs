@@ -36,6 +36,9 @@ pub struct CreateLocationInput {
     pub time_zone: String,
     /// ISO 4217 code, e.g. `EUR`. Cannot be changed later.
     pub currency: String,
+    /// Whether shelf prices here include tax (EU style). Default false.
+    #[graphql(default)]
+    pub prices_include_tax: bool,
 }
 
 /// Fields left out are unchanged.
@@ -46,6 +49,7 @@ pub struct UpdateLocationInput {
     /// Replaces the whole address.
     pub address: Option<AddressInput>,
     pub time_zone: Option<String>,
+    pub prices_include_tax: Option<bool>,
 }
 
 /// Filters for [`list`].
@@ -134,6 +138,9 @@ pub async fn update(
     }
     if let Some(tz) = &input.time_zone {
         model.time_zone = Set(validate::time_zone("timeZone", tz)?);
+    }
+    if let Some(inclusive) = input.prices_include_tax {
+        model.prices_include_tax = Set(inclusive);
     }
     if !model.is_changed() {
         return Ok(model.try_into_model()?);

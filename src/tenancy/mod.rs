@@ -7,13 +7,17 @@
 //! with the transaction), and row-level security enforces the same rule a
 //! second time in the database.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use futures_util::future::BoxFuture;
 
 use entity::TenantOwned;
 use migration::rls::TENANT_SETTING;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany, UpdateMany, EntityTrait, IntoActiveModel, QueryFilter,
     Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
@@ -21,10 +25,17 @@ use uuid::Uuid;
 use crate::auth::Session;
 use crate::error::Result;
 
+/// Told after a transaction that changed the catalog commits, so caches
+/// on every replica can drop what they hold for the tenant.
+pub trait CommitHook: Send + Sync {
+    fn catalog_changed(&self, tenant: Uuid) -> BoxFuture<'static, ()>;
+}
+
 /// The database handle shared by the whole app.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    hook: Option<Arc<dyn CommitHook>>,
 }
 
 /// Pool settings for [`Db::connect`].
@@ -55,7 +66,15 @@ impl Db {
             });
         }
         let conn = sea_orm::Database::connect(opts).await?;
-        Ok(Self { conn })
+        Ok(Self { conn, hook: None })
+    }
+
+    /// The same pool, with `hook` told of catalog commits.
+    pub fn with_hook(self, hook: Arc<dyn CommitHook>) -> Self {
+        Self {
+            conn: self.conn,
+            hook: Some(hook),
+        }
     }
 
     /// Readiness probe.
@@ -106,7 +125,12 @@ impl Db {
             ))
             .await?;
         }
-        Ok(TenantTx { txn, tenant })
+        Ok(TenantTx {
+            txn,
+            tenant,
+            hook: self.hook.clone(),
+            catalog_changed: AtomicBool::new(false),
+        })
     }
 }
 
@@ -115,6 +139,8 @@ impl Db {
 pub struct TenantTx {
     txn: DatabaseTransaction,
     tenant: Uuid,
+    hook: Option<Arc<dyn CommitHook>>,
+    catalog_changed: AtomicBool,
 }
 
 impl TenantTx {
@@ -130,6 +156,18 @@ impl TenantTx {
     /// `SELECT … WHERE tenant = <session tenant>`: the start of every read.
     pub fn select<E: TenantOwned>(&self) -> Select<E> {
         E::find().filter(E::tenant_column().eq(self.tenant))
+    }
+
+    /// `DELETE … WHERE tenant = <session tenant>`: the start of every
+    /// delete (only tables whose rows no history points at allow it).
+    pub fn delete_many<E: TenantOwned>(&self) -> DeleteMany<E> {
+        E::delete_many().filter(E::tenant_column().eq(self.tenant))
+    }
+
+    /// `UPDATE … WHERE tenant = <session tenant>`: the start of every bulk
+    /// update.
+    pub fn update_many<E: TenantOwned>(&self) -> UpdateMany<E> {
+        E::update_many().filter(E::tenant_column().eq(self.tenant))
     }
 
     /// Inserts `model` with its tenant column set to the session's tenant,
@@ -150,7 +188,19 @@ impl TenantTx {
         model.insert(&self.txn).await
     }
 
+    /// Marks this transaction as a catalog write: once it commits, caches
+    /// are told.
+    pub fn mark_catalog_changed(&self) {
+        self.catalog_changed.store(true, Ordering::Relaxed);
+    }
+
     pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
-        self.txn.commit().await
+        self.txn.commit().await?;
+        if self.catalog_changed.load(Ordering::Relaxed)
+            && let Some(hook) = &self.hook
+        {
+            hook.catalog_changed(self.tenant).await;
+        }
+        Ok(())
     }
 }

@@ -139,7 +139,7 @@ impl TestApp {
     }
 
     pub async fn tenant(&self, name: &str) -> Uuid {
-        pos::cli::create_tenant(&self.config, name)
+        pos::cli::create_tenant(&self.config, name, "EUR")
             .await
             .expect("create tenant")
     }

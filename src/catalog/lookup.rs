@@ -1,0 +1,235 @@
+//! `productByBarcode`: the hot path. A scan resolves to a snapshot of
+//! everything that does not depend on time or place (cached, see
+//! `cache::catalog`), which is then priced and taxed for this location, now.
+
+use chrono::{DateTime, Utc};
+use entity::enums::Status;
+use entity::{location, location_price, product, tax_group, tax_rate, tenant, variant};
+use sea_orm::{ColumnTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::barcode::{self as codes, Embedded};
+use super::pricing::{self, Price, PricedLocation, PricedVariant, Target};
+use super::{barcodes, rules, tax_groups, variants};
+use crate::auth::Session;
+use crate::cache::CatalogCache;
+use crate::error::{AppError, Result};
+use crate::money::tax::{PriceMode, Taxed, tax_amount};
+use crate::money::{Quantity, Rate, RoundingMode, div_round};
+use crate::tenancy::{Db, TenantTx};
+
+/// Everything about a scanned item that holds until the next catalog write.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanSnapshot {
+    pub barcode: String,
+    pub barcode_kind: String,
+    pub variant: variant::Model,
+    pub product: product::Model,
+    pub tax_group: tax_group::Model,
+    pub rates: Vec<tax_rate::Model>,
+    pub location_prices: Vec<(Uuid, i64)>,
+    /// Active rules that could price this variant.
+    pub rules: Vec<pricing::Rule>,
+    /// Weight or price read from a scale label.
+    pub embedded: Option<Embedded>,
+}
+
+/// The tenant and location facts pricing needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaceSnapshot {
+    pub tenant_currency: String,
+    pub rounding: RoundingMode,
+    pub location_id: Uuid,
+    pub time_zone: String,
+    pub currency: String,
+    pub prices_include_tax: bool,
+}
+
+/// A priced scan.
+pub struct Lookup {
+    pub snapshot: std::sync::Arc<ScanSnapshot>,
+    pub currency: String,
+    pub quantity: Quantity,
+    pub price: Price,
+    pub line_total: i64,
+    pub tax: Taxed,
+}
+
+/// Loads the snapshot for a scan from the database; `None` if the code is
+/// unknown or its variant or product is archived.
+pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapshot>> {
+    let formats = barcodes::scale_formats(tx).await?;
+    let label = codes::read_scale_label(scanned, &formats);
+    let found = match &label {
+        Some(read) => barcodes::resolve(tx, read.item_key.trim_start_matches("X:")).await?,
+        None => barcodes::resolve(tx, scanned).await?,
+    };
+    let Some(code) = found else { return Ok(None) };
+    let Some(variant) = variants::find(tx, code.variant_id).await?.filter(|v| v.status == Status::Active) else {
+        return Ok(None);
+    };
+    let Some(product) = super::products::find(tx, variant.product_id).await?.filter(|p| p.status == Status::Active)
+    else {
+        return Ok(None);
+    };
+    let tax_group = tx
+        .select::<tax_group::Entity>()
+        .filter(tax_group::Column::Id.eq(variant.tax_group_id))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::internal("variant points at a missing tax group"))?;
+    let rates = tax_groups::rates_of(tx, &[tax_group.id]).await?.remove(&tax_group.id).unwrap_or_default();
+    let location_prices = tx
+        .select::<location_price::Entity>()
+        .filter(location_price::Column::VariantId.eq(variant.id))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|p| (p.location_id, p.price))
+        .collect();
+    let rules = rules::active(tx)
+        .await?
+        .into_iter()
+        .filter(|r| match &r.target {
+            Target::All => true,
+            Target::Product(id) => *id == product.id,
+            Target::Variant(id) => *id == variant.id,
+            Target::Category(c) => product.category.as_deref() == Some(c.as_str()),
+        })
+        .collect();
+    Ok(Some(ScanSnapshot {
+        barcode: code.code,
+        barcode_kind: code.kind,
+        variant,
+        product,
+        tax_group,
+        rates,
+        location_prices,
+        rules,
+        embedded: label.map(|l| l.embedded),
+    }))
+}
+
+/// Loads the pricing facts of a location; `None` if it is not the tenant's.
+pub async fn load_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<PlaceSnapshot>> {
+    let Some(loc) = tx
+        .select::<location::Entity>()
+        .filter(location::Column::Id.eq(location_id))
+        .one(tx.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let tenant = tx
+        .select::<tenant::Entity>()
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::internal("session tenant has no row"))?;
+    Ok(Some(PlaceSnapshot {
+        tenant_currency: tenant.currency,
+        rounding: if tenant.rounding_mode == "HALF_UP" { RoundingMode::HalfUp } else { RoundingMode::HalfEven },
+        location_id: loc.id,
+        time_zone: loc.time_zone,
+        currency: loc.currency,
+        prices_include_tax: loc.prices_include_tax,
+    }))
+}
+
+/// The location a lookup prices for: a device's own, or the one a staff
+/// member names.
+fn location_for(session: &Session, requested: Option<Uuid>) -> Result<Uuid> {
+    match (session.location, requested) {
+        (Some(own), Some(asked)) if own != asked => Err(AppError::Forbidden(
+            "a device token prices at its own location only".into(),
+        )),
+        (Some(own), _) => Ok(own),
+        (None, Some(asked)) => Ok(asked),
+        (None, None) => Err(AppError::bad_input("locationId", "locationId is required for staff tokens")),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn by_barcode(
+    session: &Session,
+    db: &Db,
+    cache: &CatalogCache,
+    scanned: &str,
+    location: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<Option<Lookup>> {
+    let scanned = scanned.trim();
+    if scanned.is_empty() || scanned.len() > 64 {
+        return Err(AppError::bad_input("barcode", "a barcode is 1 to 64 characters"));
+    }
+    let location = location_for(session, location)?;
+    let place = cache
+        .place(session, location, || async {
+            let tx = db.read(session).await?;
+            load_place(&tx, location).await
+        })
+        .await?
+        .ok_or_else(crate::org::locations::not_found)?;
+    let Some(snapshot) = cache
+        .scan(session, scanned, || async {
+            let tx = db.read(session).await?;
+            load_scan(&tx, scanned).await
+        })
+        .await?
+    else {
+        return Ok(None);
+    };
+    price_scan(snapshot, &place, at).map(Some)
+}
+
+/// Prices and taxes a snapshot at a place and instant.
+pub fn price_scan(snapshot: std::sync::Arc<ScanSnapshot>, place: &PlaceSnapshot, at: DateTime<Utc>) -> Result<Lookup> {
+    let has_override = snapshot.location_prices.iter().any(|(l, _)| *l == place.location_id);
+    if place.currency != place.tenant_currency && !has_override {
+        return Err(AppError::Conflict(format!(
+            "this variant has no price in {} at this location: set a location price",
+            place.currency
+        )));
+    }
+    let time_zone = place
+        .time_zone
+        .parse()
+        .map_err(|_| AppError::internal(format!("stored time zone {} does not parse", place.time_zone)))?;
+    let quantity = match snapshot.embedded {
+        Some(Embedded::Weight(q)) => q,
+        _ => Quantity::ONE,
+    };
+    let priced = PricedVariant {
+        id: snapshot.variant.id,
+        product: snapshot.product.id,
+        category: snapshot.product.category.as_deref(),
+        base_price: snapshot.variant.base_price,
+        location_prices: &snapshot.location_prices,
+        rules: &snapshot.rules,
+    };
+    let located = PricedLocation {
+        id: place.location_id,
+        time_zone,
+        rounding: place.rounding,
+    };
+    let price = pricing::price(&priced, &located, at, quantity);
+    let line_total = match snapshot.embedded {
+        Some(Embedded::Price(p)) => p,
+        _ => div_round(
+            i128::from(price.unit_price) * i128::from(quantity.milli()),
+            1_000,
+            place.rounding,
+        ) as i64,
+    };
+    let rates: Vec<Rate> = snapshot.rates.iter().filter_map(|r| Rate::from_ppm(r.rate_ppm)).collect();
+    let mode = if place.prices_include_tax { PriceMode::TaxInclusive } else { PriceMode::TaxExclusive };
+    let tax = tax_amount(line_total, &rates, mode, place.rounding);
+    Ok(Lookup {
+        currency: place.currency.clone(),
+        snapshot,
+        quantity,
+        price,
+        line_total,
+        tax,
+    })
+}

@@ -1,0 +1,285 @@
+//! Pricing rule records and their conversion to [`pricing::Rule`].
+
+use async_graphql::{Enum, ID, InputObject};
+use chrono::{DateTime, NaiveTime, Utc};
+use entity::enums::{AdjustmentKind, RuleTarget, Status};
+use entity::{location, pricing_rule};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::changes::{self, Change, Entity};
+use super::kinds::{AdjustmentType, RuleTargetType};
+use super::pricing::{self, Adjustment, Target, TimeWindow};
+use super::{products, variants};
+use crate::auth::Session;
+use crate::error::{AppError, Result};
+use crate::graphql::pagination::Page;
+use crate::graphql::scalars::Decimal3;
+use crate::money::{Quantity, Rate};
+use crate::tenancy::{Db, TenantTx};
+use crate::validate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+const WEEK: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+pub fn weekdays_of(bits: i16) -> Vec<Weekday> {
+    WEEK.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, d)| *d).collect()
+}
+
+/// A pricing rule. See the pricing documentation for how rules combine:
+/// highest `priority` first; a rule applies after others only if all are
+/// `stackable`.
+#[derive(Debug, Clone, InputObject)]
+pub struct PricingRuleInput {
+    pub name: String,
+    #[graphql(default)]
+    pub priority: i32,
+    #[graphql(default)]
+    pub stackable: bool,
+    pub adjustment: AdjustmentType,
+    /// PERCENT_OFF: a percent such as `"15"` or `"12.5"`. AMOUNT_OFF and
+    /// FIXED_PRICE: minor units such as `"250"`.
+    pub value: String,
+    #[graphql(default_with = "RuleTargetType::All")]
+    pub target: RuleTargetType,
+    /// The product or variant, for those targets.
+    pub target_id: Option<ID>,
+    /// The category, for CATEGORY.
+    pub target_category: Option<String>,
+    /// Only at this location; every location when absent.
+    pub location_id: Option<ID>,
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Local weekdays; every day when empty.
+    #[graphql(default)]
+    pub weekdays: Vec<Weekday>,
+    /// Local time of day `HH:MM`, with `timeUntil`; a window that ends
+    /// before it starts wraps midnight.
+    pub time_from: Option<String>,
+    pub time_until: Option<String>,
+    /// Applies from this quantity on (a quantity break).
+    pub min_quantity: Option<Decimal3>,
+}
+
+fn time(field: &str, value: &str) -> Result<String> {
+    NaiveTime::parse_from_str(value.trim(), "%H:%M")
+        .map(|t| t.format("%H:%M").to_string())
+        .map_err(|_| AppError::bad_input(field, format!("{field} is a time of day such as 17:30")))
+}
+
+async fn fill(tx: &TenantTx, model: &mut pricing_rule::ActiveModel, input: &PricingRuleInput) -> Result<()> {
+    model.name = Set(validate::text("name", &input.name, 200)?);
+    model.priority = Set(input.priority);
+    model.stackable = Set(input.stackable);
+    let kind: AdjustmentKind = input.adjustment.into();
+    let value = match kind {
+        AdjustmentKind::PercentOff => Rate::from_percent(&input.value)
+            .map(Rate::ppm)
+            .ok_or_else(|| AppError::bad_input("value", "a percent from 0 to 100, such as 15 or 12.5"))?,
+        _ => input
+            .value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|v| (0..=variants::MAX_PRICE).contains(v))
+            .ok_or_else(|| AppError::bad_input("value", "a non-negative whole number of minor units"))?,
+    };
+    model.adjustment = Set(kind);
+    model.value = Set(value);
+    let target: RuleTarget = input.target.into();
+    let target_id = input.target_id.as_ref().map(|id| validate::id("targetId", id)).transpose()?;
+    let (target_id, category) = match (target, target_id) {
+        (RuleTarget::All, _) => (None, None),
+        (RuleTarget::Category, _) => {
+            let c = input.target_category.as_deref().unwrap_or_default();
+            (None, Some(validate::text("targetCategory", c, 100)?))
+        }
+        (RuleTarget::Product, Some(id)) => {
+            products::find(tx, id).await?.ok_or_else(|| AppError::bad_input("targetId", "no such product"))?;
+            (Some(id), None)
+        }
+        (RuleTarget::Variant, Some(id)) => {
+            variants::find(tx, id).await?.ok_or_else(|| AppError::bad_input("targetId", "no such variant"))?;
+            (Some(id), None)
+        }
+        (_, None) => return Err(AppError::bad_input("targetId", "this target needs a targetId")),
+    };
+    model.target = Set(target);
+    model.target_id = Set(target_id);
+    model.target_category = Set(category);
+    let location_id = input.location_id.as_ref().map(|id| validate::id("locationId", id)).transpose()?;
+    if let Some(id) = location_id {
+        let exists = tx
+            .select::<location::Entity>()
+            .filter(location::Column::Id.eq(id))
+            .count(tx.conn())
+            .await?
+            > 0;
+        if !exists {
+            return Err(AppError::bad_input("locationId", "no such location"));
+        }
+    }
+    model.location_id = Set(location_id);
+    if let (Some(from), Some(until)) = (input.valid_from, input.valid_until)
+        && from >= until
+    {
+        return Err(AppError::bad_input("validUntil", "validUntil must be after validFrom"));
+    }
+    model.valid_from = Set(input.valid_from);
+    model.valid_until = Set(input.valid_until);
+    model.weekdays = Set(input.weekdays.iter().fold(0_i16, |bits, d| {
+        bits | (1 << WEEK.iter().position(|w| w == d).unwrap_or(0))
+    }));
+    let (from, until) = match (&input.time_from, &input.time_until) {
+        (Some(f), Some(u)) => (Some(time("timeFrom", f)?), Some(time("timeUntil", u)?)),
+        (None, None) => (None, None),
+        _ => return Err(AppError::bad_input("timeUntil", "give both timeFrom and timeUntil, or neither")),
+    };
+    if from.is_some() && from == until {
+        return Err(AppError::bad_input("timeUntil", "timeUntil must differ from timeFrom"));
+    }
+    model.time_from = Set(from);
+    model.time_until = Set(until);
+    let min = input.min_quantity.map_or(0, |q| q.0.milli());
+    if min < 0 {
+        return Err(AppError::bad_input("minQuantity", "minQuantity must not be negative"));
+    }
+    model.min_quantity = Set(min);
+    Ok(())
+}
+
+async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<pricing_rule::Model>> {
+    Ok(tx
+        .select::<pricing_rule::Entity>()
+        .filter(pricing_rule::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?)
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn create(session: &Session, db: &Db, input: PricingRuleInput) -> Result<pricing_rule::Model> {
+    let tx = db.write(session).await?;
+    let now = Utc::now();
+    let mut model = pricing_rule::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        status: Set(Status::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    fill(&tx, &mut model, &input).await?;
+    let created = tx.insert(model).await?;
+    changes::record(&tx, vec![Change::upsert(Entity::PricingRule, created.id)]).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Replaces every field of a rule.
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant, rule = %id))]
+pub async fn update(session: &Session, db: &Db, id: Uuid, input: PricingRuleInput) -> Result<pricing_rule::Model> {
+    let tx = db.write(session).await?;
+    let existing = find(&tx, id).await?.ok_or_else(not_found)?;
+    let mut model = existing.into_active_model();
+    fill(&tx, &mut model, &input).await?;
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(tx.conn()).await?;
+    changes::record(&tx, vec![Change::upsert(Entity::PricingRule, id)]).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant, rule = %id))]
+pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<pricing_rule::Model> {
+    let tx = db.write(session).await?;
+    let existing = find(&tx, id).await?.ok_or_else(not_found)?;
+    if existing.status == Status::Archived {
+        return Ok(existing);
+    }
+    let mut model = existing.into_active_model();
+    model.status = Set(Status::Archived);
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(tx.conn()).await?;
+    changes::record(&tx, vec![Change::tombstone(Entity::PricingRule, id)]).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<pricing_rule::Model>> {
+    let tx = db.read(session).await?;
+    find(&tx, id).await
+}
+
+pub async fn list(session: &Session, db: &Db, page: &Page) -> Result<Vec<pricing_rule::Model>> {
+    let tx = db.read(session).await?;
+    Ok(page
+        .apply(tx.select::<pricing_rule::Entity>(), pricing_rule::Column::Id)
+        .all(tx.conn())
+        .await?)
+}
+
+/// The tenant's active rules, ready for [`pricing::price`].
+pub async fn active(tx: &TenantTx) -> Result<Vec<pricing::Rule>> {
+    let rows = tx
+        .select::<pricing_rule::Entity>()
+        .filter(pricing_rule::Column::Status.eq(Status::Active))
+        .all(tx.conn())
+        .await?;
+    Ok(rows.iter().filter_map(to_rule).collect())
+}
+
+/// Converts a stored rule; a row that no longer parses is skipped (and
+/// logged) rather than mispricing.
+pub fn to_rule(row: &pricing_rule::Model) -> Option<pricing::Rule> {
+    let adjustment = match row.adjustment {
+        AdjustmentKind::PercentOff => Adjustment::PercentOff(Rate::from_ppm(row.value)?),
+        AdjustmentKind::AmountOff => Adjustment::AmountOff(row.value),
+        AdjustmentKind::FixedPrice => Adjustment::FixedPrice(row.value),
+    };
+    let target = match row.target {
+        RuleTarget::All => Target::All,
+        RuleTarget::Product => Target::Product(row.target_id?),
+        RuleTarget::Variant => Target::Variant(row.target_id?),
+        RuleTarget::Category => Target::Category(row.target_category.clone()?),
+    };
+    let parse = |t: &Option<String>| t.as_deref().and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+    let time = match (parse(&row.time_from), parse(&row.time_until)) {
+        (Some(from), Some(until)) => Some(TimeWindow { from, until }),
+        _ => None,
+    };
+    Some(pricing::Rule {
+        id: row.id,
+        priority: row.priority,
+        stackable: row.stackable,
+        adjustment,
+        target,
+        location: row.location_id,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        weekdays: (row.weekdays & 0x7f) as u8,
+        time,
+        min_quantity: Quantity::from_milli(row.min_quantity),
+    })
+}
+
+pub fn not_found() -> AppError {
+    AppError::NotFound("pricing rule not found".into())
+}

@@ -1,0 +1,57 @@
+//! Exact numeric scalars. JSON numbers lose precision past 2^53 in most
+//! clients, so amounts travel as strings of integer minor units.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+use crate::money::Quantity;
+
+/// An amount in minor units of its currency (cents for EUR, yen for JPY),
+/// as a string of digits: `"1999"` is 19.99 EUR. Integers are accepted on
+/// input too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount(pub i64);
+
+#[Scalar(name = "Amount")]
+impl ScalarType for Amount {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Amount)
+                .map_err(|_| InputValueError::custom("an Amount is a whole number of minor units, such as \"1999\"")),
+            Value::Number(n) => n
+                .as_i64()
+                .map(Amount)
+                .ok_or_else(|| InputValueError::custom("an Amount is a whole number of minor units")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+/// An exact decimal quantity with up to three decimals: `"1.25"` kg, `"3"`
+/// items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal3(pub Quantity);
+
+#[Scalar(name = "Quantity")]
+impl ScalarType for Decimal3 {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let parsed = match &value {
+            Value::String(s) => Quantity::parse(s),
+            Value::Number(n) => n.as_i64().and_then(Quantity::from_units),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        parsed
+            .map(Decimal3)
+            .ok_or_else(|| InputValueError::custom("a Quantity is a decimal with at most 3 decimals, such as \"1.25\""))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
