@@ -157,7 +157,12 @@ pub struct Config {
     pub db_statement_timeout_ms: u64,
 
     /// Entries in each in-process cache (scans, locations).
-    #[arg(long, env = "POS_CACHE_CAPACITY", default_value_t = 100_000, global = true)]
+    #[arg(
+        long,
+        env = "POS_CACHE_CAPACITY",
+        default_value_t = 100_000,
+        global = true
+    )]
     pub cache_capacity: u64,
 
     /// Redis for the shared cache; unset means an in-process cache only.

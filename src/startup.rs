@@ -48,7 +48,13 @@ impl AppState {
             .await?
             .with_hook(Arc::new(cache.clone()));
         let introspection = config.introspection() != Introspection::Off;
-        let schema = graphql::build(db.clone(), keys.clone(), cache.clone(), &Limits::default(), introspection);
+        let schema = graphql::build(
+            db.clone(),
+            keys.clone(),
+            cache.clone(),
+            &Limits::default(),
+            introspection,
+        );
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -190,7 +190,11 @@ fn fk<T: IntoTableRef, U: IntoTableRef>(
         .to_owned()
 }
 
-fn tenant_fk<T: IntoTableRef>(name: &str, from: T, col: impl IntoIden) -> ForeignKeyCreateStatement {
+fn tenant_fk<T: IntoTableRef>(
+    name: &str,
+    from: T,
+    col: impl IntoIden,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from, col)
@@ -199,7 +203,12 @@ fn tenant_fk<T: IntoTableRef>(name: &str, from: T, col: impl IntoIden) -> Foreig
         .to_owned()
 }
 
-fn index<T: IntoTableRef>(name: &str, table: T, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index<T: IntoTableRef>(
+    name: &str,
+    table: T,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for col in cols {
@@ -224,7 +233,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp(TaxGroups::CreatedAt))
                 .col(timestamp(TaxGroups::UpdatedAt))
                 .primary_key(Index::create().col(TaxGroups::TenantId).col(TaxGroups::Id))
-                .foreign_key(&mut tenant_fk("fk_tax_groups_tenant", TaxGroups::Table, TaxGroups::TenantId))
+                .foreign_key(&mut tenant_fk(
+                    "fk_tax_groups_tenant",
+                    TaxGroups::Table,
+                    TaxGroups::TenantId,
+                ))
                 .to_owned(),
             Table::create()
                 .table(TaxRates::Table)
@@ -254,7 +267,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp(Products::CreatedAt))
                 .col(timestamp(Products::UpdatedAt))
                 .primary_key(Index::create().col(Products::TenantId).col(Products::Id))
-                .foreign_key(&mut tenant_fk("fk_products_tenant", Products::Table, Products::TenantId))
+                .foreign_key(&mut tenant_fk(
+                    "fk_products_tenant",
+                    Products::Table,
+                    Products::TenantId,
+                ))
                 .to_owned(),
             Table::create()
                 .table(Variants::Table)
@@ -294,7 +311,11 @@ impl MigrationTrait for Migration {
                 .col(text(Barcodes::Kind, 16))
                 .col(uuid(Barcodes::VariantId))
                 .col(timestamp(Barcodes::CreatedAt))
-                .primary_key(Index::create().col(Barcodes::TenantId).col(Barcodes::LookupKey))
+                .primary_key(
+                    Index::create()
+                        .col(Barcodes::TenantId)
+                        .col(Barcodes::LookupKey),
+                )
                 .foreign_key(&mut fk(
                     "fk_barcodes_variant",
                     Barcodes::Table,
@@ -395,7 +416,11 @@ impl MigrationTrait for Migration {
                 .col(text(PricingRules::Status, 16))
                 .col(timestamp(PricingRules::CreatedAt))
                 .col(timestamp(PricingRules::UpdatedAt))
-                .primary_key(Index::create().col(PricingRules::TenantId).col(PricingRules::Id))
+                .primary_key(
+                    Index::create()
+                        .col(PricingRules::TenantId)
+                        .col(PricingRules::Id),
+                )
                 .foreign_key(&mut fk(
                     "fk_pricing_rules_location",
                     PricingRules::Table,
@@ -411,8 +436,16 @@ impl MigrationTrait for Migration {
                 .col(small(ScaleFormats::ItemDigits))
                 .col(boolean(ScaleFormats::HasValueCheck))
                 .col(text(ScaleFormats::Kind, 8))
-                .primary_key(Index::create().col(ScaleFormats::TenantId).col(ScaleFormats::Prefix))
-                .foreign_key(&mut tenant_fk("fk_scale_formats_tenant", ScaleFormats::Table, ScaleFormats::TenantId))
+                .primary_key(
+                    Index::create()
+                        .col(ScaleFormats::TenantId)
+                        .col(ScaleFormats::Prefix),
+                )
+                .foreign_key(&mut tenant_fk(
+                    "fk_scale_formats_tenant",
+                    ScaleFormats::Table,
+                    ScaleFormats::TenantId,
+                ))
                 .to_owned(),
             Table::create()
                 .table(CatalogVersions::Table)
@@ -451,20 +484,60 @@ impl MigrationTrait for Migration {
         }
 
         let indexes = [
-            index("ux_tax_groups_tenant_name", TaxGroups::Table, &["tenant_id", "name"], true),
-            index("ix_tax_rates_tenant_group", TaxRates::Table, &["tenant_id", "tax_group_id"], false),
-            index("ix_products_tenant_category", Products::Table, &["tenant_id", "category"], false),
-            index("ux_variants_tenant_sku", Variants::Table, &["tenant_id", "sku"], true),
-            index("ix_variants_tenant_product", Variants::Table, &["tenant_id", "product_id"], false),
-            index("ix_barcodes_tenant_variant", Barcodes::Table, &["tenant_id", "variant_id"], false),
-            index("ux_attribute_definitions_tenant_code", AttributeDefinitions::Table, &["tenant_id", "code"], true),
+            index(
+                "ux_tax_groups_tenant_name",
+                TaxGroups::Table,
+                &["tenant_id", "name"],
+                true,
+            ),
+            index(
+                "ix_tax_rates_tenant_group",
+                TaxRates::Table,
+                &["tenant_id", "tax_group_id"],
+                false,
+            ),
+            index(
+                "ix_products_tenant_category",
+                Products::Table,
+                &["tenant_id", "category"],
+                false,
+            ),
+            index(
+                "ux_variants_tenant_sku",
+                Variants::Table,
+                &["tenant_id", "sku"],
+                true,
+            ),
+            index(
+                "ix_variants_tenant_product",
+                Variants::Table,
+                &["tenant_id", "product_id"],
+                false,
+            ),
+            index(
+                "ix_barcodes_tenant_variant",
+                Barcodes::Table,
+                &["tenant_id", "variant_id"],
+                false,
+            ),
+            index(
+                "ux_attribute_definitions_tenant_code",
+                AttributeDefinitions::Table,
+                &["tenant_id", "code"],
+                true,
+            ),
             index(
                 "ix_attribute_values_tenant_attribute_value",
                 AttributeValues::Table,
                 &["tenant_id", "attribute_id", "value"],
                 false,
             ),
-            index("ix_pricing_rules_tenant_status", PricingRules::Table, &["tenant_id", "status"], false),
+            index(
+                "ix_pricing_rules_tenant_status",
+                PricingRules::Table,
+                &["tenant_id", "status"],
+                false,
+            ),
         ];
         for index in indexes {
             manager.create_index(index).await?;

@@ -101,23 +101,41 @@ impl CatalogCache {
     }
 
     /// The scan snapshot for a barcode, loading it with `load` on a miss.
-    pub async fn scan<F, Fut>(&self, session: &Session, code: &str, load: F) -> Result<Option<Arc<ScanSnapshot>>>
+    pub async fn scan<F, Fut>(
+        &self,
+        session: &Session,
+        code: &str,
+        load: F,
+    ) -> Result<Option<Arc<ScanSnapshot>>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<ScanSnapshot>>>,
     {
         let inner = &self.inner;
-        self.cached(&inner.scans, session.tenant, "scan", code, load).await
+        self.cached(&inner.scans, session.tenant, "scan", code, load)
+            .await
     }
 
     /// The pricing facts of a location, loading them on a miss.
-    pub async fn place<F, Fut>(&self, session: &Session, location: Uuid, load: F) -> Result<Option<Arc<PlaceSnapshot>>>
+    pub async fn place<F, Fut>(
+        &self,
+        session: &Session,
+        location: Uuid,
+        load: F,
+    ) -> Result<Option<Arc<PlaceSnapshot>>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<PlaceSnapshot>>>,
     {
         let inner = &self.inner;
-        self.cached(&inner.places, session.tenant, "place", &location.to_string(), load).await
+        self.cached(
+            &inner.places,
+            session.tenant,
+            "place",
+            &location.to_string(),
+            load,
+        )
+        .await
     }
 
     async fn cached<T, F, Fut>(
@@ -140,7 +158,8 @@ impl CatalogCache {
         };
         let key = (tenant, generation, format!("{kind}:{id}"));
         if let Some(entry) = l1.get(&key).await {
-            let fresh = self.inner.listening.load(Ordering::Relaxed) || entry.stored.elapsed() < BLIND_FRESHNESS;
+            let fresh = self.inner.listening.load(Ordering::Relaxed)
+                || entry.stored.elapsed() < BLIND_FRESHNESS;
             if fresh {
                 return Ok(entry.value);
             }
@@ -150,7 +169,14 @@ impl CatalogCache {
             && let Ok(value) = serde_json::from_slice::<Option<T>>(&bytes)
         {
             let value = value.map(Arc::new);
-            l1.insert(key, Entry { value: value.clone(), stored: Instant::now() }).await;
+            l1.insert(
+                key,
+                Entry {
+                    value: value.clone(),
+                    stored: Instant::now(),
+                },
+            )
+            .await;
             return Ok(value);
         }
         let value = load().await?;
@@ -158,7 +184,14 @@ impl CatalogCache {
             self.redis_set(&l2_key, bytes).await;
         }
         let value = value.map(Arc::new);
-        l1.insert(key, Entry { value: value.clone(), stored: Instant::now() }).await;
+        l1.insert(
+            key,
+            Entry {
+                value: value.clone(),
+                stored: Instant::now(),
+            },
+        )
+        .await;
         Ok(value)
     }
 
@@ -189,8 +222,14 @@ impl CatalogCache {
     }
 
     fn drop_local(&self, tenant: Uuid) {
-        let scans = self.inner.scans.invalidate_entries_if(move |k, _| k.0 == tenant);
-        let places = self.inner.places.invalidate_entries_if(move |k, _| k.0 == tenant);
+        let scans = self
+            .inner
+            .scans
+            .invalidate_entries_if(move |k, _| k.0 == tenant);
+        let places = self
+            .inner
+            .places
+            .invalidate_entries_if(move |k, _| k.0 == tenant);
         if scans.is_err() || places.is_err() {
             self.inner.scans.invalidate_all();
             self.inner.places.invalidate_all();
@@ -200,15 +239,27 @@ impl CatalogCache {
     async fn publish(&self, redis: &Redis, tenant: Uuid) -> std::result::Result<u64, String> {
         let work = async {
             let mut conn = redis.connection().await.map_err(|e| e.to_string())?;
-            let generation: u64 = conn.incr(format!("pos:v1:{tenant}:gen"), 1).await.map_err(|e| e.to_string())?;
-            let _: i64 = conn.publish(CHANNEL, format!("{tenant}:{generation}")).await.map_err(|e| e.to_string())?;
+            let generation: u64 = conn
+                .incr(format!("pos:v1:{tenant}:gen"), 1)
+                .await
+                .map_err(|e| e.to_string())?;
+            let _: i64 = conn
+                .publish(CHANNEL, format!("{tenant}:{generation}"))
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(generation)
         };
-        tokio::time::timeout(REDIS_CALL * 4, work).await.map_err(|_| "timed out".to_owned())?
+        tokio::time::timeout(REDIS_CALL * 4, work)
+            .await
+            .map_err(|_| "timed out".to_owned())?
     }
 
     fn bump_local(&self, tenant: Uuid, to: Option<u64>) -> u64 {
-        let mut generations = self.inner.generations.write().unwrap_or_else(|e| e.into_inner());
+        let mut generations = self
+            .inner
+            .generations
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         let entry = generations.entry(tenant).or_insert(0);
         *entry = match to {
             Some(g) => (*entry).max(g),
@@ -218,14 +269,22 @@ impl CatalogCache {
     }
 
     async fn generation(&self, tenant: Uuid) -> Option<u64> {
-        if let Some(g) = self.inner.generations.read().unwrap_or_else(|e| e.into_inner()).get(&tenant) {
+        if let Some(g) = self
+            .inner
+            .generations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tenant)
+        {
             return Some(*g);
         }
         let from_redis = match self.redis_if_up() {
             Some(redis) => {
                 let work = async {
                     let mut conn = redis.connection().await.ok()?;
-                    conn.get::<_, Option<u64>>(format!("pos:v1:{tenant}:gen")).await.ok()
+                    conn.get::<_, Option<u64>>(format!("pos:v1:{tenant}:gen"))
+                        .await
+                        .ok()
                 };
                 match tokio::time::timeout(REDIS_CALL, work).await {
                     Ok(Some(g)) => Some(g.unwrap_or(0)),
@@ -242,7 +301,11 @@ impl CatalogCache {
 
     fn redis_if_up(&self) -> Option<Redis> {
         let redis = self.inner.redis.as_ref()?;
-        let skip = self.inner.redis_skip_until.lock().unwrap_or_else(|e| e.into_inner());
+        let skip = self
+            .inner
+            .redis_skip_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         match *skip {
             Some(until) if Instant::now() < until => None,
             _ => Some(redis.clone()),
@@ -250,7 +313,11 @@ impl CatalogCache {
     }
 
     fn note_redis_failure(&self) {
-        *self.inner.redis_skip_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_BACKOFF);
+        *self
+            .inner
+            .redis_skip_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_BACKOFF);
     }
 
     async fn redis_get(&self, key: &str) -> Option<Vec<u8>> {
@@ -269,7 +336,9 @@ impl CatalogCache {
     }
 
     async fn redis_set(&self, key: &str, value: Vec<u8>) {
-        let Some(redis) = self.redis_if_up() else { return };
+        let Some(redis) = self.redis_if_up() else {
+            return;
+        };
         let work = async {
             let mut conn = redis.connection().await.ok()?;
             conn.set_ex::<_, _, ()>(key, value, L2_TTL_SECS).await.ok()
@@ -283,7 +352,9 @@ impl CatalogCache {
 async fn retry_invalidation(cache: CatalogCache, tenant: Uuid) {
     for _ in 0..600 {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let Some(redis) = cache.inner.redis.clone() else { return };
+        let Some(redis) = cache.inner.redis.clone() else {
+            return;
+        };
         if let Ok(generation) = cache.publish(&redis, tenant).await {
             cache.bump_local(tenant, Some(generation));
             cache.drop_local(tenant);
@@ -298,39 +369,47 @@ async fn retry_invalidation(cache: CatalogCache, tenant: Uuid) {
 async fn subscribe(inner: std::sync::Weak<Inner>) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let Some(strong) = inner.upgrade() else { return };
-        let Some(redis) = strong.redis.clone() else { return };
-        drop(strong);
-        let mut pubsub = match redis.client().get_async_pubsub().await {
-            Ok(pubsub) => Some(pubsub),
-            Err(_) => None,
+        let Some(strong) = inner.upgrade() else {
+            return;
         };
+        let Some(redis) = strong.redis.clone() else {
+            return;
+        };
+        drop(strong);
+        let mut pubsub = redis.client().get_async_pubsub().await.ok();
         let subscribed = match pubsub.as_mut() {
             Some(p) => p.subscribe(CHANNEL).await.is_ok(),
             None => false,
         };
-        match pubsub.filter(|_| subscribed) {
-            Some(pubsub) => {
-                backoff = Duration::from_millis(100);
-                if let Some(strong) = inner.upgrade() {
-                    // Writes may have happened while deaf: relearn them.
-                    strong.generations.write().unwrap_or_else(|e| e.into_inner()).clear();
-                    strong.listening.store(true, Ordering::Relaxed);
-                }
-                let mut messages = pubsub.into_on_message();
-                while let Some(msg) = messages.next().await {
-                    let Some(strong) = inner.upgrade() else { return };
-                    let payload: String = msg.get_payload().unwrap_or_default();
-                    if let Some((tenant, generation)) = payload.split_once(':')
-                        && let (Ok(tenant), Ok(generation)) = (tenant.parse::<Uuid>(), generation.parse::<u64>())
-                    {
-                        let mut generations = strong.generations.write().unwrap_or_else(|e| e.into_inner());
-                        let entry = generations.entry(tenant).or_insert(0);
-                        *entry = (*entry).max(generation);
-                    }
+        if let Some(pubsub) = pubsub.filter(|_| subscribed) {
+            backoff = Duration::from_millis(100);
+            if let Some(strong) = inner.upgrade() {
+                // Writes may have happened while deaf: relearn them.
+                strong
+                    .generations
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
+                strong.listening.store(true, Ordering::Relaxed);
+            }
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = messages.next().await {
+                let Some(strong) = inner.upgrade() else {
+                    return;
+                };
+                let payload: String = msg.get_payload().unwrap_or_default();
+                if let Some((tenant, generation)) = payload.split_once(':')
+                    && let (Ok(tenant), Ok(generation)) =
+                        (tenant.parse::<Uuid>(), generation.parse::<u64>())
+                {
+                    let mut generations = strong
+                        .generations
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner());
+                    let entry = generations.entry(tenant).or_insert(0);
+                    *entry = (*entry).max(generation);
                 }
             }
-            None => {}
         }
         if let Some(strong) = inner.upgrade() {
             strong.listening.store(false, Ordering::Relaxed);

@@ -36,7 +36,11 @@ pub struct NewAttribute {
 const CODE_TAKEN: &str = "an attribute with this code already exists";
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn create(session: &Session, db: &Db, input: NewAttribute) -> Result<attribute_definition::Model> {
+pub async fn create(
+    session: &Session,
+    db: &Db,
+    input: NewAttribute,
+) -> Result<attribute_definition::Model> {
     let code = validate::code("code", &input.code)?;
     let name = validate::text("name", &input.name, 200)?;
     let allowed = match (input.kind, input.allowed_values) {
@@ -45,17 +49,26 @@ pub async fn create(session: &Session, db: &Db, input: NewAttribute) -> Result<a
             for (i, v) in values.iter().enumerate() {
                 let v = validate::text(&format!("allowedValues.{i}"), v, 100)?;
                 if clean.contains(&v) {
-                    return Err(AppError::bad_input(&format!("allowedValues.{i}"), "duplicate value"));
+                    return Err(AppError::bad_input(
+                        &format!("allowedValues.{i}"),
+                        "duplicate value",
+                    ));
                 }
                 clean.push(v);
             }
             Some(serde_json::to_string(&clean).map_err(AppError::internal)?)
         }
         (AttributeKind::Enum, _) => {
-            return Err(AppError::bad_input("allowedValues", "an ENUM attribute lists 1 to 200 allowed values"));
+            return Err(AppError::bad_input(
+                "allowedValues",
+                "an ENUM attribute lists 1 to 200 allowed values",
+            ));
         }
         (_, Some(_)) => {
-            return Err(AppError::bad_input("allowedValues", "only ENUM attributes have allowed values"));
+            return Err(AppError::bad_input(
+                "allowedValues",
+                "only ENUM attributes have allowed values",
+            ));
         }
         (_, None) => None,
     };
@@ -73,7 +86,11 @@ pub async fn create(session: &Session, db: &Db, input: NewAttribute) -> Result<a
         })
         .await
         .map_err(|e| on_constraint(e, CODE_TAKEN))?;
-    changes::record(&tx, vec![Change::upsert(Entity::AttributeDefinition, created.id)]).await?;
+    changes::record(
+        &tx,
+        vec![Change::upsert(Entity::AttributeDefinition, created.id)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -94,15 +111,26 @@ pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<attribute_d
     let mut model = existing.into_active_model();
     model.status = Set(Status::Archived);
     let updated = model.update(tx.conn()).await?;
-    changes::record(&tx, vec![Change::tombstone(Entity::AttributeDefinition, id)]).await?;
+    changes::record(
+        &tx,
+        vec![Change::tombstone(Entity::AttributeDefinition, id)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
 
-pub async fn list(session: &Session, db: &Db, page: &Page) -> Result<Vec<attribute_definition::Model>> {
+pub async fn list(
+    session: &Session,
+    db: &Db,
+    page: &Page,
+) -> Result<Vec<attribute_definition::Model>> {
     let tx = db.read(session).await?;
     Ok(page
-        .apply(tx.select::<attribute_definition::Entity>(), attribute_definition::Column::Id)
+        .apply(
+            tx.select::<attribute_definition::Entity>(),
+            attribute_definition::Column::Id,
+        )
         .all(tx.conn())
         .await?)
 }
@@ -113,7 +141,9 @@ pub fn canonical(def: &attribute_definition::Model, raw: &str, field: &str) -> R
     let bad = |msg: &str| AppError::bad_input(field, format!("{}: {msg}", def.code));
     match def.kind {
         AttributeKind::Text => validate::text(field, raw, 500),
-        AttributeKind::Number => canonical_decimal(raw, 6).ok_or_else(|| bad("expected a number such as 12.5")),
+        AttributeKind::Number => {
+            canonical_decimal(raw, 6).ok_or_else(|| bad("expected a number such as 12.5"))
+        }
         AttributeKind::Boolean => match raw.to_ascii_lowercase().as_str() {
             "true" => Ok("true".into()),
             "false" => Ok("false".into()),
@@ -134,7 +164,10 @@ pub fn canonical(def: &attribute_definition::Model, raw: &str, field: &str) -> R
     }
 }
 
-async fn definitions_by_code(tx: &TenantTx, codes: Vec<String>) -> Result<HashMap<String, attribute_definition::Model>> {
+async fn definitions_by_code(
+    tx: &TenantTx,
+    codes: Vec<String>,
+) -> Result<HashMap<String, attribute_definition::Model>> {
     Ok(tx
         .select::<attribute_definition::Entity>()
         .filter(attribute_definition::Column::Code.is_in(codes))
@@ -157,7 +190,10 @@ pub async fn apply(
     if inputs.is_empty() {
         return Ok(());
     }
-    let codes = inputs.iter().map(|i| i.code.trim().to_ascii_uppercase()).collect();
+    let codes = inputs
+        .iter()
+        .map(|i| i.code.trim().to_ascii_uppercase())
+        .collect();
     let defs = definitions_by_code(tx, codes).await?;
     for (i, input) in inputs.iter().enumerate() {
         let field = format!("{prefix}.{i}.value");
@@ -165,7 +201,12 @@ pub async fn apply(
         let def = defs
             .get(&code)
             .filter(|d| d.status == Status::Active)
-            .ok_or_else(|| AppError::bad_input(&format!("{prefix}.{i}.code"), format!("no active attribute {code}")))?;
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    &format!("{prefix}.{i}.code"),
+                    format!("no active attribute {code}"),
+                )
+            })?;
         tx.delete_many::<attribute_value::Entity>()
             .filter(attribute_value::Column::OwnerId.eq(owner_id))
             .filter(attribute_value::Column::AttributeId.eq(def.id))
@@ -187,7 +228,10 @@ pub async fn apply(
 }
 
 /// Attribute values (code, value) of each owner, for output.
-pub async fn values_of(tx: &TenantTx, owners: &[Uuid]) -> Result<HashMap<Uuid, Vec<(String, String)>>> {
+pub async fn values_of(
+    tx: &TenantTx,
+    owners: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(String, String)>>> {
     let values = tx
         .select::<attribute_value::Entity>()
         .filter(attribute_value::Column::OwnerId.is_in(owners.iter().copied()))
@@ -205,7 +249,9 @@ pub async fn values_of(tx: &TenantTx, owners: &[Uuid]) -> Result<HashMap<Uuid, V
     let mut out: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
     for v in values {
         if let Some(code) = defs.get(&v.attribute_id) {
-            out.entry(v.owner_id).or_default().push((code.clone(), v.value));
+            out.entry(v.owner_id)
+                .or_default()
+                .push((code.clone(), v.value));
         }
     }
     for list in out.values_mut() {
@@ -221,5 +267,7 @@ pub async fn filter_value(tx: &TenantTx, code: &str, raw: &str) -> Result<Option
     let Some(def) = defs.get(&code) else {
         return Ok(None);
     };
-    Ok(canonical(def, raw, "attribute.value").ok().map(|v| (def.id, v)))
+    Ok(canonical(def, raw, "attribute.value")
+        .ok()
+        .map(|v| (def.id, v)))
 }

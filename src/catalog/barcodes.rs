@@ -59,14 +59,22 @@ async fn active_variant(tx: &TenantTx, id: Uuid, field: &str) -> Result<()> {
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, variant = %variant))]
-pub async fn add(session: &Session, db: &Db, variant: Uuid, kind: BarcodeKind, code: &str) -> Result<barcode::Model> {
+pub async fn add(
+    session: &Session,
+    db: &Db,
+    variant: Uuid,
+    kind: BarcodeKind,
+    code: &str,
+) -> Result<barcode::Model> {
     let code = normalize(kind, code)?;
     let key = code.key.clone();
     let tx = db.write(session).await?;
     active_variant(&tx, variant, "variantId").await?;
     let change = attach(&tx, variant, code).await?;
     changes::record(&tx, vec![change]).await?;
-    let created = find_key(&tx, &key).await?.ok_or_else(|| AppError::internal("barcode vanished"))?;
+    let created = find_key(&tx, &key)
+        .await?
+        .ok_or_else(|| AppError::internal("barcode vanished"))?;
     tx.commit().await?;
     Ok(created)
 }
@@ -74,7 +82,13 @@ pub async fn add(session: &Session, db: &Db, variant: Uuid, kind: BarcodeKind, c
 /// Moves a barcode to another active variant: the one explicit way a
 /// barcode changes hands.
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, to = %to))]
-pub async fn move_to(session: &Session, db: &Db, kind: BarcodeKind, code: &str, to: Uuid) -> Result<barcode::Model> {
+pub async fn move_to(
+    session: &Session,
+    db: &Db,
+    kind: BarcodeKind,
+    code: &str,
+    to: Uuid,
+) -> Result<barcode::Model> {
     let code = normalize(kind, code)?;
     let tx = db.write(session).await?;
     let existing = find_key(&tx, &code.key).await?.ok_or_else(not_found)?;
@@ -89,7 +103,12 @@ pub async fn move_to(session: &Session, db: &Db, kind: BarcodeKind, code: &str, 
 
 /// Detaches a barcode. Sales keep their own copy of the code they scanned.
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn remove(session: &Session, db: &Db, kind: BarcodeKind, code: &str) -> Result<barcode::Model> {
+pub async fn remove(
+    session: &Session,
+    db: &Db,
+    kind: BarcodeKind,
+    code: &str,
+) -> Result<barcode::Model> {
     let code = normalize(kind, code)?;
     let tx = db.write(session).await?;
     let existing = find_key(&tx, &code.key).await?.ok_or_else(not_found)?;
@@ -103,7 +122,10 @@ pub async fn remove(session: &Session, db: &Db, kind: BarcodeKind, code: &str) -
 }
 
 /// The barcodes of each variant.
-pub async fn of_variants(tx: &TenantTx, variants: &[Uuid]) -> Result<HashMap<Uuid, Vec<barcode::Model>>> {
+pub async fn of_variants(
+    tx: &TenantTx,
+    variants: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<barcode::Model>>> {
     let rows = tx
         .select::<barcode::Entity>()
         .filter(barcode::Column::VariantId.is_in(variants.iter().copied()))
@@ -159,9 +181,15 @@ pub async fn scale_formats(tx: &TenantTx) -> Result<Vec<ScaleFormat>> {
 /// Configures (or with `format = None` removes) the layout of one GS1
 /// prefix 20-29.
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, prefix = %prefix))]
-pub async fn set_scale_format(session: &Session, db: &Db, prefix: &str, format: Option<(usize, bool, EmbeddedKind)>) -> Result<Vec<ScaleFormat>> {
+pub async fn set_scale_format(
+    session: &Session,
+    db: &Db,
+    prefix: &str,
+    format: Option<(usize, bool, EmbeddedKind)>,
+) -> Result<Vec<ScaleFormat>> {
     let prefix = prefix.trim();
-    if !(prefix.len() == 2 && prefix.starts_with('2') && prefix.bytes().all(|b| b.is_ascii_digit())) {
+    if !(prefix.len() == 2 && prefix.starts_with('2') && prefix.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(AppError::bad_input("prefix", "a scale prefix is 20 to 29"));
     }
     let tx = db.write(session).await?;

@@ -51,11 +51,19 @@ pub struct Change {
 
 impl Change {
     pub fn upsert(entity: Entity, id: impl ToString) -> Self {
-        Self { entity, id: id.to_string(), deleted: false }
+        Self {
+            entity,
+            id: id.to_string(),
+            deleted: false,
+        }
     }
 
     pub fn tombstone(entity: Entity, id: impl ToString) -> Self {
-        Self { entity, id: id.to_string(), deleted: true }
+        Self {
+            entity,
+            id: id.to_string(),
+            deleted: true,
+        }
     }
 }
 
@@ -104,7 +112,9 @@ pub async fn record(tx: &TenantTx, changes: Vec<Change>) -> Result<i64> {
         });
     }
     if !rows.is_empty() {
-        catalog_change::Entity::insert_many(rows).exec(tx.conn()).await?;
+        catalog_change::Entity::insert_many(rows)
+            .exec(tx.conn())
+            .await?;
     }
     Ok(version)
 }

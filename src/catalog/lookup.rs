@@ -66,10 +66,15 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
         None => barcodes::resolve(tx, scanned).await?,
     };
     let Some(code) = found else { return Ok(None) };
-    let Some(variant) = variants::find(tx, code.variant_id).await?.filter(|v| v.status == Status::Active) else {
+    let Some(variant) = variants::find(tx, code.variant_id)
+        .await?
+        .filter(|v| v.status == Status::Active)
+    else {
         return Ok(None);
     };
-    let Some(product) = super::products::find(tx, variant.product_id).await?.filter(|p| p.status == Status::Active)
+    let Some(product) = super::products::find(tx, variant.product_id)
+        .await?
+        .filter(|p| p.status == Status::Active)
     else {
         return Ok(None);
     };
@@ -79,7 +84,10 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
         .one(tx.conn())
         .await?
         .ok_or_else(|| AppError::internal("variant points at a missing tax group"))?;
-    let rates = tax_groups::rates_of(tx, &[tax_group.id]).await?.remove(&tax_group.id).unwrap_or_default();
+    let rates = tax_groups::rates_of(tx, &[tax_group.id])
+        .await?
+        .remove(&tax_group.id)
+        .unwrap_or_default();
     let location_prices = tx
         .select::<location_price::Entity>()
         .filter(location_price::Column::VariantId.eq(variant.id))
@@ -128,7 +136,11 @@ pub async fn load_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<Place
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     Ok(Some(PlaceSnapshot {
         tenant_currency: tenant.currency,
-        rounding: if tenant.rounding_mode == "HALF_UP" { RoundingMode::HalfUp } else { RoundingMode::HalfEven },
+        rounding: if tenant.rounding_mode == "HALF_UP" {
+            RoundingMode::HalfUp
+        } else {
+            RoundingMode::HalfEven
+        },
         location_id: loc.id,
         time_zone: loc.time_zone,
         currency: loc.currency,
@@ -145,7 +157,10 @@ fn location_for(session: &Session, requested: Option<Uuid>) -> Result<Uuid> {
         )),
         (Some(own), _) => Ok(own),
         (None, Some(asked)) => Ok(asked),
-        (None, None) => Err(AppError::bad_input("locationId", "locationId is required for staff tokens")),
+        (None, None) => Err(AppError::bad_input(
+            "locationId",
+            "locationId is required for staff tokens",
+        )),
     }
 }
 
@@ -160,7 +175,10 @@ pub async fn by_barcode(
 ) -> Result<Option<Lookup>> {
     let scanned = scanned.trim();
     if scanned.is_empty() || scanned.len() > 64 {
-        return Err(AppError::bad_input("barcode", "a barcode is 1 to 64 characters"));
+        return Err(AppError::bad_input(
+            "barcode",
+            "a barcode is 1 to 64 characters",
+        ));
     }
     let location = location_for(session, location)?;
     let place = cache
@@ -183,18 +201,27 @@ pub async fn by_barcode(
 }
 
 /// Prices and taxes a snapshot at a place and instant.
-pub fn price_scan(snapshot: std::sync::Arc<ScanSnapshot>, place: &PlaceSnapshot, at: DateTime<Utc>) -> Result<Lookup> {
-    let has_override = snapshot.location_prices.iter().any(|(l, _)| *l == place.location_id);
+pub fn price_scan(
+    snapshot: std::sync::Arc<ScanSnapshot>,
+    place: &PlaceSnapshot,
+    at: DateTime<Utc>,
+) -> Result<Lookup> {
+    let has_override = snapshot
+        .location_prices
+        .iter()
+        .any(|(l, _)| *l == place.location_id);
     if place.currency != place.tenant_currency && !has_override {
         return Err(AppError::Conflict(format!(
             "this variant has no price in {} at this location: set a location price",
             place.currency
         )));
     }
-    let time_zone = place
-        .time_zone
-        .parse()
-        .map_err(|_| AppError::internal(format!("stored time zone {} does not parse", place.time_zone)))?;
+    let time_zone = place.time_zone.parse().map_err(|_| {
+        AppError::internal(format!(
+            "stored time zone {} does not parse",
+            place.time_zone
+        ))
+    })?;
     let quantity = match snapshot.embedded {
         Some(Embedded::Weight(q)) => q,
         _ => Quantity::ONE,
@@ -221,8 +248,16 @@ pub fn price_scan(snapshot: std::sync::Arc<ScanSnapshot>, place: &PlaceSnapshot,
             place.rounding,
         ) as i64,
     };
-    let rates: Vec<Rate> = snapshot.rates.iter().filter_map(|r| Rate::from_ppm(r.rate_ppm)).collect();
-    let mode = if place.prices_include_tax { PriceMode::TaxInclusive } else { PriceMode::TaxExclusive };
+    let rates: Vec<Rate> = snapshot
+        .rates
+        .iter()
+        .filter_map(|r| Rate::from_ppm(r.rate_ppm))
+        .collect();
+    let mode = if place.prices_include_tax {
+        PriceMode::TaxInclusive
+    } else {
+        PriceMode::TaxExclusive
+    };
     let tax = tax_amount(line_total, &rates, mode, place.rounding);
     Ok(Lookup {
         currency: place.currency.clone(),

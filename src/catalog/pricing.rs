@@ -116,7 +116,7 @@ pub fn price(
     let mut applied = Vec::new();
     let mut all_stackable = true;
     for rule in applicable {
-        if !applied.is_empty() && !(all_stackable && rule.stackable) {
+        if !(applied.is_empty() || all_stackable && rule.stackable) {
             continue;
         }
         running = adjust(running, &rule.adjustment, location.rounding);

@@ -5,7 +5,9 @@ use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{attribute_value, product, variant};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set,
+};
 use uuid::Uuid;
 
 use super::attributes::{self, AttributeValueInput};
@@ -64,7 +66,11 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<product::Model>> {
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn create(session: &Session, db: &Db, input: CreateProductInput) -> Result<product::Model> {
+pub async fn create(
+    session: &Session,
+    db: &Db,
+    input: CreateProductInput,
+) -> Result<product::Model> {
     let name = validate::text("name", &input.name, 200)?;
     let description = validate::optional_text("description", input.description.as_deref(), 5000)?;
     let category = validate::optional_text("category", input.category.as_deref(), 100)?;
@@ -82,7 +88,14 @@ pub async fn create(session: &Session, db: &Db, input: CreateProductInput) -> Re
             ..Default::default()
         })
         .await?;
-    attributes::apply(&tx, AttributeOwner::Product, created.id, &input.attributes, "attributes").await?;
+    attributes::apply(
+        &tx,
+        AttributeOwner::Product,
+        created.id,
+        &input.attributes,
+        "attributes",
+    )
+    .await?;
     let mut feed = vec![Change::upsert(Entity::Product, created.id)];
     for (i, draft) in input.variants.iter().enumerate() {
         let v = variants::insert(&tx, created.id, draft, &format!("variants.{i}")).await?;
@@ -94,7 +107,12 @@ pub async fn create(session: &Session, db: &Db, input: CreateProductInput) -> Re
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, product = %id))]
-pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateProductInput) -> Result<product::Model> {
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    id: Uuid,
+    input: UpdateProductInput,
+) -> Result<product::Model> {
     let tx = db.write(session).await?;
     let existing = find(&tx, id).await?.ok_or_else(not_found)?;
     let mut model = existing.into_active_model();
@@ -102,14 +120,25 @@ pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateProductIn
         model.name = Set(validate::text("name", name, 200)?);
     }
     if let Some(description) = &input.description {
-        model.description = Set(validate::optional_text("description", Some(description), 5000)?);
+        model.description = Set(validate::optional_text(
+            "description",
+            Some(description),
+            5000,
+        )?);
     }
     if let Some(category) = &input.category {
         model.category = Set(validate::optional_text("category", Some(category), 100)?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(tx.conn()).await?;
-    attributes::apply(&tx, AttributeOwner::Product, id, &input.attributes, "attributes").await?;
+    attributes::apply(
+        &tx,
+        AttributeOwner::Product,
+        id,
+        &input.attributes,
+        "attributes",
+    )
+    .await?;
     changes::record(&tx, vec![Change::upsert(Entity::Product, id)]).await?;
     tx.commit().await?;
     Ok(updated)
@@ -142,7 +171,11 @@ pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<product::Mo
     model.updated_at = Set(now);
     let updated = model.update(tx.conn()).await?;
     let mut feed = vec![Change::tombstone(Entity::Product, id)];
-    feed.extend(variant_ids.into_iter().map(|v| Change::tombstone(Entity::Variant, v)));
+    feed.extend(
+        variant_ids
+            .into_iter()
+            .map(|v| Change::tombstone(Entity::Variant, v)),
+    );
     changes::record(&tx, feed).await?;
     tx.commit().await?;
     Ok(updated)
@@ -162,13 +195,24 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<pr
         .await?)
 }
 
-pub fn name_like(col: impl sea_orm::sea_query::IntoColumnRef, search: &str) -> sea_orm::sea_query::SimpleExpr {
-    let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+pub fn name_like(
+    col: impl sea_orm::sea_query::IntoColumnRef,
+    search: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let escaped = search
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// Ids of owners carrying an attribute value, as a scoped subquery.
-pub async fn attribute_owners(tx: &TenantTx, code: &str, value: &str) -> Result<Option<sea_orm::sea_query::SelectStatement>> {
+pub async fn attribute_owners(
+    tx: &TenantTx,
+    code: &str,
+    value: &str,
+) -> Result<Option<sea_orm::sea_query::SelectStatement>> {
     let Some((attribute, canonical)) = attributes::filter_value(tx, code, value).await? else {
         return Ok(None);
     };
@@ -183,10 +227,20 @@ pub async fn attribute_owners(tx: &TenantTx, code: &str, value: &str) -> Result<
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn list(session: &Session, db: &Db, filter: &CatalogFilter, page: &Page) -> Result<Vec<product::Model>> {
+pub async fn list(
+    session: &Session,
+    db: &Db,
+    filter: &CatalogFilter,
+    page: &Page,
+) -> Result<Vec<product::Model>> {
     let tx = db.read(session).await?;
     let mut select = tx.select::<product::Entity>();
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         select = select.filter(name_like((product::Entity, product::Column::Name), search));
     }
     if let Some(status) = filter.status {
@@ -212,7 +266,10 @@ pub async fn list(session: &Session, db: &Db, filter: &CatalogFilter, page: &Pag
             None => return Ok(Vec::new()),
         }
     }
-    Ok(page.apply(select, product::Column::Id).all(tx.conn()).await?)
+    Ok(page
+        .apply(select, product::Column::Id)
+        .all(tx.conn())
+        .await?)
 }
 
 pub fn not_found() -> AppError {

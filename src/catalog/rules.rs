@@ -41,7 +41,11 @@ const WEEK: [Weekday; 7] = [
 ];
 
 pub fn weekdays_of(bits: i16) -> Vec<Weekday> {
-    WEEK.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, d)| *d).collect()
+    WEEK.iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, d)| *d)
+        .collect()
 }
 
 /// A pricing rule. See the pricing documentation for how rules combine:
@@ -86,27 +90,40 @@ fn time(field: &str, value: &str) -> Result<String> {
         .map_err(|_| AppError::bad_input(field, format!("{field} is a time of day such as 17:30")))
 }
 
-async fn fill(tx: &TenantTx, model: &mut pricing_rule::ActiveModel, input: &PricingRuleInput) -> Result<()> {
+async fn fill(
+    tx: &TenantTx,
+    model: &mut pricing_rule::ActiveModel,
+    input: &PricingRuleInput,
+) -> Result<()> {
     model.name = Set(validate::text("name", &input.name, 200)?);
     model.priority = Set(input.priority);
     model.stackable = Set(input.stackable);
     let kind: AdjustmentKind = input.adjustment.into();
-    let value = match kind {
-        AdjustmentKind::PercentOff => Rate::from_percent(&input.value)
-            .map(Rate::ppm)
-            .ok_or_else(|| AppError::bad_input("value", "a percent from 0 to 100, such as 15 or 12.5"))?,
-        _ => input
-            .value
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|v| (0..=variants::MAX_PRICE).contains(v))
-            .ok_or_else(|| AppError::bad_input("value", "a non-negative whole number of minor units"))?,
-    };
+    let value =
+        match kind {
+            AdjustmentKind::PercentOff => Rate::from_percent(&input.value)
+                .map(Rate::ppm)
+                .ok_or_else(|| {
+                    AppError::bad_input("value", "a percent from 0 to 100, such as 15 or 12.5")
+                })?,
+            _ => input
+                .value
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (0..=variants::MAX_PRICE).contains(v))
+                .ok_or_else(|| {
+                    AppError::bad_input("value", "a non-negative whole number of minor units")
+                })?,
+        };
     model.adjustment = Set(kind);
     model.value = Set(value);
     let target: RuleTarget = input.target.into();
-    let target_id = input.target_id.as_ref().map(|id| validate::id("targetId", id)).transpose()?;
+    let target_id = input
+        .target_id
+        .as_ref()
+        .map(|id| validate::id("targetId", id))
+        .transpose()?;
     let (target_id, category) = match (target, target_id) {
         (RuleTarget::All, _) => (None, None),
         (RuleTarget::Category, _) => {
@@ -114,19 +131,32 @@ async fn fill(tx: &TenantTx, model: &mut pricing_rule::ActiveModel, input: &Pric
             (None, Some(validate::text("targetCategory", c, 100)?))
         }
         (RuleTarget::Product, Some(id)) => {
-            products::find(tx, id).await?.ok_or_else(|| AppError::bad_input("targetId", "no such product"))?;
+            products::find(tx, id)
+                .await?
+                .ok_or_else(|| AppError::bad_input("targetId", "no such product"))?;
             (Some(id), None)
         }
         (RuleTarget::Variant, Some(id)) => {
-            variants::find(tx, id).await?.ok_or_else(|| AppError::bad_input("targetId", "no such variant"))?;
+            variants::find(tx, id)
+                .await?
+                .ok_or_else(|| AppError::bad_input("targetId", "no such variant"))?;
             (Some(id), None)
         }
-        (_, None) => return Err(AppError::bad_input("targetId", "this target needs a targetId")),
+        (_, None) => {
+            return Err(AppError::bad_input(
+                "targetId",
+                "this target needs a targetId",
+            ));
+        }
     };
     model.target = Set(target);
     model.target_id = Set(target_id);
     model.target_category = Set(category);
-    let location_id = input.location_id.as_ref().map(|id| validate::id("locationId", id)).transpose()?;
+    let location_id = input
+        .location_id
+        .as_ref()
+        .map(|id| validate::id("locationId", id))
+        .transpose()?;
     if let Some(id) = location_id {
         let exists = tx
             .select::<location::Entity>()
@@ -142,7 +172,10 @@ async fn fill(tx: &TenantTx, model: &mut pricing_rule::ActiveModel, input: &Pric
     if let (Some(from), Some(until)) = (input.valid_from, input.valid_until)
         && from >= until
     {
-        return Err(AppError::bad_input("validUntil", "validUntil must be after validFrom"));
+        return Err(AppError::bad_input(
+            "validUntil",
+            "validUntil must be after validFrom",
+        ));
     }
     model.valid_from = Set(input.valid_from);
     model.valid_until = Set(input.valid_until);
@@ -152,16 +185,27 @@ async fn fill(tx: &TenantTx, model: &mut pricing_rule::ActiveModel, input: &Pric
     let (from, until) = match (&input.time_from, &input.time_until) {
         (Some(f), Some(u)) => (Some(time("timeFrom", f)?), Some(time("timeUntil", u)?)),
         (None, None) => (None, None),
-        _ => return Err(AppError::bad_input("timeUntil", "give both timeFrom and timeUntil, or neither")),
+        _ => {
+            return Err(AppError::bad_input(
+                "timeUntil",
+                "give both timeFrom and timeUntil, or neither",
+            ));
+        }
     };
     if from.is_some() && from == until {
-        return Err(AppError::bad_input("timeUntil", "timeUntil must differ from timeFrom"));
+        return Err(AppError::bad_input(
+            "timeUntil",
+            "timeUntil must differ from timeFrom",
+        ));
     }
     model.time_from = Set(from);
     model.time_until = Set(until);
     let min = input.min_quantity.map_or(0, |q| q.0.milli());
     if min < 0 {
-        return Err(AppError::bad_input("minQuantity", "minQuantity must not be negative"));
+        return Err(AppError::bad_input(
+            "minQuantity",
+            "minQuantity must not be negative",
+        ));
     }
     model.min_quantity = Set(min);
     Ok(())
@@ -176,7 +220,11 @@ async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<pricing_rule::Model>> {
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn create(session: &Session, db: &Db, input: PricingRuleInput) -> Result<pricing_rule::Model> {
+pub async fn create(
+    session: &Session,
+    db: &Db,
+    input: PricingRuleInput,
+) -> Result<pricing_rule::Model> {
     let tx = db.write(session).await?;
     let now = Utc::now();
     let mut model = pricing_rule::ActiveModel {
@@ -195,7 +243,12 @@ pub async fn create(session: &Session, db: &Db, input: PricingRuleInput) -> Resu
 
 /// Replaces every field of a rule.
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, rule = %id))]
-pub async fn update(session: &Session, db: &Db, id: Uuid, input: PricingRuleInput) -> Result<pricing_rule::Model> {
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    id: Uuid,
+    input: PricingRuleInput,
+) -> Result<pricing_rule::Model> {
     let tx = db.write(session).await?;
     let existing = find(&tx, id).await?.ok_or_else(not_found)?;
     let mut model = existing.into_active_model();
@@ -231,7 +284,10 @@ pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<pricing_
 pub async fn list(session: &Session, db: &Db, page: &Page) -> Result<Vec<pricing_rule::Model>> {
     let tx = db.read(session).await?;
     Ok(page
-        .apply(tx.select::<pricing_rule::Entity>(), pricing_rule::Column::Id)
+        .apply(
+            tx.select::<pricing_rule::Entity>(),
+            pricing_rule::Column::Id,
+        )
         .all(tx.conn())
         .await?)
 }
@@ -260,7 +316,10 @@ pub fn to_rule(row: &pricing_rule::Model) -> Option<pricing::Rule> {
         RuleTarget::Variant => Target::Variant(row.target_id?),
         RuleTarget::Category => Target::Category(row.target_category.clone()?),
     };
-    let parse = |t: &Option<String>| t.as_deref().and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+    let parse = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+    };
     let time = match (parse(&row.time_from), parse(&row.time_until)) {
         (Some(from), Some(until)) => Some(TimeWindow { from, until }),
         _ => None,

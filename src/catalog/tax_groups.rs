@@ -45,7 +45,10 @@ const NAME_TAKEN: &str = "a tax group with this name already exists";
 
 fn parse_rates(rates: &[TaxRateInput]) -> Result<Vec<(String, Rate)>> {
     if rates.is_empty() || rates.len() > 10 {
-        return Err(AppError::bad_input("rates", "a tax group has 1 to 10 rates"));
+        return Err(AppError::bad_input(
+            "rates",
+            "a tax group has 1 to 10 rates",
+        ));
     }
     rates
         .iter()
@@ -55,7 +58,10 @@ fn parse_rates(rates: &[TaxRateInput]) -> Result<Vec<(String, Rate)>> {
             let name = validate::text(&field("name"), &r.name, 100)?;
             let rate = match (&r.percent, r.basis_points) {
                 (Some(p), None) => Rate::from_percent(p).ok_or_else(|| {
-                    AppError::bad_input(&field("percent"), "percent is a decimal from 0 to 100 with at most 4 decimals")
+                    AppError::bad_input(
+                        &field("percent"),
+                        "percent is a decimal from 0 to 100 with at most 4 decimals",
+                    )
                 })?,
                 (None, Some(bp)) => Rate::from_basis_points(i64::from(bp)).ok_or_else(|| {
                     AppError::bad_input(&field("basisPoints"), "basisPoints is from 0 to 10000")
@@ -96,7 +102,11 @@ async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<tax_group::Model>> {
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn create(session: &Session, db: &Db, input: CreateTaxGroupInput) -> Result<tax_group::Model> {
+pub async fn create(
+    session: &Session,
+    db: &Db,
+    input: CreateTaxGroupInput,
+) -> Result<tax_group::Model> {
     let name = validate::text("name", &input.name, 200)?;
     let rates = parse_rates(&input.rates)?;
     let now = Utc::now();
@@ -119,7 +129,12 @@ pub async fn create(session: &Session, db: &Db, input: CreateTaxGroupInput) -> R
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, tax_group = %id))]
-pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateTaxGroupInput) -> Result<tax_group::Model> {
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    id: Uuid,
+    input: UpdateTaxGroupInput,
+) -> Result<tax_group::Model> {
     let rates = input.rates.as_deref().map(parse_rates).transpose()?;
     let tx = db.write(session).await?;
     let existing = find(&tx, id).await?.ok_or_else(not_found)?;
@@ -128,7 +143,10 @@ pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateTaxGroupI
         model.name = Set(validate::text("name", name, 200)?);
     }
     model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await.map_err(|e| on_constraint(e, NAME_TAKEN))?;
+    let updated = model
+        .update(tx.conn())
+        .await
+        .map_err(|e| on_constraint(e, NAME_TAKEN))?;
     if let Some(rates) = rates {
         tx.delete_many::<tax_rate::Entity>()
             .filter(tax_rate::Column::TaxGroupId.eq(id))
@@ -191,7 +209,10 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<ta
 }
 
 /// The rates of each group, in position order.
-pub async fn rates_of(tx: &TenantTx, groups: &[Uuid]) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
+pub async fn rates_of(
+    tx: &TenantTx,
+    groups: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
     let rows = tx
         .select::<tax_rate::Entity>()
         .filter(tax_rate::Column::TaxGroupId.is_in(groups.iter().copied()))

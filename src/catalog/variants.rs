@@ -6,7 +6,10 @@ use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{barcode, location, location_price, variant};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, Set,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,7 +27,9 @@ use crate::graphql::scalars::Amount;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 
-#[derive(Debug, Clone, PartialEq, Eq, InputObject, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, InputObject, Serialize, Deserialize, async_graphql::SimpleObject,
+)]
 #[graphql(input_name = "OptionValueInput")]
 pub struct OptionValue {
     /// For example `Size`.
@@ -79,7 +84,10 @@ fn price(field: &str, amount: Amount) -> Result<i64> {
     if (0..=MAX_PRICE).contains(&amount.0) {
         Ok(amount.0)
     } else {
-        Err(AppError::bad_input(field, format!("{field} must be from 0 to {MAX_PRICE} minor units")))
+        Err(AppError::bad_input(
+            field,
+            format!("{field} must be from 0 to {MAX_PRICE} minor units"),
+        ))
     }
 }
 
@@ -110,14 +118,28 @@ fn sku(field: &str, value: &str) -> Result<String> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(AppError::bad_input(field, "an SKU is 1 to 64 printable characters without spaces"))
+        Err(AppError::bad_input(
+            field,
+            "an SKU is 1 to 64 printable characters without spaces",
+        ))
     }
 }
 
 /// Inserts a variant of `product` inside `tx`; returns it and its feed
 /// entries. `prefix` locates the draft in the input for errors.
-pub async fn insert(tx: &TenantTx, product: Uuid, draft: &VariantDraft, prefix: &str) -> Result<(variant::Model, Vec<Change>)> {
-    let field = |f: &str| if prefix.is_empty() { f.to_owned() } else { format!("{prefix}.{f}") };
+pub async fn insert(
+    tx: &TenantTx,
+    product: Uuid,
+    draft: &VariantDraft,
+    prefix: &str,
+) -> Result<(variant::Model, Vec<Change>)> {
+    let field = |f: &str| {
+        if prefix.is_empty() {
+            f.to_owned()
+        } else {
+            format!("{prefix}.{f}")
+        }
+    };
     let tax_group = validate::id(&field("taxGroupId"), &draft.tax_group_id)?;
     let now = Utc::now();
     let model = variant::ActiveModel {
@@ -135,14 +157,25 @@ pub async fn insert(tx: &TenantTx, product: Uuid, draft: &VariantDraft, prefix: 
         ..Default::default()
     };
     tax_groups::require_active(tx, tax_group, &field("taxGroupId")).await?;
-    let created = tx.insert(model).await.map_err(|e| on_constraint(e, SKU_TAKEN))?;
+    let created = tx
+        .insert(model)
+        .await
+        .map_err(|e| on_constraint(e, SKU_TAKEN))?;
     let mut feed = vec![Change::upsert(Entity::Variant, created.id)];
     for (i, input) in draft.barcodes.iter().enumerate() {
-        let normalized = codes::normalize(input.kind, &input.code)
-            .map_err(|e| AppError::bad_input(&field(&format!("barcodes.{i}.code")), e.to_string()))?;
+        let normalized = codes::normalize(input.kind, &input.code).map_err(|e| {
+            AppError::bad_input(&field(&format!("barcodes.{i}.code")), e.to_string())
+        })?;
         feed.push(barcodes::attach(tx, created.id, normalized).await?);
     }
-    attributes::apply(tx, AttributeOwner::Variant, created.id, &draft.attributes, &field("attributes")).await?;
+    attributes::apply(
+        tx,
+        AttributeOwner::Variant,
+        created.id,
+        &draft.attributes,
+        &field("attributes"),
+    )
+    .await?;
     Ok((created, feed))
 }
 
@@ -155,7 +188,12 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<variant::Model>> {
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn create(session: &Session, db: &Db, product_id: &ID, draft: VariantDraft) -> Result<variant::Model> {
+pub async fn create(
+    session: &Session,
+    db: &Db,
+    product_id: &ID,
+    draft: VariantDraft,
+) -> Result<variant::Model> {
     let product_id = validate::id("productId", product_id)?;
     let tx = db.write(session).await?;
     match products::find(&tx, product_id).await? {
@@ -170,7 +208,12 @@ pub async fn create(session: &Session, db: &Db, product_id: &ID, draft: VariantD
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, variant = %id))]
-pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateVariantInput) -> Result<variant::Model> {
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    id: Uuid,
+    input: UpdateVariantInput,
+) -> Result<variant::Model> {
     let tx = db.write(session).await?;
     let existing = find(&tx, id).await?.ok_or_else(not_found)?;
     let mut model = existing.into_active_model();
@@ -195,8 +238,18 @@ pub async fn update(session: &Session, db: &Db, id: Uuid, input: UpdateVariantIn
         model.unit = Set(v.into());
     }
     model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await.map_err(|e| on_constraint(e, SKU_TAKEN))?;
-    attributes::apply(&tx, AttributeOwner::Variant, id, &input.attributes, "attributes").await?;
+    let updated = model
+        .update(tx.conn())
+        .await
+        .map_err(|e| on_constraint(e, SKU_TAKEN))?;
+    attributes::apply(
+        &tx,
+        AttributeOwner::Variant,
+        id,
+        &input.attributes,
+        "attributes",
+    )
+    .await?;
     changes::record(&tx, vec![Change::upsert(Entity::Variant, id)]).await?;
     tx.commit().await?;
     Ok(updated)
@@ -283,7 +336,10 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<va
 pub async fn matching_ids(tx: &TenantTx, filter: &CatalogFilter) -> Result<Vec<Uuid>> {
     let mut select = tx.select::<variant::Entity>();
     if let Some(prefix) = filter.sku_prefix.as_deref().map(str::trim) {
-        let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         select = select.filter(
             sea_orm::sea_query::Expr::col((variant::Entity, variant::Column::Sku))
                 .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
@@ -299,23 +355,44 @@ pub async fn matching_ids(tx: &TenantTx, filter: &CatalogFilter) -> Result<Vec<U
             .into_query();
         select = select.filter(variant::Column::Id.in_subquery(owners));
     }
-    Ok(select.all(tx.conn()).await?.into_iter().map(|v| v.id).collect())
+    Ok(select
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect())
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn list(session: &Session, db: &Db, filter: &CatalogFilter, page: &Page) -> Result<Vec<variant::Model>> {
+pub async fn list(
+    session: &Session,
+    db: &Db,
+    filter: &CatalogFilter,
+    page: &Page,
+) -> Result<Vec<variant::Model>> {
     let tx = db.read(session).await?;
     let mut select = tx.select::<variant::Entity>();
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let product_matches = tx
             .select::<entity::product::Entity>()
             .select_only()
             .column(entity::product::Column::Id)
-            .filter(products::name_like((entity::product::Entity, entity::product::Column::Name), search))
+            .filter(products::name_like(
+                (entity::product::Entity, entity::product::Column::Name),
+                search,
+            ))
             .into_query();
         select = select.filter(
             sea_orm::Condition::any()
-                .add(products::name_like((variant::Entity, variant::Column::Name), search))
+                .add(products::name_like(
+                    (variant::Entity, variant::Column::Name),
+                    search,
+                ))
                 .add(variant::Column::ProductId.in_subquery(product_matches)),
         );
     }
@@ -335,9 +412,32 @@ pub async fn list(session: &Session, db: &Db, filter: &CatalogFilter, page: &Pag
             None => return Ok(Vec::new()),
         }
     }
-    Ok(page.apply(select, variant::Column::Id).all(tx.conn()).await?)
+    Ok(page
+        .apply(select, variant::Column::Id)
+        .all(tx.conn())
+        .await?)
 }
 
 pub fn not_found() -> AppError {
     AppError::NotFound("variant not found".into())
+}
+
+/// Location prices of each variant.
+pub async fn location_prices_of(
+    tx: &TenantTx,
+    variants: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<(Uuid, i64)>>> {
+    let rows = tx
+        .select::<location_price::Entity>()
+        .filter(location_price::Column::VariantId.is_in(variants.iter().copied()))
+        .all(tx.conn())
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<(Uuid, i64)>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        out.entry(row.variant_id)
+            .or_default()
+            .push((row.location_id, row.price));
+    }
+    Ok(out)
 }

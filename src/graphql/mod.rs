@@ -13,15 +13,17 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
+use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
+use crate::catalog::loaders;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery};
 use crate::tenancy::Db;
 
 #[derive(MergedObject, Default)]
-pub struct Query(OrgQuery);
+pub struct Query(OrgQuery, CatalogQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(OrgMutation);
+pub struct Mutation(OrgMutation, CatalogMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -47,7 +49,13 @@ impl Default for Limits {
 
 /// Builds the schema. `db` and `keys` go in as schema data; the session and
 /// the per-request loaders go into each request (see [`prepare`]).
-pub fn build(db: Db, keys: Arc<Keys>, cache: CatalogCache, limits: &Limits, introspection: bool) -> AppSchema {
+pub fn build(
+    db: Db,
+    keys: Arc<Keys>,
+    cache: CatalogCache,
+    limits: &Limits,
+    introspection: bool,
+) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(cache)
@@ -79,6 +87,13 @@ pub fn prepare(request: &mut async_graphql::Request, db: &Db, session: Option<&S
             LocationLoader::new(db.clone(), session.clone()),
             tokio::spawn,
         ));
+        loaders::register(
+            request,
+            &loaders::Scope {
+                db: db.clone(),
+                session: session.clone(),
+            },
+        );
         request.data.insert(session.clone());
     }
 }

@@ -25,7 +25,9 @@ pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(err @ (AppError::BadInput { .. } | AppError::Conflict(_) | AppError::NotFound(_))) => {
             let field = match &err {
-                AppError::BadInput { field: Some(f), .. } => f.split('.').map(str::to_owned).collect(),
+                AppError::BadInput { field: Some(f), .. } => {
+                    f.split('.').map(str::to_owned).collect()
+                }
                 _ => Vec::new(),
             };
             Ok((
@@ -52,9 +54,14 @@ macro_rules! payload {
         }
 
         impl $name {
-            pub fn from_result(result: Result<$ty, $crate::error::AppError>) -> async_graphql::Result<Self> {
+            pub fn from_result(
+                result: Result<$ty, $crate::error::AppError>,
+            ) -> async_graphql::Result<Self> {
                 let ($field, user_errors) = $crate::graphql::payload::split(result)?;
-                Ok(Self { $field, user_errors })
+                Ok(Self {
+                    $field,
+                    user_errors,
+                })
             }
         }
     };

@@ -15,15 +15,14 @@ pub struct Amount(pub i64);
 impl ScalarType for Amount {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => s
-                .trim()
-                .parse::<i64>()
-                .map(Amount)
-                .map_err(|_| InputValueError::custom("an Amount is a whole number of minor units, such as \"1999\"")),
-            Value::Number(n) => n
-                .as_i64()
-                .map(Amount)
-                .ok_or_else(|| InputValueError::custom("an Amount is a whole number of minor units")),
+            Value::String(s) => s.trim().parse::<i64>().map(Amount).map_err(|_| {
+                InputValueError::custom(
+                    "an Amount is a whole number of minor units, such as \"1999\"",
+                )
+            }),
+            Value::Number(n) => n.as_i64().map(Amount).ok_or_else(|| {
+                InputValueError::custom("an Amount is a whole number of minor units")
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -46,9 +45,11 @@ impl ScalarType for Decimal3 {
             Value::Number(n) => n.as_i64().and_then(Quantity::from_units),
             _ => return Err(InputValueError::expected_type(value)),
         };
-        parsed
-            .map(Decimal3)
-            .ok_or_else(|| InputValueError::custom("a Quantity is a decimal with at most 3 decimals, such as \"1.25\""))
+        parsed.map(Decimal3).ok_or_else(|| {
+            InputValueError::custom(
+                "a Quantity is a decimal with at most 3 decimals, such as \"1.25\"",
+            )
+        })
     }
 
     fn to_value(&self) -> Value {

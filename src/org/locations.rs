@@ -98,6 +98,7 @@ pub async fn create(
         currency: Set(validate::currency("currency", &input.currency)?
             .code()
             .to_owned()),
+        prices_include_tax: Set(input.prices_include_tax),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

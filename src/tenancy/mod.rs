@@ -17,8 +17,9 @@ use entity::TenantOwned;
 use migration::rls::TENANT_SETTING;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany, UpdateMany, EntityTrait, IntoActiveModel, QueryFilter,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany, EntityTrait, IntoActiveModel,
+    QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    UpdateMany,
 };
 use uuid::Uuid;
 

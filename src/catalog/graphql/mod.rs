@@ -1,0 +1,9 @@
+//! The catalog's GraphQL surface.
+
+mod lookup;
+mod mutation;
+mod query;
+pub mod types;
+
+pub use mutation::CatalogMutation;
+pub use query::CatalogQuery;

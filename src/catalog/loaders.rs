@@ -1,0 +1,127 @@
+//! Per-request dataloaders for the catalog, so nested fields never cost a
+//! query per row (no N+1). Each carries the caller's session.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{barcode, product, tax_group, tax_rate, variant};
+use uuid::Uuid;
+
+use super::{attributes, barcodes, products, tax_groups, variants};
+use crate::auth::Session;
+use crate::tenancy::Db;
+
+/// What every catalog loader holds.
+#[derive(Clone)]
+pub struct Scope {
+    pub db: Db,
+    pub session: Session,
+}
+
+macro_rules! loader {
+    ($(#[$doc:meta])* $name:ident, $value:ty, |$scope:ident, $keys:ident| $body:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Scope);
+
+        impl Loader<Uuid> for $name {
+            type Value = $value;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, $keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let $scope = &self.0;
+                Ok($body)
+            }
+        }
+    };
+}
+
+loader!(ProductLoader, product::Model, |s, keys| {
+    products::get_many(&s.session, &s.db, keys)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect()
+});
+
+loader!(VariantLoader, variant::Model, |s, keys| {
+    variants::get_many(&s.session, &s.db, keys)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect()
+});
+
+loader!(TaxGroupLoader, tax_group::Model, |s, keys| {
+    tax_groups::get_many(&s.session, &s.db, keys)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect()
+});
+
+loader!(
+    /// Rates by tax group id.
+    TaxRatesLoader,
+    Vec<tax_rate::Model>,
+    |s, keys| {
+        let tx = s.db.read(&s.session).await?;
+        tax_groups::rates_of(&tx, keys).await?
+    }
+);
+
+loader!(
+    /// Barcodes by variant id.
+    BarcodesLoader,
+    Vec<barcode::Model>,
+    |s, keys| {
+        let tx = s.db.read(&s.session).await?;
+        barcodes::of_variants(&tx, keys).await?
+    }
+);
+
+loader!(
+    /// Attribute (code, value) pairs by product or variant id.
+    AttributesLoader,
+    Vec<(String, String)>,
+    |s, keys| {
+        let tx = s.db.read(&s.session).await?;
+        attributes::values_of(&tx, keys).await?
+    }
+);
+
+loader!(
+    /// Location prices (location, price) by variant id.
+    LocationPricesLoader,
+    Vec<(Uuid, i64)>,
+    |s, keys| {
+        let tx = s.db.read(&s.session).await?;
+        variants::location_prices_of(&tx, keys).await?
+    }
+);
+
+/// Registers every catalog loader on a request.
+pub fn register(request: &mut async_graphql::Request, scope: &Scope) {
+    use async_graphql::dataloader::DataLoader;
+    let data = &mut request.data;
+    data.insert(DataLoader::new(ProductLoader(scope.clone()), tokio::spawn));
+    data.insert(DataLoader::new(VariantLoader(scope.clone()), tokio::spawn));
+    data.insert(DataLoader::new(TaxGroupLoader(scope.clone()), tokio::spawn));
+    data.insert(DataLoader::new(TaxRatesLoader(scope.clone()), tokio::spawn));
+    data.insert(DataLoader::new(BarcodesLoader(scope.clone()), tokio::spawn));
+    data.insert(DataLoader::new(
+        AttributesLoader(scope.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        LocationPricesLoader(scope.clone()),
+        tokio::spawn,
+    ));
+}
+
+/// Fetches a loader from the request, or an internal error.
+pub fn get<'a, T: Send + Sync + 'static>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> Result<&'a async_graphql::dataloader::DataLoader<T>, crate::error::AppError> {
+    ctx.data_opt::<async_graphql::dataloader::DataLoader<T>>()
+        .ok_or_else(|| crate::error::AppError::internal("catalog loader missing from request data"))
+}
