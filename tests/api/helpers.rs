@@ -134,6 +134,31 @@ impl TestApp {
         }
     }
 
+    /// Another server on the same database (and Redis, when configured),
+    /// as a second replica would be.
+    pub async fn second_instance(&self) -> Self {
+        let app = Application::build(self.config.clone())
+            .await
+            .expect("build second app");
+        let backend = match &self.backend {
+            Backend::Sqlite(_) => Backend::Sqlite(tempfile::tempdir().expect("temp dir")),
+            Backend::Postgres {
+                owner_url, app_url, ..
+            } => Backend::Postgres {
+                owner_url: owner_url.clone(),
+                app_url: app_url.clone(),
+                admin_url: String::new(),
+                name: String::new(),
+            },
+        };
+        Self {
+            state: app.state().clone(),
+            router: app.router(),
+            config: self.config.clone(),
+            backend,
+        }
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
@@ -273,3 +298,82 @@ pub fn code(body: &Value) -> &str {
         .as_str()
         .unwrap_or("<none>")
 }
+
+impl TestApp {
+    /// A tax group with one rate; returns its id.
+    pub async fn tax_group(&self, token: &str, name: &str, percent: &str) -> String {
+        let body = self
+            .gql(
+                token,
+                "mutation($input: CreateTaxGroupInput!) { createTaxGroup(input: $input) { taxGroup { id } userErrors { field message } } }",
+                json!({ "input": { "name": name, "rates": [{ "name": name, "percent": percent }] } }),
+            )
+            .await;
+        body["data"]["createTaxGroup"]["taxGroup"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("tax group not created: {body}"))
+            .to_owned()
+    }
+
+    /// A product with one variant and barcode; returns the variant id.
+    pub async fn variant(
+        &self,
+        token: &str,
+        sku: &str,
+        price: i64,
+        tax_group: &str,
+        barcode: Option<(&str, &str)>,
+    ) -> String {
+        let barcodes: Vec<Value> = barcode
+            .map(|(kind, code)| json!({ "kind": kind, "code": code }))
+            .into_iter()
+            .collect();
+        let body = self
+            .gql(
+                token,
+                CREATE_PRODUCT,
+                json!({ "input": {
+                    "name": format!("Product {sku}"),
+                    "category": "grocery",
+                    "variants": [{ "sku": sku, "name": format!("Variant {sku}"), "basePrice": price.to_string(),
+                                   "taxGroupId": tax_group, "barcodes": barcodes }],
+                } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["createProduct"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let lookup = self
+            .gql(
+                token,
+                "query($sku: String) { variants(filter: { skuPrefix: $sku }) { edges { node { id sku } } } }",
+                json!({ "sku": sku }),
+            )
+            .await;
+        let edges = lookup["data"]["variants"]["edges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        edges
+            .iter()
+            .find(|e| e["node"]["sku"] == sku)
+            .and_then(|e| e["node"]["id"].as_str())
+            .unwrap_or_else(|| panic!("variant not found: {lookup}"))
+            .to_owned()
+    }
+
+    /// `productByBarcode` as this token.
+    pub async fn scan(&self, token: &str, barcode: &str, location: Option<&str>) -> Value {
+        self.gql(
+            token,
+            SCAN,
+            json!({ "barcode": barcode, "location": location }),
+        )
+        .await
+    }
+}
+
+pub const CREATE_PRODUCT: &str = "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id name } userErrors { field message code } } }";
+pub const SCAN: &str = "query($barcode: String!, $location: ID) { productByBarcode(barcode: $barcode, locationId: $location) { barcode variant { id sku } product { name } quantity listPrice { amount currency } unitPrice { amount } lineTotal { amount } net { amount } tax { amount } gross { amount } taxes { name percent amount { amount } } appliedRuleIds embeddedWeight embeddedPrice { amount } } }";

@@ -5,9 +5,11 @@
 //! PostgreSQL, each test in a database of its own.
 
 mod auth;
+mod catalog;
 mod helpers;
 mod http;
 mod locations;
+mod lookup;
 mod postgres;
 mod schema;
 mod tenancy;
