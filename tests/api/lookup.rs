@@ -308,3 +308,27 @@ async fn the_same_barcode_in_two_tenants_resolves_to_each_tenants_own_variant() 
     assert_eq!(search["data"]["variants"]["edges"], json!([]));
     assert!(!search.to_string().contains(&vb) && !read.to_string().contains("B-COLA"));
 }
+
+#[tokio::test]
+async fn lookups_and_writes_carry_on_when_redis_is_unreachable() {
+    // Nothing listens on port 1: every Redis call fails fast.
+    let app = TestApp::spawn_with(&["--redis-url", "redis://127.0.0.1:1"]).await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let tax = app.tax_group(&owner, "VAT", "0").await;
+    let location = app.create_location(&owner, "AMS1").await;
+    let variant = app
+        .variant(&owner, "JAM", 300, &tax, Some(("INTERNAL", "J1")))
+        .await;
+    let body = app.scan(&owner, "J1", Some(&location)).await;
+    assert_eq!(
+        body["data"]["productByBarcode"]["unitPrice"]["amount"], "300",
+        "{body}"
+    );
+    app.gql(&owner, "mutation($id: ID!) { updateVariant(id: $id, input: { basePrice: \"310\" }) { variant { id } } }", json!({ "id": variant }))
+        .await;
+    let body = app.scan(&owner, "J1", Some(&location)).await;
+    assert_eq!(
+        body["data"]["productByBarcode"]["unitPrice"]["amount"], "310",
+        "{body}"
+    );
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The productByBarcode benchmark: a 10,000-variant catalog, 32 concurrent
+# connections, wrk with every response body checked, and GET /healthz of the
+# same server as the ceiling. See BENCHMARKS.md.
+#
+# Usage: bench/lookup.sh [duration-seconds]    (needs wrk, python3, and for
+# the PostgreSQL/Redis scenarios the services .ci/run uses)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${1:-20}"
+PORT=18080
+URL="http://127.0.0.1:$PORT"
+SECRET="bench-secret-that-is-at-least-32-bytes-long"
+PG_OWNER="postgres://postgres@127.0.0.1:5432"
+PG_APP="postgres://pos_app@127.0.0.1:5432"
+WORK=$(mktemp -d)
+trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cargo build --release --quiet
+BIN="${CARGO_TARGET_DIR:-target}/release/pos"
+[ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
+
+results=()
+
+wrk_run() { # script url -> "rps p50 p99 checked-line"
+  local out
+  out=$(BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
+    wrk -t2 -c32 -d"${DURATION}s" --latency -s "$1" "$2")
+  local rps p50 p99 checked
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  checked=$(grep '^checked' <<<"$out")
+  echo "$rps|$p50|$p99|$checked"
+}
+
+scenario() { # name db-url migrate-url redis-url cache-capacity
+  local name=$1 db=$2 migrate=$3 redis=$4 capacity=$5
+  echo "== $name" >&2
+  local redis_env=()
+  [ -n "$redis" ] && redis_env=(POS_REDIS_URL="$redis")
+  env -u POS_REDIS_URL POS_LISTEN="127.0.0.1:$PORT" POS_LOG=warn POS_JWT_SECRET="$SECRET" \
+    POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "${redis_env[@]}" \
+    POS_CACHE_CAPACITY="$capacity" POS_DB_MAX_CONNECTIONS=16 "$BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
+  local tenant
+  tenant=$(POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "$BIN" tenant create "Bench" --currency EUR)
+  TOKEN=$(POS_JWT_SECRET="$SECRET" "$BIN" token --tenant "$tenant" --sub bench --role OWNER --ttl 2h)
+  LOCATION=$(python3 bench/seed.py --url "$URL/graphql" --token "$TOKEN" --variants 10000 --barcodes "$WORK/barcodes")
+  # Warm-up (also fills the caches in the warm scenarios).
+  BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
+    wrk -t2 -c32 -d5s -s bench/lookup.lua "$URL/graphql" >/dev/null
+  local lookup health
+  lookup=$(wrk_run bench/lookup.lua "$URL/graphql")
+  health=$(wrk_run bench/health.lua "$URL/healthz")
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+  IFS='|' read -r l_rps l_p50 l_p99 l_checked <<<"$lookup"
+  IFS='|' read -r h_rps h_p50 h_p99 _ <<<"$health"
+  local ratio
+  ratio=$(python3 -c "print(f'{100 * $l_rps / $h_rps:.0f}%')")
+  results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $l_checked |")
+}
+
+fresh_pg() {
+  psql "$PG_OWNER/postgres" -qc "DROP DATABASE IF EXISTS pos_bench WITH (FORCE)" -qc "CREATE DATABASE pos_bench" >/dev/null
+}
+
+scenario "warm, SQLite, L1 only" "sqlite://$WORK/a.db?mode=rwc" "sqlite://$WORK/a.db?mode=rwc" "" 100000
+scenario "warm, SQLite, L1 + Redis" "sqlite://$WORK/b.db?mode=rwc" "sqlite://$WORK/b.db?mode=rwc" "redis://127.0.0.1:6379" 100000
+scenario "Redis only (L1 off), SQLite" "sqlite://$WORK/c.db?mode=rwc" "sqlite://$WORK/c.db?mode=rwc" "redis://127.0.0.1:6379" 0
+scenario "cold (no cache), SQLite" "sqlite://$WORK/d.db?mode=rwc" "sqlite://$WORK/d.db?mode=rwc" "" 0
+fresh_pg
+scenario "warm, PostgreSQL, L1 + Redis" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "redis://127.0.0.1:6379" 100000
+fresh_pg
+scenario "cold (no cache), PostgreSQL" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "" 0
+
+echo
+echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | bodies |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${results[@]}"
