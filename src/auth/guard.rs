@@ -16,6 +16,11 @@ impl Staff {
         Self(&[Role::Owner, Role::Manager, Role::Cashier])
     }
 
+    /// Owners only: the tenant's own settings.
+    pub fn owners() -> Self {
+        Self(&[Role::Owner])
+    }
+
     /// Owners and managers: configuration and back-office work.
     pub fn managers() -> Self {
         Self(&[Role::Owner, Role::Manager])

@@ -187,6 +187,11 @@ impl OrgQuery {
         })
     }
 
+    /// The caller's tenant.
+    async fn tenant(&self, ctx: &Context<'_>) -> Result<super::tenant::Tenant> {
+        Ok(super::tenant::get(ctx.session()?, ctx.db()?).await?)
+    }
+
     /// A location by id; null if there is none in this tenant.
     #[graphql(guard = "Staff::any()")]
     async fn location(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Location>> {
@@ -248,6 +253,16 @@ pub struct OrgMutation;
 
 #[Object]
 impl OrgMutation {
+    /// Renames the tenant or changes its rounding policy (owners only).
+    #[graphql(guard = "Staff::owners()")]
+    async fn update_tenant_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: super::tenant::UpdateTenantSettingsInput,
+    ) -> Result<super::tenant::Tenant> {
+        Ok(super::tenant::update(ctx.session()?, ctx.db()?, input).await?)
+    }
+
     #[graphql(guard = "Staff::managers()")]
     async fn create_location(
         &self,

@@ -3,6 +3,7 @@
 mod graphql;
 mod loader;
 pub mod locations;
+pub mod tenant;
 pub mod terminals;
 
 pub use graphql::{OrgMutation, OrgQuery};

@@ -332,3 +332,30 @@ async fn lookups_and_writes_carry_on_when_redis_is_unreachable() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_rounding_policy_is_tenant_data() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("Acme").await;
+    let owner = app.owner(tenant);
+    let manager = app.token(tenant, &[pos::auth::Role::Manager]);
+    let tax = app.tax_group(&owner, "State", "9.75").await;
+    let location = app.create_location(&owner, "AMS1").await;
+    app.variant(&owner, "SODA", 600, &tax, Some(("INTERNAL", "S1")))
+        .await;
+    let tax_of =
+        |body: serde_json::Value| body["data"]["productByBarcode"]["tax"]["amount"].clone();
+    assert_eq!(tax_of(app.scan(&owner, "S1", Some(&location)).await), "58");
+    let settings = "mutation($m: RoundingMode) { updateTenantSettings(input: { roundingMode: $m }) { currency roundingMode roundingLevel } }";
+    assert_eq!(
+        code(&app.gql(&manager, settings, json!({ "m": "HALF_UP" })).await),
+        "FORBIDDEN"
+    );
+    let body = app.gql(&owner, settings, json!({ "m": "HALF_UP" })).await;
+    assert_eq!(
+        body["data"]["updateTenantSettings"],
+        json!({ "currency": "EUR", "roundingMode": "HALF_UP", "roundingLevel": "LINE" })
+    );
+    // 58.5 now rounds up, and the cached lookup knows it.
+    assert_eq!(tax_of(app.scan(&owner, "S1", Some(&location)).await), "59");
+}

@@ -1,0 +1,101 @@
+//! The caller's own tenant: its name, currency and rounding policy.
+
+use async_graphql::{InputObject, SimpleObject};
+use entity::tenant;
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+
+use crate::auth::Session;
+use crate::error::{AppError, Result};
+use crate::money::RoundingMode;
+use crate::money::tax::RoundingLevel;
+use crate::tenancy::Db;
+
+#[derive(SimpleObject)]
+pub struct Tenant {
+    pub id: async_graphql::ID,
+    pub name: String,
+    /// ISO 4217 currency of base prices.
+    pub currency: String,
+    pub rounding_mode: RoundingMode,
+    pub rounding_level: RoundingLevel,
+}
+
+/// Fields left out are unchanged.
+#[derive(Debug, Clone, InputObject)]
+pub struct UpdateTenantSettingsInput {
+    pub name: Option<String>,
+    pub rounding_mode: Option<RoundingMode>,
+    pub rounding_level: Option<RoundingLevel>,
+}
+
+fn mode_text(mode: RoundingMode) -> &'static str {
+    match mode {
+        RoundingMode::HalfEven => "HALF_EVEN",
+        RoundingMode::HalfUp => "HALF_UP",
+    }
+}
+
+fn level_text(level: RoundingLevel) -> &'static str {
+    match level {
+        RoundingLevel::Line => "LINE",
+        RoundingLevel::Order => "ORDER",
+    }
+}
+
+fn to_graphql(m: tenant::Model) -> Tenant {
+    Tenant {
+        id: async_graphql::ID(m.id.to_string()),
+        name: m.name,
+        currency: m.currency,
+        rounding_mode: if m.rounding_mode == "HALF_UP" {
+            RoundingMode::HalfUp
+        } else {
+            RoundingMode::HalfEven
+        },
+        rounding_level: if m.rounding_level == "ORDER" {
+            RoundingLevel::Order
+        } else {
+            RoundingLevel::Line
+        },
+    }
+}
+
+pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
+    let tx = db.read(session).await?;
+    tx.select::<tenant::Entity>()
+        .one(tx.conn())
+        .await?
+        .map(to_graphql)
+        .ok_or_else(|| AppError::NotFound("tenant not found".into()))
+}
+
+/// Changes the tenant's name or rounding policy. Prices and taxes computed
+/// from now on follow the new policy; caches are told, like after a catalog
+/// write.
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    input: UpdateTenantSettingsInput,
+) -> Result<Tenant> {
+    let tx = db.write(session).await?;
+    let existing = tx
+        .select::<tenant::Entity>()
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::NotFound("tenant not found".into()))?;
+    let mut model = existing.into_active_model();
+    if let Some(name) = &input.name {
+        model.name = Set(crate::validate::text("name", name, 200)?);
+    }
+    if let Some(mode) = input.rounding_mode {
+        model.rounding_mode = Set(mode_text(mode).to_owned());
+    }
+    if let Some(level) = input.rounding_level {
+        model.rounding_level = Set(level_text(level).to_owned());
+    }
+    let updated = model.update(tx.conn()).await?;
+    tx.mark_catalog_changed();
+    tx.commit().await?;
+    Ok(to_graphql(updated))
+}
