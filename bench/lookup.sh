@@ -23,10 +23,11 @@ BIN="${CARGO_TARGET_DIR:-target}/release/pos"
 
 results=()
 
-wrk_run() { # script url -> "rps p50 p99 checked-line"
-  local out
+wrk_run() { # script url [connections] -> "rps p50 p99 checked-line"
+  local out conns=${3:-32} threads=2
+  [ "$conns" -lt 2 ] && threads=1
   out=$(BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
-    wrk -t2 -c32 -d"${DURATION}s" --latency -s "$1" "$2")
+    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$1" "$2")
   local rps p50 p99 checked
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -52,15 +53,18 @@ scenario() { # name db-url migrate-url redis-url cache-capacity
   # Warm-up (also fills the caches in the warm scenarios).
   BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
     wrk -t2 -c32 -d5s -s bench/lookup.lua "$URL/graphql" >/dev/null
-  local lookup health
+  local lookup health single=""
   lookup=$(wrk_run bench/lookup.lua "$URL/graphql")
   health=$(wrk_run bench/health.lua "$URL/healthz")
+  # One connection: the latency of a lookup without queueing behind others.
+  single=$(wrk_run bench/lookup.lua "$URL/graphql" 1)
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
   IFS='|' read -r l_rps l_p50 l_p99 l_checked <<<"$lookup"
   IFS='|' read -r h_rps h_p50 h_p99 _ <<<"$health"
+  IFS='|' read -r s_rps s_p50 s_p99 _ <<<"$single"
   local ratio
   ratio=$(python3 -c "print(f'{100 * $l_rps / $h_rps:.0f}%')")
-  results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $l_checked |")
+  results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $s_p50 / $s_p99 | $l_checked |")
 }
 
 fresh_pg() {
@@ -77,6 +81,6 @@ fresh_pg
 scenario "cold (no cache), PostgreSQL" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "" 0
 
 echo
-echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | bodies |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | 1 connection p50 / p99 | bodies (32 connections) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${results[@]}"
