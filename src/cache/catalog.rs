@@ -31,6 +31,13 @@ use uuid::Uuid;
 use super::Redis;
 use crate::auth::Session;
 use crate::catalog::lookup::{PlaceSnapshot, ScanSnapshot};
+
+/// What a device-token check needs to know about a terminal.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TerminalSnapshot {
+    pub active: bool,
+    pub location: Uuid,
+}
 use crate::error::Result;
 
 const CHANNEL: &str = "pos:v1:catalog";
@@ -67,6 +74,7 @@ type Key = (Uuid, u64, String);
 struct Inner {
     scans: Cache<Key, Entry<ScanSnapshot>>,
     places: Cache<Key, Entry<PlaceSnapshot>>,
+    terminals: Cache<Key, Entry<TerminalSnapshot>>,
     generations: RwLock<HashMap<Uuid, u64>>,
     redis: Option<Redis>,
     /// True while invalidations from other replicas can be heard (always,
@@ -88,6 +96,7 @@ impl CatalogCache {
             inner: Arc::new(Inner {
                 scans: l1(capacity),
                 places: l1(capacity),
+                terminals: l1(capacity),
                 generations: RwLock::default(),
                 listening: AtomicBool::new(redis.is_none()),
                 redis,
@@ -133,6 +142,29 @@ impl CatalogCache {
             session.tenant,
             "place",
             &location.to_string(),
+            load,
+        )
+        .await
+    }
+
+    /// A terminal's status for device-token checks, loading it on a miss.
+    /// A revocation invalidates it like a catalog write does.
+    pub async fn terminal<F, Fut>(
+        &self,
+        session: &Session,
+        terminal: Uuid,
+        load: F,
+    ) -> Result<Option<Arc<TerminalSnapshot>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<TerminalSnapshot>>>,
+    {
+        let inner = &self.inner;
+        self.cached(
+            &inner.terminals,
+            session.tenant,
+            "terminal",
+            &terminal.to_string(),
             load,
         )
         .await
@@ -420,7 +452,7 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
 }
 
 impl crate::tenancy::CommitHook for CatalogCache {
-    fn catalog_changed(&self, tenant: Uuid) -> futures_util::future::BoxFuture<'static, ()> {
+    fn cached_data_changed(&self, tenant: Uuid) -> futures_util::future::BoxFuture<'static, ()> {
         let cache = self.clone();
         Box::pin(async move { cache.invalidate(tenant).await })
     }

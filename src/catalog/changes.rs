@@ -71,7 +71,7 @@ impl Change {
 /// upsert takes the version row's lock, so concurrent catalog writes of one
 /// tenant get distinct, gap-free versions in commit order.
 pub async fn record(tx: &TenantTx, changes: Vec<Change>) -> Result<i64> {
-    tx.mark_catalog_changed();
+    tx.invalidate_caches_on_commit();
     let bump = Query::insert()
         .into_table(catalog_version::Entity)
         .columns(catalog_version::Column::iter())

@@ -62,7 +62,11 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
     // Only a 13-digit code under a GS1 restricted prefix (2x) can be a
     // scale label; anything else skips the formats query.
     let maybe_label = scanned.len() == 13 && scanned.starts_with('2');
-    let formats = if maybe_label { barcodes::scale_formats(tx).await? } else { Vec::new() };
+    let formats = if maybe_label {
+        barcodes::scale_formats(tx).await?
+    } else {
+        Vec::new()
+    };
     let label = codes::read_scale_label(scanned, &formats);
     let found = match &label {
         Some(read) => barcodes::resolve(tx, read.item_key.trim_start_matches("X:")).await?,

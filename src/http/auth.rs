@@ -40,7 +40,7 @@ pub async fn authenticate(
     })?;
     let session = Session::from(claims);
     if session.is_device() {
-        terminals::authorize_device(&session, &state.db)
+        terminals::authorize_device(&session, &state.db, &state.cache)
             .await
             .map_err(|e| error_response(&e))?;
     }

@@ -95,7 +95,7 @@ pub async fn update(
         model.rounding_level = Set(level_text(level).to_owned());
     }
     let updated = model.update(tx.conn()).await?;
-    tx.mark_catalog_changed();
+    tx.invalidate_caches_on_commit();
     tx.commit().await?;
     Ok(to_graphql(updated))
 }

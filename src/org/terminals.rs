@@ -10,6 +10,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, Qu
 use uuid::Uuid;
 
 use crate::auth::{Keys, Session};
+use crate::cache::CatalogCache;
+use crate::cache::catalog::TerminalSnapshot;
 use crate::error::{AppError, Result, on_constraint};
 use crate::graphql::pagination::Page;
 use crate::tenancy::{Db, TenantTx};
@@ -122,6 +124,7 @@ pub async fn revoke(session: &Session, db: &Db, id: Uuid) -> Result<terminal::Mo
     model.revoked_at = Set(Some(now));
     model.updated_at = Set(now);
     let updated = model.update(tx.conn()).await?;
+    tx.invalidate_caches_on_commit();
     tx.commit().await?;
     tracing::info!("terminal revoked");
     Ok(updated)
@@ -202,22 +205,26 @@ pub async fn issue_token(
 }
 
 /// Checks that a device session's terminal still exists, is active and is
-/// at the token's location. Run on every device request, so revocation
-/// takes effect at once.
-pub async fn authorize_device(session: &Session, db: &Db) -> Result<()> {
+/// at the token's location. Run on every device request.
+///
+/// The status is cached beside the catalog, and a revocation invalidates it
+/// on every replica like a catalog write does (within a second even while
+/// Redis is unreachable).
+pub async fn authorize_device(session: &Session, db: &Db, cache: &CatalogCache) -> Result<()> {
     let Some(id) = session.terminal else {
         return Ok(());
     };
-    let terminal = get(session, db, id).await?;
-    match terminal {
-        Some(t)
-            if t.status == TerminalStatus::Active && Some(t.location_id) == session.location =>
-        {
-            Ok(())
-        }
-        Some(t) if t.status == TerminalStatus::Revoked => {
-            Err(AppError::Unauthenticated("terminal is revoked".into()))
-        }
+    let terminal = cache
+        .terminal(session, id, || async {
+            Ok(get(session, db, id).await?.map(|t| TerminalSnapshot {
+                active: t.status == TerminalStatus::Active,
+                location: t.location_id,
+            }))
+        })
+        .await?;
+    match terminal.as_deref() {
+        Some(t) if t.active && Some(t.location) == session.location => Ok(()),
+        Some(t) if !t.active => Err(AppError::Unauthenticated("terminal is revoked".into())),
         _ => Err(AppError::Unauthenticated(
             "terminal is not registered".into(),
         )),

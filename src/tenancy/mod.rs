@@ -26,10 +26,11 @@ use uuid::Uuid;
 use crate::auth::Session;
 use crate::error::Result;
 
-/// Told after a transaction that changed the catalog commits, so caches
-/// on every replica can drop what they hold for the tenant.
+/// Told after a transaction that changed cached data (the catalog, tenant
+/// settings, terminals) commits, so caches on every replica can drop what
+/// they hold for the tenant.
 pub trait CommitHook: Send + Sync {
-    fn catalog_changed(&self, tenant: Uuid) -> BoxFuture<'static, ()>;
+    fn cached_data_changed(&self, tenant: Uuid) -> BoxFuture<'static, ()>;
 }
 
 /// The database handle shared by the whole app.
@@ -130,7 +131,7 @@ impl Db {
             txn,
             tenant,
             hook: self.hook.clone(),
-            catalog_changed: AtomicBool::new(false),
+            cached_data_changed: AtomicBool::new(false),
         })
     }
 }
@@ -141,7 +142,7 @@ pub struct TenantTx {
     txn: DatabaseTransaction,
     tenant: Uuid,
     hook: Option<Arc<dyn CommitHook>>,
-    catalog_changed: AtomicBool,
+    cached_data_changed: AtomicBool,
 }
 
 impl TenantTx {
@@ -189,18 +190,18 @@ impl TenantTx {
         model.insert(&self.txn).await
     }
 
-    /// Marks this transaction as a catalog write: once it commits, caches
-    /// are told.
-    pub fn mark_catalog_changed(&self) {
-        self.catalog_changed.store(true, Ordering::Relaxed);
+    /// Marks this transaction as changing data the caches hold: once it
+    /// commits, every replica's caches drop the tenant's entries.
+    pub fn invalidate_caches_on_commit(&self) {
+        self.cached_data_changed.store(true, Ordering::Relaxed);
     }
 
     pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
         self.txn.commit().await?;
-        if self.catalog_changed.load(Ordering::Relaxed)
+        if self.cached_data_changed.load(Ordering::Relaxed)
             && let Some(hook) = &self.hook
         {
-            hook.catalog_changed(self.tenant).await;
+            hook.cached_data_changed(self.tenant).await;
         }
         Ok(())
     }

@@ -357,3 +357,41 @@ async fn the_token_command_mints_staff_and_device_tokens() {
     let unknown = pos::cli::mint_token(&app.config, args(Some(Uuid::now_v7()), vec![])).await;
     assert!(unknown.is_err());
 }
+
+#[tokio::test]
+async fn a_revocation_reaches_every_replica() {
+    let first = TestApp::spawn().await;
+    if first.config.redis_url.is_none() {
+        eprintln!("skipped: needs POS_REDIS_URL");
+        return;
+    }
+    let second = first.second_instance().await;
+    let owner = first.owner(first.tenant("Acme").await);
+    let location = first.create_location(&owner, "AMS1").await;
+    let terminal = first.create_terminal(&owner, &location, "T01").await;
+    let device = first.device_token(&owner, &terminal).await;
+    // Both replicas have checked (and cached) the terminal.
+    for app in [&first, &second] {
+        let (status, _) = app.post(Some(&device), json!({ "query": ME })).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    first
+        .gql(
+            &owner,
+            "mutation($id: ID!) { revokeTerminal(id: $id) { status } }",
+            json!({ "id": terminal }),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let (status, _) = second.post(Some(&device), json!({ "query": ME })).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "revoked terminal still accepted after 1 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
