@@ -22,6 +22,7 @@ BIN="${CARGO_TARGET_DIR:-target}/release/pos"
 [ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
 
 results=()
+cpu=()
 
 wrk_run() { # script url [connections] -> "rps p50 p99 checked-line"
   local out conns=${3:-32} threads=2
@@ -38,6 +39,7 @@ wrk_run() { # script url [connections] -> "rps p50 p99 checked-line"
 
 scenario() { # name db-url migrate-url redis-url cache-capacity
   local name=$1 db=$2 migrate=$3 redis=$4 capacity=$5
+  if [ -n "${BENCH_ONLY:-}" ] && ! grep -qE "$BENCH_ONLY" <<<"$name"; then return; fi
   echo "== $name" >&2
   local redis_env=()
   [ -n "$redis" ] && redis_env=(POS_REDIS_URL="$redis")
@@ -50,9 +52,13 @@ scenario() { # name db-url migrate-url redis-url cache-capacity
   tenant=$(POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "$BIN" tenant create "Bench" --currency EUR)
   TOKEN=$(POS_JWT_SECRET="$SECRET" "$BIN" token --tenant "$tenant" --sub bench --role OWNER --ttl 2h)
   LOCATION=$(python3 bench/seed.py --url "$URL/graphql" --token "$TOKEN" --variants 10000 --barcodes "$WORK/barcodes")
-  # Warm-up (also fills the caches in the warm scenarios).
+  # Warm-up (also fills the caches in the warm scenarios), then let
+  # PostgreSQL write out the seed so its checkpoint does not land mid-run.
   BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
     wrk -t2 -c32 -d5s -s bench/lookup.lua "$URL/graphql" >/dev/null
+  if [[ "$db" == postgres* ]]; then psql "$PG_OWNER/postgres" -qc CHECKPOINT; fi
+  # Where the CPU goes mid-run (server, PostgreSQL, Redis, wrk).
+  ( sleep $((DURATION / 2)); top -b -n 2 -d 2 | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ {cpu[$12]+=$9} END {for (c in cpu) if (cpu[c] >= 1) printf "%s %.0f%%  ", c, cpu[c]; print ""}' >"$WORK/cpu" ) &
   local lookup health single=""
   lookup=$(wrk_run bench/lookup.lua "$URL/graphql")
   health=$(wrk_run bench/health.lua "$URL/healthz")
@@ -65,6 +71,7 @@ scenario() { # name db-url migrate-url redis-url cache-capacity
   local ratio
   ratio=$(python3 -c "print(f'{100 * $l_rps / $h_rps:.0f}%')")
   results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $s_p50 / $s_p99 | $l_checked |")
+  cpu+=("- $name: $(cat "$WORK/cpu" 2>/dev/null)")
 }
 
 fresh_pg() {
@@ -84,3 +91,6 @@ echo
 echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | 1 connection p50 / p99 | bodies (32 connections) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${results[@]}"
+echo
+echo "CPU by process during the 32-connection lookup run (200% = both cores):"
+printf '%s\n' "${cpu[@]}"

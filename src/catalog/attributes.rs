@@ -35,6 +35,81 @@ pub struct NewAttribute {
 
 const CODE_TAKEN: &str = "an attribute with this code already exists";
 
+/// The cleaned, de-duplicated allowed values of an ENUM, as stored.
+fn allowed_json(values: &[String]) -> Result<String> {
+    if values.is_empty() || values.len() > 200 {
+        return Err(AppError::bad_input(
+            "allowedValues",
+            "an ENUM attribute lists 1 to 200 allowed values",
+        ));
+    }
+    let mut clean = Vec::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        let v = validate::text(&format!("allowedValues.{i}"), v, 100)?;
+        if clean.contains(&v) {
+            return Err(AppError::bad_input(
+                &format!("allowedValues.{i}"),
+                "duplicate value",
+            ));
+        }
+        clean.push(v);
+    }
+    serde_json::to_string(&clean).map_err(AppError::internal)
+}
+
+/// Renames a definition or, for an ENUM, replaces its allowed values. A
+/// value still used by a product or variant cannot be removed.
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant, attribute = %id))]
+pub async fn update(
+    session: &Session,
+    db: &Db,
+    id: Uuid,
+    name: Option<String>,
+    allowed_values: Option<Vec<String>>,
+) -> Result<attribute_definition::Model> {
+    let tx = db.write(session).await?;
+    let existing = tx
+        .select::<attribute_definition::Entity>()
+        .filter(attribute_definition::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::NotFound("attribute not found".into()))?;
+    let kind = existing.kind;
+    let mut model = existing.into_active_model();
+    if let Some(name) = &name {
+        model.name = Set(validate::text("name", name, 200)?);
+    }
+    if let Some(values) = &allowed_values {
+        if kind != AttributeKind::Enum {
+            return Err(AppError::bad_input(
+                "allowedValues",
+                "only ENUM attributes have allowed values",
+            ));
+        }
+        let stored = allowed_json(values)?;
+        let in_use = tx
+            .select::<attribute_value::Entity>()
+            .filter(attribute_value::Column::AttributeId.eq(id))
+            .filter(
+                attribute_value::Column::Value
+                    .is_not_in(values.iter().map(|v| v.trim().to_owned())),
+            )
+            .one(tx.conn())
+            .await?;
+        if let Some(used) = in_use {
+            return Err(AppError::Conflict(format!(
+                "value {} is still in use; change those items first",
+                used.value
+            )));
+        }
+        model.allowed_values = Set(Some(stored));
+    }
+    let updated = model.update(tx.conn()).await?;
+    changes::record(&tx, vec![Change::upsert(Entity::AttributeDefinition, id)]).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
 pub async fn create(
     session: &Session,
@@ -44,21 +119,8 @@ pub async fn create(
     let code = validate::code("code", &input.code)?;
     let name = validate::text("name", &input.name, 200)?;
     let allowed = match (input.kind, input.allowed_values) {
-        (AttributeKind::Enum, Some(values)) if !values.is_empty() && values.len() <= 200 => {
-            let mut clean = Vec::with_capacity(values.len());
-            for (i, v) in values.iter().enumerate() {
-                let v = validate::text(&format!("allowedValues.{i}"), v, 100)?;
-                if clean.contains(&v) {
-                    return Err(AppError::bad_input(
-                        &format!("allowedValues.{i}"),
-                        "duplicate value",
-                    ));
-                }
-                clean.push(v);
-            }
-            Some(serde_json::to_string(&clean).map_err(AppError::internal)?)
-        }
-        (AttributeKind::Enum, _) => {
+        (AttributeKind::Enum, Some(values)) => Some(allowed_json(&values)?),
+        (AttributeKind::Enum, None) => {
             return Err(AppError::bad_input(
                 "allowedValues",
                 "an ENUM attribute lists 1 to 200 allowed values",

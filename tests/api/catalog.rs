@@ -239,6 +239,38 @@ async fn search_finds_by_name_sku_prefix_barcode_and_attribute() {
         skus(json!({ "attribute": { "code": "NOPE", "value": "blue" } })).await,
         Vec::<String>::new()
     );
+    // An ENUM's values can grow, but not lose one still in use.
+    let defs = app
+        .gql(
+            &owner,
+            "{ attributeDefinitions { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let attr_id = defs["data"]["attributeDefinitions"]["edges"][0]["node"]["id"].clone();
+    let update = "mutation($id: ID!, $v: [String!]) { updateAttributeDefinition(id: $id, allowedValues: $v) { attributeDefinition { allowedValues } userErrors { code message } } }";
+    let grown = app
+        .gql(
+            &owner,
+            update,
+            json!({ "id": attr_id, "v": ["red", "blue", "green"] }),
+        )
+        .await;
+    assert_eq!(
+        grown["data"]["updateAttributeDefinition"]["attributeDefinition"]["allowedValues"],
+        json!(["red", "blue", "green"])
+    );
+    let shrunk = app
+        .gql(
+            &owner,
+            update,
+            json!({ "id": attr_id, "v": ["red", "green"] }),
+        )
+        .await;
+    assert_eq!(
+        shrunk["data"]["updateAttributeDefinition"]["userErrors"][0]["code"], "CONFLICT",
+        "{shrunk}"
+    );
     let products = app
         .gql(
             &owner,

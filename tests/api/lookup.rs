@@ -359,3 +359,38 @@ async fn the_rounding_policy_is_tenant_data() {
     // 58.5 now rounds up, and the cached lookup knows it.
     assert_eq!(tax_of(app.scan(&owner, "S1", Some(&location)).await), "59");
 }
+
+#[tokio::test]
+async fn lookups_carry_on_when_redis_accepts_but_never_answers() {
+    // A "Redis" that accepts connections and never replies: every call must
+    // time out and fall back to the database, with no error to the client.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&["--redis-url", &url]).await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let tax = app.tax_group(&owner, "VAT", "0").await;
+    let location = app.create_location(&owner, "AMS1").await;
+    let variant = app
+        .variant(&owner, "OATS", 410, &tax, Some(("INTERNAL", "O1")))
+        .await;
+    let body = app.scan(&owner, "O1", Some(&location)).await;
+    assert_eq!(
+        body["data"]["productByBarcode"]["unitPrice"]["amount"], "410",
+        "{body}"
+    );
+    app.gql(&owner, "mutation($id: ID!) { updateVariant(id: $id, input: { basePrice: \"420\" }) { variant { id } } }", json!({ "id": variant }))
+        .await;
+    let body = app.scan(&owner, "O1", Some(&location)).await;
+    assert_eq!(
+        body["data"]["productByBarcode"]["unitPrice"]["amount"], "420",
+        "{body}"
+    );
+    silent.abort();
+}

@@ -256,6 +256,28 @@ impl CatalogMutation {
         )
     }
 
+    /// Renames an attribute or replaces an ENUM's allowed values.
+    #[graphql(guard = "Staff::managers()")]
+    async fn update_attribute_definition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: Option<String>,
+        allowed_values: Option<Vec<String>>,
+    ) -> Result<AttributeDefinitionPayload> {
+        let result = async {
+            attributes::update(
+                ctx.session()?,
+                ctx.db()?,
+                self::id("id", &id)?,
+                name,
+                allowed_values,
+            )
+            .await
+        };
+        AttributeDefinitionPayload::from_result(result.await.map(AttributeDefinition))
+    }
+
     #[graphql(guard = "Staff::managers()")]
     async fn archive_attribute_definition(
         &self,
