@@ -188,18 +188,16 @@ pub async fn by_barcode(
         ));
     }
     let location = location_for(session, location)?;
+    // On a miss, both loads share one read transaction (one BEGIN and one
+    // tenant setting instead of two).
+    let tx = tokio::sync::OnceCell::new();
+    let read = || tx.get_or_try_init(|| db.read(session));
     let place = cache
-        .place(session, location, || async {
-            let tx = db.read(session).await?;
-            load_place(&tx, location).await
-        })
+        .place(session, location, || async { load_place(read().await?, location).await })
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let Some(snapshot) = cache
-        .scan(session, scanned, || async {
-            let tx = db.read(session).await?;
-            load_scan(&tx, scanned).await
-        })
+        .scan(session, scanned, || async { load_scan(read().await?, scanned).await })
         .await?
     else {
         return Ok(None);
