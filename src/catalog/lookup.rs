@@ -193,11 +193,15 @@ pub async fn by_barcode(
     let tx = tokio::sync::OnceCell::new();
     let read = || tx.get_or_try_init(|| db.read(session));
     let place = cache
-        .place(session, location, || async { load_place(read().await?, location).await })
+        .place(session, location, || async {
+            load_place(read().await?, location).await
+        })
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let Some(snapshot) = cache
-        .scan(session, scanned, || async { load_scan(read().await?, scanned).await })
+        .scan(session, scanned, || async {
+            load_scan(read().await?, scanned).await
+        })
         .await?
     else {
         return Ok(None);
