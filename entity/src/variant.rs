@@ -27,7 +27,34 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// Relations carry the tenant in both keys, so a join can never cross
+/// tenants.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::product::Entity",
+        from = "(Column::TenantId, Column::ProductId)",
+        to = "(super::product::Column::TenantId, super::product::Column::Id)"
+    )]
+    Product,
+    #[sea_orm(
+        belongs_to = "super::tax_group::Entity",
+        from = "(Column::TenantId, Column::TaxGroupId)",
+        to = "(super::tax_group::Column::TenantId, super::tax_group::Column::Id)"
+    )]
+    TaxGroup,
+}
+
+impl Related<super::product::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Product.def()
+    }
+}
+
+impl Related<super::tax_group::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TaxGroup.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::barcode::{self as codes, Embedded};
 use super::pricing::{self, Price, PricedLocation, PricedVariant, Target};
-use super::{barcodes, rules, tax_groups, variants};
+use super::{barcodes, rules, tax_groups};
 use crate::auth::Session;
 use crate::cache::CatalogCache;
 use crate::error::{AppError, Result};
@@ -73,24 +73,21 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
         None => barcodes::resolve(tx, scanned).await?,
     };
     let Some(code) = found else { return Ok(None) };
-    let Some(variant) = variants::find(tx, code.variant_id)
-        .await?
-        .filter(|v| v.status == Status::Active)
-    else {
-        return Ok(None);
-    };
-    let Some(product) = super::products::find(tx, variant.product_id)
-        .await?
-        .filter(|p| p.status == Status::Active)
-    else {
-        return Ok(None);
-    };
-    let tax_group = tx
-        .select::<tax_group::Entity>()
-        .filter(tax_group::Column::Id.eq(variant.tax_group_id))
+    // Variant, product and tax group in one statement; the joins match on
+    // the tenant too.
+    let joined = tx
+        .select::<variant::Entity>()
+        .filter(variant::Column::Id.eq(code.variant_id))
+        .find_also_related(product::Entity)
+        .find_also_related(tax_group::Entity)
         .one(tx.conn())
-        .await?
-        .ok_or_else(|| AppError::internal("variant points at a missing tax group"))?;
+        .await?;
+    let Some((variant, Some(product), Some(tax_group))) = joined else {
+        return Ok(None);
+    };
+    if variant.status != Status::Active || product.status != Status::Active {
+        return Ok(None);
+    }
     let rates = tax_groups::rates_of(tx, &[tax_group.id])
         .await?
         .remove(&tax_group.id)

@@ -412,3 +412,22 @@ async fn every_catalog_write_advances_the_change_feed() {
             .any(|c| c.entity == "BARCODE" && c.entity_id == "X:PLU-1" && c.version == 2)
     );
 }
+
+#[test]
+fn catalog_joins_match_on_the_tenant() {
+    use entity::{product, tax_group, variant};
+    use sea_orm::{DbBackend, EntityTrait, QueryTrait};
+    let sql = variant::Entity::find()
+        .find_also_related(product::Entity)
+        .find_also_related(tax_group::Entity)
+        .build(DbBackend::Postgres)
+        .to_string();
+    assert!(
+        sql.contains(r#""variants"."tenant_id" = "products"."tenant_id""#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#""variants"."tenant_id" = "tax_groups"."tenant_id""#),
+        "{sql}"
+    );
+}
