@@ -1,10 +1,14 @@
 -- wrk script: productByBarcode with a random barcode per request, and a
 -- check of every response body. Env: BENCH_TOKEN, BENCH_LOCATION,
 -- BENCH_BARCODES (a file, one code per line).
+-- With BENCH_SEQUENTIAL=1 each thread walks the barcodes in order (thread
+-- n takes codes n, n + threads, ...), so no code is asked twice until the
+-- list runs out: every lookup is a first scan.
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("index", #threads)
 end
 
 function init(args)
@@ -16,6 +20,8 @@ function init(args)
   end
   bad = 0
   checked = 0
+  sequential = os.getenv("BENCH_SEQUENTIAL") == "1"
+  stride = tonumber(os.getenv("BENCH_THREADS") or "2")
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
   wrk.method = "POST"
   wrk.headers["content-type"] = "application/json"
@@ -25,7 +31,13 @@ end
 local query = '{"query":"query($b: String!, $l: ID) { productByBarcode(barcode: $b, locationId: $l) { variant { sku } unitPrice { amount } tax { amount } } }","variables":{"b":"%s","l":"%s"}}'
 
 function request()
-  local code = codes[math.random(#codes)]
+  local code
+  if sequential then
+    code = codes[((index - 1) % #codes) + 1]
+    index = index + stride
+  else
+    code = codes[math.random(#codes)]
+  end
   return wrk.format(nil, nil, nil, string.format(query, code, location))
 end
 

@@ -27,7 +27,7 @@ cpu=()
 wrk_run() { # script url [connections] -> "rps p50 p99 checked-line"
   local out conns=${3:-32} threads=2
   [ "$conns" -lt 2 ] && threads=1
-  out=$(BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
+  out=$(BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" BENCH_THREADS="$threads" \
     wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$1" "$2")
   local rps p50 p99 checked
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -37,8 +37,8 @@ wrk_run() { # script url [connections] -> "rps p50 p99 checked-line"
   echo "$rps|$p50|$p99|$checked"
 }
 
-scenario() { # name db-url migrate-url redis-url cache-capacity
-  local name=$1 db=$2 migrate=$3 redis=$4 capacity=$5
+scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
+  local name=$1 db=$2 migrate=$3 redis=$4 capacity=$5 first_scans=${6:-}
   if [ -n "${BENCH_ONLY:-}" ] && ! grep -qE "$BENCH_ONLY" <<<"$name"; then return; fi
   echo "== $name" >&2
   local redis_env=()
@@ -52,11 +52,29 @@ scenario() { # name db-url migrate-url redis-url cache-capacity
   tenant=$(POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "$BIN" tenant create "Bench" --currency EUR)
   TOKEN=$(POS_JWT_SECRET="$SECRET" "$BIN" token --tenant "$tenant" --sub bench --role OWNER --ttl 2h)
   LOCATION=$(python3 bench/seed.py --url "$URL/graphql" --token "$TOKEN" --variants 10000 --barcodes "$WORK/barcodes")
-  # Warm-up (also fills the caches in the warm scenarios), then let
-  # PostgreSQL write out the seed so its checkpoint does not land mid-run.
+  # Let PostgreSQL write out the seed so its checkpoint does not land
+  # mid-run.
+  if [[ "$db" == postgres* ]]; then psql "$PG_OWNER/postgres" -qc CHECKPOINT; fi
+  if [ -n "$first_scans" ]; then
+    # Restart for empty caches, then ask each barcode once, in order, for 2 s
+    # (fewer than 10,000 requests at these rates): every lookup misses.
+    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+    env -u POS_REDIS_URL POS_LISTEN="127.0.0.1:$PORT" POS_LOG=warn POS_JWT_SECRET="$SECRET" \
+      POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "${redis_env[@]}" \
+      POS_CACHE_CAPACITY="$capacity" POS_DB_MAX_CONNECTIONS=16 "$BIN" serve >"$WORK/server.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
+    local first
+    first=$(BENCH_SEQUENTIAL=1 DURATION=2 wrk_run bench/lookup.lua "$URL/graphql")
+    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+    IFS='|' read -r f_rps f_p50 f_p99 f_checked <<<"$first"
+    results+=("| $name | $f_rps | $f_p50 | $f_p99 | - | - | - | - | $f_checked |")
+    cpu+=("- $name: (not sampled: 2 s run)")
+    return
+  fi
+  # Warm-up (also fills the caches in the warm scenarios).
   BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" \
     wrk -t2 -c32 -d5s -s bench/lookup.lua "$URL/graphql" >/dev/null
-  if [[ "$db" == postgres* ]]; then psql "$PG_OWNER/postgres" -qc CHECKPOINT; fi
   # Where the CPU goes mid-run (server, PostgreSQL, Redis, wrk).
   ( sleep $((DURATION / 2)); top -b -n 2 -d 2 | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ {cpu[$12]+=$9} END {for (c in cpu) if (cpu[c] >= 1) printf "%s %.0f%%  ", c, cpu[c]; print ""}' >"$WORK/cpu" ) &
   local lookup health single=""
@@ -86,6 +104,9 @@ fresh_pg
 scenario "warm, PostgreSQL, L1 + Redis" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "redis://127.0.0.1:6379" 100000
 fresh_pg
 scenario "cold (no cache), PostgreSQL" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "" 0
+scenario "first scans (empty caches), SQLite" "sqlite://$WORK/e.db?mode=rwc" "sqlite://$WORK/e.db?mode=rwc" "" 100000 first
+fresh_pg
+scenario "first scans (empty caches), PostgreSQL" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "" 100000 first
 
 echo
 echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | 1 connection p50 / p99 | bodies (32 connections) |"
