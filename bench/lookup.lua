@@ -22,6 +22,9 @@ function init(args)
   checked = 0
   sequential = os.getenv("BENCH_SEQUENTIAL") == "1"
   stride = tonumber(os.getenv("BENCH_THREADS") or "2")
+  -- Sequential mode walks codes offset+1 .. limit (defaults: all codes).
+  offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
+  limit = tonumber(os.getenv("BENCH_LIMIT") or tostring(#codes))
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
   wrk.method = "POST"
   wrk.headers["content-type"] = "application/json"
@@ -33,7 +36,7 @@ local query = '{"query":"query($b: String!, $l: ID) { productByBarcode(barcode: 
 function request()
   local code
   if sequential then
-    code = codes[((index - 1) % #codes) + 1]
+    code = codes[offset + ((index - 1) % (limit - offset)) + 1]
     index = index + stride
   else
     code = codes[math.random(#codes)]
