@@ -2,26 +2,29 @@
 //! when configured) in front of the database.
 //!
 //! # Invalidation
-//! Each tenant has a catalog *generation*. Every cache key carries the
-//! tenant and its generation, so bumping the generation retires every entry
-//! of that tenant at once, and a reader that loaded data before a write can
-//! only store it under the old generation, where nobody looks.
+//! Each tenant has a cache *generation*, and every key carries the tenant
+//! and its generation, so changing the generation retires every entry of
+//! the tenant at once. A loader reads the generation before it reads the
+//! database, so what it stores is never older than the key it stores under.
 //!
-//! With Redis, the generation is `INCR pos:v1:{tenant}:gen`; the writer
-//! publishes the new value on `pos:v1:catalog`, and every replica's
-//! subscriber adopts it. While the subscriber is disconnected a replica
-//! cannot hear of writes, so its L1 entries count as fresh for one second
-//! only; after reconnecting it forgets the generations it knew and reads
-//! them again. Redis calls are bounded at 50 ms; after a failure Redis is
-//! skipped for a second, and lookups go to the database.
+//! Without Redis the generation is a local counter. With Redis it is a
+//! random number at `pos:v1:{tenant}:gen` (random, so a Redis restart that
+//! loses it can never bring an old number, and old entries, back). When a
+//! write commits, its replica switches to a new random generation at once,
+//! then sets it in Redis and publishes it in one atomic step; every
+//! replica's subscriber adopts it (see `invalidation`).
+//!
+//! A replica that cannot hear invalidations (subscriber down, or no
+//! heartbeat for 1.5 s) stops using Redis entries and treats its own as
+//! fresh for one second only. Redis calls are bounded at 50 ms; after a
+//! failure Redis is skipped for a second and lookups go to the database.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use moka::future::Cache;
 use redis::AsyncCommands;
 use serde::Serialize;
@@ -29,8 +32,16 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::Redis;
+use super::invalidation;
 use crate::auth::Session;
 use crate::catalog::lookup::{PlaceSnapshot, ScanSnapshot};
+use crate::error::Result;
+
+pub(super) const REDIS_CALL: Duration = Duration::from_millis(50);
+const REDIS_BACKOFF: Duration = Duration::from_secs(1);
+/// How long an L1 entry counts as fresh while invalidations cannot be heard.
+const BLIND_FRESHNESS: Duration = Duration::from_secs(1);
+const L2_TTL_SECS: u64 = 600;
 
 /// What a device-token check needs to know about a terminal.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -38,14 +49,6 @@ pub struct TerminalSnapshot {
     pub active: bool,
     pub location: Uuid,
 }
-use crate::error::Result;
-
-const CHANNEL: &str = "pos:v1:catalog";
-const REDIS_CALL: Duration = Duration::from_millis(50);
-const REDIS_BACKOFF: Duration = Duration::from_secs(1);
-/// How long an L1 entry counts as fresh while invalidations cannot be heard.
-const BLIND_FRESHNESS: Duration = Duration::from_secs(1);
-const L2_TTL_SECS: u64 = 600;
 
 struct Entry<T> {
     value: Option<Arc<T>>,
@@ -61,6 +64,8 @@ impl<T> Clone for Entry<T> {
     }
 }
 
+type Key = (Uuid, u64, String);
+
 fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
     Cache::builder()
         .max_capacity(capacity)
@@ -69,28 +74,39 @@ fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
         .build()
 }
 
-type Key = (Uuid, u64, String);
+pub(super) fn generation_key(tenant: Uuid) -> String {
+    format!("pos:v1:{tenant}:gen")
+}
 
-struct Inner {
+/// A fresh generation number; random so that it is never reused.
+pub(super) fn new_generation() -> u64 {
+    Uuid::now_v7().as_u128() as u64
+}
+
+pub(super) struct Inner {
     scans: Cache<Key, Entry<ScanSnapshot>>,
     places: Cache<Key, Entry<PlaceSnapshot>>,
     terminals: Cache<Key, Entry<TerminalSnapshot>>,
-    generations: RwLock<HashMap<Uuid, u64>>,
-    redis: Option<Redis>,
+    pub(super) generations: RwLock<HashMap<Uuid, u64>>,
+    pub(super) redis: Option<Redis>,
     /// True while invalidations from other replicas can be heard (always,
     /// without Redis: there are no other replicas to hear).
-    listening: AtomicBool,
+    pub(super) listening: AtomicBool,
+    /// Bumped whenever the subscriber (re)connects or goes deaf, so a
+    /// generation read before that is not adopted after it.
+    pub(super) epoch: AtomicU64,
     redis_skip_until: Mutex<Option<Instant>>,
 }
 
 /// Cheap to clone; one per process.
 #[derive(Clone)]
 pub struct CatalogCache {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl CatalogCache {
-    /// Builds the cache and, with Redis, starts the invalidation subscriber.
+    /// Builds the cache and, with Redis, starts the invalidation subscriber
+    /// and its heartbeat.
     pub fn new(redis: Option<Redis>, capacity: u64) -> Self {
         let cache = Self {
             inner: Arc::new(Inner {
@@ -99,12 +115,13 @@ impl CatalogCache {
                 terminals: l1(capacity),
                 generations: RwLock::default(),
                 listening: AtomicBool::new(redis.is_none()),
+                epoch: AtomicU64::new(0),
                 redis,
                 redis_skip_until: Mutex::default(),
             }),
         };
         if cache.inner.redis.is_some() {
-            tokio::spawn(subscribe(Arc::downgrade(&cache.inner)));
+            invalidation::start(&cache);
         }
         cache
     }
@@ -120,8 +137,7 @@ impl CatalogCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<ScanSnapshot>>>,
     {
-        let inner = &self.inner;
-        self.cached(&inner.scans, session.tenant, "scan", code, load)
+        self.cached(&self.inner.scans, session.tenant, "scan", code, load)
             .await
     }
 
@@ -136,9 +152,8 @@ impl CatalogCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<PlaceSnapshot>>>,
     {
-        let inner = &self.inner;
         self.cached(
-            &inner.places,
+            &self.inner.places,
             session.tenant,
             "place",
             &location.to_string(),
@@ -148,7 +163,6 @@ impl CatalogCache {
     }
 
     /// A terminal's status for device-token checks, loading it on a miss.
-    /// A revocation invalidates it like a catalog write does.
     pub async fn terminal<F, Fut>(
         &self,
         session: &Session,
@@ -159,9 +173,8 @@ impl CatalogCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<TerminalSnapshot>>>,
     {
-        let inner = &self.inner;
         self.cached(
-            &inner.terminals,
+            &self.inner.terminals,
             session.tenant,
             "terminal",
             &terminal.to_string(),
@@ -188,16 +201,17 @@ impl CatalogCache {
             // generation is unknown: serve from the database, uncached.
             return Ok(load().await?.map(Arc::new));
         };
+        let listening = self.inner.listening.load(Ordering::Relaxed);
         let key = (tenant, generation, format!("{kind}:{id}"));
-        if let Some(entry) = l1.get(&key).await {
-            let fresh = self.inner.listening.load(Ordering::Relaxed)
-                || entry.stored.elapsed() < BLIND_FRESHNESS;
-            if fresh {
-                return Ok(entry.value);
-            }
+        if let Some(entry) = l1.get(&key).await
+            && (listening || entry.stored.elapsed() < BLIND_FRESHNESS)
+        {
+            return Ok(entry.value);
         }
-        let l2_key = format!("pos:v1:{tenant}:g{generation}:{}", key.2);
-        if let Some(bytes) = self.redis_get(&l2_key).await
+        // Redis entries are only trusted while invalidations can be heard.
+        let l2_key = listening.then(|| format!("pos:v1:{tenant}:g{generation}:{}", key.2));
+        if let Some(l2_key) = &l2_key
+            && let Some(bytes) = self.redis_get(l2_key).await
             && let Ok(value) = serde_json::from_slice::<Option<T>>(&bytes)
         {
             let value = value.map(Arc::new);
@@ -212,8 +226,10 @@ impl CatalogCache {
             return Ok(value);
         }
         let value = load().await?;
-        if let Ok(bytes) = serde_json::to_vec(&value) {
-            self.redis_set(&l2_key, bytes).await;
+        if let Some(l2_key) = &l2_key
+            && let Ok(bytes) = serde_json::to_vec(&value)
+        {
+            self.redis_set(l2_key, bytes).await;
         }
         let value = value.map(Arc::new);
         l1.insert(
@@ -227,77 +243,60 @@ impl CatalogCache {
         Ok(value)
     }
 
-    /// Retires every cached entry of `tenant`, here and on every replica.
-    /// Called after a catalog write commits.
-    pub async fn invalidate(&self, tenant: Uuid) {
+    /// Retires every cached entry of `tenant`, here at once and on every
+    /// replica through Redis. Called when a write that changes cached data
+    /// commits; the Redis part runs detached, so a cancelled request cannot
+    /// skip it.
+    pub fn invalidate(&self, tenant: Uuid) {
         if self.inner.redis.is_none() {
-            self.bump_local(tenant, None);
+            self.set_local(tenant, None);
             return;
         }
-        let published = match self.redis_if_up() {
-            Some(redis) => self.publish(&redis, tenant).await,
-            None => Err("redis is backing off".to_owned()),
-        };
-        match published {
-            Ok(generation) => {
-                self.bump_local(tenant, Some(generation));
-            }
-            Err(e) => {
-                // Generations stay Redis's own; drop this replica's entries
-                // directly, and keep trying to tell the others.
-                tracing::warn!(error = %e, "catalog invalidation via Redis failed; retrying");
-                self.note_redis_failure();
-                self.drop_local(tenant);
-                tokio::spawn(retry_invalidation(self.clone(), tenant));
-            }
-        }
+        // The new generation applies here at once (so this replica reads
+        // its own writes, bypassing Redis entries of the old generation),
+        // and everywhere else once published.
+        let generation = new_generation();
+        self.set_local(tenant, Some(generation));
+        self.drop_local(tenant);
+        let cache = self.clone();
+        tokio::spawn(
+            async move { invalidation::publish_until_done(cache, tenant, generation).await },
+        );
     }
 
-    fn drop_local(&self, tenant: Uuid) {
-        let scans = self
-            .inner
-            .scans
-            .invalidate_entries_if(move |k, _| k.0 == tenant);
-        let places = self
-            .inner
-            .places
-            .invalidate_entries_if(move |k, _| k.0 == tenant);
-        if scans.is_err() || places.is_err() {
-            self.inner.scans.invalidate_all();
-            self.inner.places.invalidate_all();
-        }
-    }
-
-    async fn publish(&self, redis: &Redis, tenant: Uuid) -> std::result::Result<u64, String> {
-        let work = async {
-            let mut conn = redis.connection().await.map_err(|e| e.to_string())?;
-            let generation: u64 = conn
-                .incr(format!("pos:v1:{tenant}:gen"), 1)
-                .await
-                .map_err(|e| e.to_string())?;
-            let _: i64 = conn
-                .publish(CHANNEL, format!("{tenant}:{generation}"))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(generation)
-        };
-        tokio::time::timeout(REDIS_CALL * 4, work)
-            .await
-            .map_err(|_| "timed out".to_owned())?
-    }
-
-    fn bump_local(&self, tenant: Uuid, to: Option<u64>) -> u64 {
+    /// Sets (or, with `None`, advances) the local generation of a tenant.
+    pub(super) fn set_local(&self, tenant: Uuid, to: Option<u64>) -> u64 {
         let mut generations = self
             .inner
             .generations
             .write()
             .unwrap_or_else(|e| e.into_inner());
         let entry = generations.entry(tenant).or_insert(0);
-        *entry = match to {
-            Some(g) => (*entry).max(g),
-            None => *entry + 1,
-        };
+        *entry = to.unwrap_or(*entry + 1);
         *entry
+    }
+
+    pub(super) fn drop_local(&self, tenant: Uuid) {
+        let inner = &self.inner;
+        let results = [
+            inner
+                .scans
+                .invalidate_entries_if(move |k, _| k.0 == tenant)
+                .is_ok(),
+            inner
+                .places
+                .invalidate_entries_if(move |k, _| k.0 == tenant)
+                .is_ok(),
+            inner
+                .terminals
+                .invalidate_entries_if(move |k, _| k.0 == tenant)
+                .is_ok(),
+        ];
+        if results.contains(&false) {
+            inner.scans.invalidate_all();
+            inner.places.invalidate_all();
+            inner.terminals.invalidate_all();
+        }
     }
 
     async fn generation(&self, tenant: Uuid) -> Option<u64> {
@@ -310,28 +309,49 @@ impl CatalogCache {
         {
             return Some(*g);
         }
-        let from_redis = match self.redis_if_up() {
-            Some(redis) => {
-                let work = async {
-                    let mut conn = redis.connection().await.ok()?;
-                    conn.get::<_, Option<u64>>(format!("pos:v1:{tenant}:gen"))
-                        .await
-                        .ok()
-                };
-                match tokio::time::timeout(REDIS_CALL, work).await {
-                    Ok(Some(g)) => Some(g.unwrap_or(0)),
-                    _ => {
-                        self.note_redis_failure();
-                        None
-                    }
-                }
-            }
-            None => Some(0),
+        let Some(redis) = self.redis_if_up() else {
+            return if self.inner.redis.is_none() {
+                Some(self.set_local(tenant, Some(0)))
+            } else {
+                None
+            };
         };
-        from_redis.map(|g| self.bump_local(tenant, Some(g)))
+        let epoch = self.inner.epoch.load(Ordering::SeqCst);
+        let key = generation_key(tenant);
+        let work = async {
+            let mut conn = redis.connection().await.ok()?;
+            // A tenant with no generation yet (or one lost in a Redis
+            // restart) gets a fresh random one.
+            let (_, g): (bool, u64) = redis::pipe()
+                .atomic()
+                .set_nx(&key, new_generation())
+                .get(&key)
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            Some(g)
+        };
+        match tokio::time::timeout(REDIS_CALL, work).await {
+            Ok(Some(g)) => {
+                let mut generations = self
+                    .inner
+                    .generations
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                // Adopt it only if no (re)subscription happened meanwhile.
+                if self.inner.epoch.load(Ordering::SeqCst) == epoch {
+                    generations.entry(tenant).or_insert(g);
+                }
+                Some(g)
+            }
+            _ => {
+                self.note_redis_failure();
+                None
+            }
+        }
     }
 
-    fn redis_if_up(&self) -> Option<Redis> {
+    pub(super) fn redis_if_up(&self) -> Option<Redis> {
         let redis = self.inner.redis.as_ref()?;
         let skip = self
             .inner
@@ -344,7 +364,7 @@ impl CatalogCache {
         }
     }
 
-    fn note_redis_failure(&self) {
+    pub(super) fn note_redis_failure(&self) {
         *self
             .inner
             .redis_skip_until
@@ -381,79 +401,8 @@ impl CatalogCache {
     }
 }
 
-async fn retry_invalidation(cache: CatalogCache, tenant: Uuid) {
-    for _ in 0..600 {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let Some(redis) = cache.inner.redis.clone() else {
-            return;
-        };
-        if let Ok(generation) = cache.publish(&redis, tenant).await {
-            cache.bump_local(tenant, Some(generation));
-            cache.drop_local(tenant);
-            return;
-        }
-    }
-    tracing::error!(%tenant, "gave up publishing a catalog invalidation after 5 minutes");
-}
-
-/// Follows invalidations published by other replicas until the cache is
-/// dropped, reconnecting with backoff.
-async fn subscribe(inner: std::sync::Weak<Inner>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        let Some(redis) = strong.redis.clone() else {
-            return;
-        };
-        drop(strong);
-        let mut pubsub = redis.client().get_async_pubsub().await.ok();
-        let subscribed = match pubsub.as_mut() {
-            Some(p) => p.subscribe(CHANNEL).await.is_ok(),
-            None => false,
-        };
-        if let Some(pubsub) = pubsub.filter(|_| subscribed) {
-            backoff = Duration::from_millis(100);
-            if let Some(strong) = inner.upgrade() {
-                // Writes may have happened while deaf: relearn them.
-                strong
-                    .generations
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clear();
-                strong.listening.store(true, Ordering::Relaxed);
-            }
-            let mut messages = pubsub.into_on_message();
-            while let Some(msg) = messages.next().await {
-                let Some(strong) = inner.upgrade() else {
-                    return;
-                };
-                let payload: String = msg.get_payload().unwrap_or_default();
-                if let Some((tenant, generation)) = payload.split_once(':')
-                    && let (Ok(tenant), Ok(generation)) =
-                        (tenant.parse::<Uuid>(), generation.parse::<u64>())
-                {
-                    let mut generations = strong
-                        .generations
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner());
-                    let entry = generations.entry(tenant).or_insert(0);
-                    *entry = (*entry).max(generation);
-                }
-            }
-        }
-        if let Some(strong) = inner.upgrade() {
-            strong.listening.store(false, Ordering::Relaxed);
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}
-
 impl crate::tenancy::CommitHook for CatalogCache {
-    fn cached_data_changed(&self, tenant: Uuid) -> futures_util::future::BoxFuture<'static, ()> {
-        let cache = self.clone();
-        Box::pin(async move { cache.invalidate(tenant).await })
+    fn cached_data_changed(&self, tenant: Uuid) {
+        self.invalidate(tenant);
     }
 }

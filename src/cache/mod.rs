@@ -6,6 +6,7 @@
 //! starts and serves while Redis is unreachable.
 
 pub mod catalog;
+mod invalidation;
 
 pub use catalog::CatalogCache;
 

@@ -250,6 +250,9 @@ pub fn read_scale_label(scanned: &str, formats: &[ScaleFormat]) -> Option<ScaleR
     let format = formats.iter().find(|f| scanned.starts_with(&f.prefix))?;
     let item_end = 2 + format.item_digits;
     let value_start = item_end + usize::from(format.has_value_check);
+    if value_start >= 12 {
+        return None;
+    }
     let value: i64 = ds[value_start..12]
         .iter()
         .fold(0, |acc, d| acc * 10 + i64::from(*d));

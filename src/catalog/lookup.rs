@@ -3,7 +3,7 @@
 //! `cache::catalog`), which is then priced and taxed for this location, now.
 
 use chrono::{DateTime, Utc};
-use entity::enums::Status;
+use entity::enums::{Status, Unit};
 use entity::{location, location_price, product, tax_group, tax_rate, tenant, variant};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -185,19 +185,19 @@ pub async fn by_barcode(
         ));
     }
     let location = location_for(session, location)?;
-    // On a miss, both loads share one read transaction (one BEGIN and one
-    // tenant setting instead of two).
-    let tx = tokio::sync::OnceCell::new();
-    let read = || tx.get_or_try_init(|| db.read(session));
+    // Each load opens its own transaction after the cache has read the
+    // generation, so what it stores is never older than its key.
     let place = cache
         .place(session, location, || async {
-            load_place(read().await?, location).await
+            let tx = db.read(session).await?;
+            load_place(&tx, location).await
         })
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let Some(snapshot) = cache
         .scan(session, scanned, || async {
-            load_scan(read().await?, scanned).await
+            let tx = db.read(session).await?;
+            load_scan(&tx, scanned).await
         })
         .await?
     else {
@@ -228,17 +228,32 @@ pub fn price_scan(
             place.time_zone
         ))
     })?;
-    let quantity = match snapshot.embedded {
-        Some(Embedded::Weight(q)) => q,
+    let quantity = match (snapshot.embedded, snapshot.variant.unit) {
+        (Some(Embedded::Weight(_)), Unit::Each) => {
+            return Err(AppError::Conflict(
+                "this label carries a weight, but the item is sold by the piece".into(),
+            ));
+        }
+        (Some(Embedded::Weight(q)), _) => q,
+        // Weighed items without a label: the price per kg or lb.
         _ => Quantity::ONE,
     };
+    // Rule amounts are in the tenant's currency; they cannot apply where
+    // prices are in another.
+    let foreign = place.currency != place.tenant_currency;
+    let rules: Vec<pricing::Rule> = snapshot
+        .rules
+        .iter()
+        .filter(|r| !foreign || matches!(r.adjustment, pricing::Adjustment::PercentOff(_)))
+        .cloned()
+        .collect();
     let priced = PricedVariant {
         id: snapshot.variant.id,
         product: snapshot.product.id,
         category: snapshot.product.category.as_deref(),
         base_price: snapshot.variant.base_price,
         location_prices: &snapshot.location_prices,
-        rules: &snapshot.rules,
+        rules: &rules,
     };
     let located = PricedLocation {
         id: place.location_id,

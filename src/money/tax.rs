@@ -102,7 +102,24 @@ pub fn order_tax(lines: &[TaxLine<'_>], policy: TaxPolicy) -> Vec<Taxed> {
             }
             for (_, members) in groups {
                 let rates = lines[members[0]].rates;
-                let sum: i64 = members.iter().map(|&i| lines[i].amount).sum();
+                let positive = members.iter().all(|&i| lines[i].amount >= 0);
+                let negative = members.iter().all(|&i| lines[i].amount <= 0);
+                let sum = members
+                    .iter()
+                    .try_fold(0_i64, |acc, &i| acc.checked_add(lines[i].amount));
+                // Lines of mixed signs (a sale line beside a return line)
+                // cannot share one rounding fairly: round them each.
+                let Some(sum) = sum.filter(|_| positive || negative) else {
+                    for &i in &members {
+                        out[i] = Some(tax_amount(
+                            lines[i].amount,
+                            rates,
+                            policy.prices,
+                            policy.rounding,
+                        ));
+                    }
+                    continue;
+                };
                 let group = tax_amount(sum, rates, policy.prices, policy.rounding);
                 let weights: Vec<i128> = members
                     .iter()
@@ -236,6 +253,28 @@ mod tests {
             .collect();
         assert_eq!(per_line, 118);
         assert_eq!(per_order, vec![59, 58]);
+    }
+
+    #[test]
+    fn lines_of_mixed_signs_are_rounded_each() {
+        let ten = [rate("10")];
+        let lines = [
+            TaxLine {
+                amount: 2000,
+                rates: &ten,
+            },
+            TaxLine {
+                amount: -1000,
+                rates: &ten,
+            },
+        ];
+        let policy = TaxPolicy {
+            prices: PriceMode::TaxExclusive,
+            rounding: HalfEven,
+            level: RoundingLevel::Order,
+        };
+        let taxes: Vec<i64> = order_tax(&lines, policy).iter().map(|t| t.tax).collect();
+        assert_eq!(taxes, vec![200, -100]);
     }
 
     fn rates_strategy() -> impl Strategy<Value = Vec<Rate>> {

@@ -147,6 +147,8 @@ pub async fn update(
         return Ok(model.try_into_model()?);
     }
     model.updated_at = Set(Utc::now());
+    // Time zone and tax mode feed cached lookups.
+    tx.invalidate_caches_on_commit();
     let updated = model
         .update(tx.conn())
         .await

@@ -11,8 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-
 use entity::TenantOwned;
 use migration::rls::TENANT_SETTING;
 use sea_orm::{
@@ -30,7 +28,9 @@ use crate::error::Result;
 /// settings, terminals) commits, so caches on every replica can drop what
 /// they hold for the tenant.
 pub trait CommitHook: Send + Sync {
-    fn cached_data_changed(&self, tenant: Uuid) -> BoxFuture<'static, ()>;
+    /// Must not block; anything slow runs detached, so it happens even if
+    /// the request that committed is cancelled.
+    fn cached_data_changed(&self, tenant: Uuid);
 }
 
 /// The database handle shared by the whole app.
@@ -201,7 +201,7 @@ impl TenantTx {
         if self.cached_data_changed.load(Ordering::Relaxed)
             && let Some(hook) = &self.hook
         {
-            hook.cached_data_changed(self.tenant).await;
+            hook.cached_data_changed(self.tenant);
         }
         Ok(())
     }

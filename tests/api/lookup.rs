@@ -218,8 +218,31 @@ async fn scale_labels_price_by_embedded_weight() {
         "{format}"
     );
     // Cheese at 12.90 per kg, item code 12345 under prefix 21.
-    app.variant(&owner, "CHEESE", 1290, &tax, Some(("INTERNAL", "2112345")))
+    let cheese = app
+        .gql(
+            &owner,
+            crate::helpers::CREATE_PRODUCT,
+            json!({ "input": { "name": "Gouda", "variants": [{ "sku": "CHEESE", "name": "Gouda per kg", "basePrice": "1290",
+                "taxGroupId": tax, "unit": "KG", "barcodes": [{ "kind": "INTERNAL", "code": "2112345" }] }] } }),
+        )
         .await;
+    assert_eq!(
+        cheese["data"]["createProduct"]["userErrors"],
+        json!([]),
+        "{cheese}"
+    );
+    // A piece item under the same label layout cannot take a weight.
+    app.variant(&owner, "PIECE", 100, &tax, Some(("INTERNAL", "2154321")))
+        .await;
+    let payload: Vec<u8> = "215432100500".bytes().map(|b| b - b'0').collect();
+    let piece_label = format!(
+        "215432100500{}",
+        pos::catalog::barcode::check_digit(&payload)
+    );
+    assert_eq!(
+        code(&app.scan(&owner, &piece_label, Some(&location)).await),
+        "CONFLICT"
+    );
     let payload: Vec<u8> = "211234501250".bytes().map(|b| b - b'0').collect();
     let label = format!(
         "211234501250{}",
