@@ -158,28 +158,8 @@ pub async fn create(
 }
 
 /// Archives a definition: no new values may be set; existing ones stay.
-#[tracing::instrument(skip_all, fields(tenant = %session.tenant, attribute = %id))]
 pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<attribute_definition::Model> {
-    let tx = db.write(session).await?;
-    let existing = tx
-        .select::<attribute_definition::Entity>()
-        .filter(attribute_definition::Column::Id.eq(id))
-        .one(tx.conn())
-        .await?
-        .ok_or_else(|| AppError::NotFound("attribute not found".into()))?;
-    if existing.status == Status::Archived {
-        return Ok(existing);
-    }
-    let mut model = existing.into_active_model();
-    model.status = Set(Status::Archived);
-    let updated = model.update(tx.conn()).await?;
-    changes::record(
-        &tx,
-        vec![Change::tombstone(Entity::AttributeDefinition, id)],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(updated)
+    super::archive::archive::<attribute_definition::Entity>(session, db, id).await
 }
 
 pub async fn list(

@@ -1,6 +1,7 @@
 //! Product Service: catalog, attributes, barcodes, pricing rules and tax
 //! groups, and the cached barcode lookup terminals scan against.
 
+pub mod archive;
 pub mod attributes;
 pub mod barcode;
 pub mod barcodes;

@@ -260,20 +260,8 @@ pub async fn update(
     Ok(updated)
 }
 
-#[tracing::instrument(skip_all, fields(tenant = %session.tenant, rule = %id))]
 pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<pricing_rule::Model> {
-    let tx = db.write(session).await?;
-    let existing = find(&tx, id).await?.ok_or_else(not_found)?;
-    if existing.status == Status::Archived {
-        return Ok(existing);
-    }
-    let mut model = existing.into_active_model();
-    model.status = Set(Status::Archived);
-    model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
-    changes::record(&tx, vec![Change::tombstone(Entity::PricingRule, id)]).await?;
-    tx.commit().await?;
-    Ok(updated)
+    super::archive::archive::<pricing_rule::Entity>(session, db, id).await
 }
 
 pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<pricing_rule::Model>> {

@@ -161,20 +161,8 @@ pub async fn update(
 
 /// Archives a group: no new variant may use it; variants that already do
 /// keep it, and history keeps pointing at it.
-#[tracing::instrument(skip_all, fields(tenant = %session.tenant, tax_group = %id))]
 pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<tax_group::Model> {
-    let tx = db.write(session).await?;
-    let existing = find(&tx, id).await?.ok_or_else(not_found)?;
-    if existing.status == Status::Archived {
-        return Ok(existing);
-    }
-    let mut model = existing.into_active_model();
-    model.status = Set(Status::Archived);
-    model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
-    changes::record(&tx, vec![Change::tombstone(Entity::TaxGroup, id)]).await?;
-    tx.commit().await?;
-    Ok(updated)
+    super::archive::archive::<tax_group::Entity>(session, db, id).await
 }
 
 pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<tax_group::Model>> {

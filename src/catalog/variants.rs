@@ -257,20 +257,8 @@ pub async fn update(
 
 /// Archives a variant: it can no longer be sold; its barcodes stay
 /// attached (move them explicitly), and history keeps pointing at it.
-#[tracing::instrument(skip_all, fields(tenant = %session.tenant, variant = %id))]
 pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<variant::Model> {
-    let tx = db.write(session).await?;
-    let existing = find(&tx, id).await?.ok_or_else(not_found)?;
-    if existing.status == Status::Archived {
-        return Ok(existing);
-    }
-    let mut model = existing.into_active_model();
-    model.status = Set(Status::Archived);
-    model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
-    changes::record(&tx, vec![Change::tombstone(Entity::Variant, id)]).await?;
-    tx.commit().await?;
-    Ok(updated)
+    super::archive::archive::<variant::Entity>(session, db, id).await
 }
 
 /// Sets (or, with `None`, removes) a variant's price at one location.

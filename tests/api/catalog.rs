@@ -431,3 +431,90 @@ fn catalog_joins_match_on_the_tenant() {
         "{sql}"
     );
 }
+
+#[tokio::test]
+async fn archived_tax_groups_rules_and_attributes_stop_applying() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let tax = app.tax_group(&owner, "VAT", "0").await;
+    let location = app.create_location(&owner, "AMS1").await;
+    app.variant(&owner, "A", 1000, &tax, Some(("INTERNAL", "A1")))
+        .await;
+    let rule = app
+        .gql(&owner, "mutation { createPricingRule(input: { name: \"Half\", adjustment: PERCENT_OFF, value: \"50\" }) { pricingRule { id } } }", json!({}))
+        .await["data"]["createPricingRule"]["pricingRule"]["id"]
+        .clone();
+    let unit = |body: Value| body["data"]["productByBarcode"]["unitPrice"]["amount"].clone();
+    assert_eq!(unit(app.scan(&owner, "A1", Some(&location)).await), "500");
+
+    let archive_rule = "mutation($id: ID!) { archivePricingRule(id: $id) { pricingRule { status } userErrors { code } } }";
+    for _ in 0..2 {
+        let body = app.gql(&owner, archive_rule, json!({ "id": rule })).await;
+        assert_eq!(
+            body["data"]["archivePricingRule"]["pricingRule"]["status"], "ARCHIVED",
+            "{body}"
+        );
+    }
+    assert_eq!(unit(app.scan(&owner, "A1", Some(&location)).await), "1000");
+
+    let archived = app
+        .gql(
+            &owner,
+            "mutation($id: ID!) { archiveTaxGroup(id: $id) { taxGroup { status } } }",
+            json!({ "id": tax }),
+        )
+        .await;
+    assert_eq!(
+        archived["data"]["archiveTaxGroup"]["taxGroup"]["status"],
+        "ARCHIVED"
+    );
+    let body = app
+        .gql(
+            &owner,
+            CREATE_PRODUCT,
+            json!({ "input": { "name": "B", "variants": [{ "sku": "B", "name": "B", "basePrice": "1", "taxGroupId": tax }] } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&body, "createProduct")[0]["field"],
+        json!(["variants", "0", "taxGroupId"]),
+        "{body}"
+    );
+    // The existing variant keeps its (archived) group and still sells.
+    assert_eq!(unit(app.scan(&owner, "A1", Some(&location)).await), "1000");
+
+    let attr = app
+        .gql(&owner, "mutation { createAttributeDefinition(input: { code: \"ORGANIC\", name: \"Organic\", type: BOOLEAN }) { attributeDefinition { id } } }", json!({}))
+        .await["data"]["createAttributeDefinition"]["attributeDefinition"]["id"]
+        .clone();
+    app.gql(&owner, "mutation($id: ID!) { archiveAttributeDefinition(id: $id) { attributeDefinition { status } } }", json!({ "id": attr }))
+        .await;
+    let products = app
+        .gql(&owner, "{ products { edges { node { id } } } }", json!({}))
+        .await;
+    let product = products["data"]["products"]["edges"][0]["node"]["id"].clone();
+    let body = app
+        .gql(
+            &owner,
+            "mutation($id: ID!) { updateProduct(id: $id, input: { attributes: [{ code: \"ORGANIC\", value: \"true\" }] }) { userErrors { field } } }",
+            json!({ "id": product }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProduct"]["userErrors"][0]["field"],
+        json!(["attributes", "0", "code"]),
+        "{body}"
+    );
+
+    let missing = app
+        .gql(
+            &owner,
+            archive_rule,
+            json!({ "id": uuid::Uuid::now_v7().to_string() }),
+        )
+        .await;
+    assert_eq!(
+        missing["data"]["archivePricingRule"]["userErrors"][0]["code"],
+        "NOT_FOUND"
+    );
+}
