@@ -267,5 +267,5 @@ pub fn read_scale_label(scanned: &str, formats: &[ScaleFormat]) -> Option<ScaleR
 }
 
 #[cfg(test)]
-#[path = "barcode_tests.rs"]
+#[path = "tests/barcode.rs"]
 mod tests;

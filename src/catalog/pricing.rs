@@ -194,5 +194,5 @@ fn in_local_window(rule: &Rule, local: DateTime<Tz>) -> bool {
 }
 
 #[cfg(test)]
-#[path = "pricing_tests.rs"]
+#[path = "tests/pricing.rs"]
 mod tests;
