@@ -45,7 +45,7 @@ scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
   [ -n "$redis" ] && redis_env=(POS_REDIS_URL="$redis")
   env -u POS_REDIS_URL POS_LISTEN="127.0.0.1:$PORT" POS_LOG=warn POS_JWT_SECRET="$SECRET" \
     POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "${redis_env[@]}" \
-    POS_CACHE_CAPACITY="$capacity" POS_DB_MAX_CONNECTIONS=16 "$BIN" serve >"$WORK/server.log" 2>&1 &
+    POS_CACHE_CAPACITY="$capacity" ${BENCH_DB_CONNECTIONS:+POS_DB_MAX_CONNECTIONS=$BENCH_DB_CONNECTIONS} "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
   local tenant
@@ -63,7 +63,7 @@ scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
     env -u POS_REDIS_URL POS_LISTEN="127.0.0.1:$PORT" POS_LOG=warn POS_JWT_SECRET="$SECRET" \
       POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "${redis_env[@]}" \
-      POS_CACHE_CAPACITY="$capacity" POS_DB_MAX_CONNECTIONS=16 "$BIN" serve >"$WORK/server.log" 2>&1 &
+      POS_CACHE_CAPACITY="$capacity" ${BENCH_DB_CONNECTIONS:+POS_DB_MAX_CONNECTIONS=$BENCH_DB_CONNECTIONS} "$BIN" serve >"$WORK/server.log" 2>&1 &
     SERVER=$!
     for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
     BENCH_TOKEN="$TOKEN" BENCH_LOCATION="$LOCATION" BENCH_BARCODES="$WORK/barcodes" BENCH_SEQUENTIAL=1 \

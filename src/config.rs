@@ -138,14 +138,10 @@ pub struct Config {
     #[arg(long, env = "POS_MIGRATE_ON_START", default_value_t = true, action = ArgAction::Set, global = true)]
     pub migrate_on_start: bool,
 
-    /// Maximum database connections in the pool.
-    #[arg(
-        long,
-        env = "POS_DB_MAX_CONNECTIONS",
-        default_value_t = 10,
-        global = true
-    )]
-    pub db_max_connections: u32,
+    /// Maximum database connections in the pool. Default: twice the CPU
+    /// cores, at least 4 (more only adds contention: see BENCHMARKS.md).
+    #[arg(long, env = "POS_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
 
     /// Statement timeout on PostgreSQL, in milliseconds.
     #[arg(
@@ -282,6 +278,15 @@ impl Config {
             Introspection::Authenticated
         } else {
             Introspection::Public
+        })
+    }
+
+    /// The pool size: the configured one, or twice the CPU cores (at
+    /// least 4).
+    pub fn db_pool_size(&self) -> u32 {
+        self.db_max_connections.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+            (cores * 2).max(4)
         })
     }
 

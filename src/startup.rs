@@ -69,7 +69,7 @@ impl AppState {
 
 pub fn pool_options(config: &Config) -> PoolOptions {
     PoolOptions {
-        max_connections: config.db_max_connections,
+        max_connections: config.db_pool_size(),
         statement_timeout: Duration::from_millis(config.db_statement_timeout_ms),
     }
 }
