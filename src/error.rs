@@ -24,6 +24,15 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// An event (or the online mutation that made it) that cannot be
+    /// applied: `class` is the general code, `reason` the specific one.
+    #[error("{message}")]
+    Rejected {
+        class: &'static str,
+        reason: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     #[error("too many requests")]
     RateLimited,
     /// Anything the client could not have caused. The cause is logged; the
@@ -40,6 +49,7 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::Rejected { class, .. } => class,
             Self::RateLimited => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
@@ -87,7 +97,15 @@ impl AppError {
     /// The field named by a BAD_USER_INPUT error, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::BadInput { field, .. } => field.as_deref(),
+            Self::BadInput { field, .. } | Self::Rejected { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The specific reason of a rejected event, if this is one.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Self::Rejected { reason, .. } => Some(reason),
             _ => None,
         }
     }

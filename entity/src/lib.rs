@@ -12,15 +12,27 @@ pub mod barcode;
 pub mod catalog_change;
 pub mod catalog_version;
 pub mod enums;
+pub mod ledger_anomaly;
+pub mod line_tax;
 pub mod location;
 pub mod location_price;
 pub mod pricing_rule;
 pub mod product;
+pub mod receipt;
+pub mod refund;
+pub mod refund_line;
+pub mod sale;
+pub mod sale_line;
+pub mod sale_state;
+pub mod sale_void;
 pub mod scale_format;
+pub mod sync_event;
 pub mod tax_group;
 pub mod tax_rate;
 pub mod tenant;
+pub mod tender;
 pub mod terminal;
+pub mod terminal_ledger;
 pub mod variant;
 
 use sea_orm::EntityTrait;
@@ -56,13 +68,25 @@ tenant_owned!(
     barcode,
     catalog_change,
     catalog_version,
+    ledger_anomaly,
+    line_tax,
     location,
     location_price,
     pricing_rule,
     product,
+    receipt,
+    refund,
+    refund_line,
+    sale,
+    sale_line,
+    sale_state,
+    sale_void,
     scale_format,
+    sync_event,
     tax_group,
     tax_rate,
+    tender,
     terminal,
+    terminal_ledger,
     variant,
 );

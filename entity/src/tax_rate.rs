@@ -15,6 +15,11 @@ pub struct Model {
     pub rate_ppm: i64,
     /// Order within the group, for receipts.
     pub position: i32,
+    /// When the rate came into force; `None` since the group was created.
+    pub valid_from: Option<DateTimeUtc>,
+    /// When a later change replaced it; `None` while it is current. Sales
+    /// are taxed with the rates in force when they were made.
+    pub valid_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

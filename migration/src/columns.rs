@@ -1,4 +1,4 @@
-//! Column shorthands shared by the migrations.
+//! Column, key and index shorthands shared by the migrations.
 
 use sea_orm_migration::prelude::*;
 
@@ -53,5 +53,90 @@ pub fn timestamp_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col)
         .timestamp_with_time_zone()
         .null()
+        .to_owned()
+}
+
+pub fn fk<T: IntoTableRef, U: IntoTableRef>(
+    name: &str,
+    from: T,
+    from_cols: (impl IntoIden, impl IntoIden),
+    to: U,
+    to_cols: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from, from_cols)
+        .to(to, to_cols)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+pub fn tenant_fk<T: IntoTableRef>(
+    name: &str,
+    from: T,
+    col: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from, col)
+        .to(Alias::new("tenants"), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+pub fn index<T: IntoTableRef>(
+    name: &str,
+    table: T,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for col in cols {
+        index.col(Alias::new(*col));
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}
+
+pub fn date<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).date().not_null().to_owned()
+}
+
+pub fn big_null<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).big_integer().null().to_owned()
+}
+
+pub fn int_null<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).integer().null().to_owned()
+}
+
+/// A table keyed by `tenant_id` plus `key`, with the tenant foreign key.
+pub fn tenant_table(
+    name: &'static str,
+    key: &[&'static str],
+    cols: Vec<ColumnDef>,
+) -> TableCreateStatement {
+    let mut table = Table::create();
+    table
+        .table(Alias::new(name))
+        .col(uuid(Alias::new("tenant_id")));
+    for mut col in cols {
+        table.col(&mut col);
+    }
+    let mut pk = Index::create();
+    pk.col(Alias::new("tenant_id"));
+    for k in key {
+        pk.col(Alias::new(*k));
+    }
+    table
+        .primary_key(&mut pk)
+        .foreign_key(&mut tenant_fk(
+            &format!("fk_{name}_tenant"),
+            Alias::new(name),
+            Alias::new("tenant_id"),
+        ))
         .to_owned()
 }

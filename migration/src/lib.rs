@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20261127_000001_tenancy;
 mod m20261127_000002_catalog;
+mod m20261127_000003_ledger;
 pub mod rls;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_tenancy::Migration),
             Box::new(m20261127_000002_catalog::Migration),
+            Box::new(m20261127_000003_ledger::Migration),
         ]
     }
 }

@@ -5,19 +5,13 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{
-    big, boolean, int, long_text, long_text_null, small, text, text_null, timestamp,
-    timestamp_null, uuid, uuid_null,
+    big, boolean, fk, index, int, long_text, long_text_null, small, tenant_fk, text, text_null,
+    timestamp, timestamp_null, uuid, uuid_null,
 };
 use crate::rls::protect_tenant_table;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Tenants {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum Locations {
@@ -173,51 +167,6 @@ enum CatalogChanges {
     EntityId,
     Deleted,
     ChangedAt,
-}
-
-fn fk<T: IntoTableRef, U: IntoTableRef>(
-    name: &str,
-    from: T,
-    from_cols: (impl IntoIden, impl IntoIden),
-    to: U,
-    to_cols: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from, from_cols)
-        .to(to, to_cols)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn tenant_fk<T: IntoTableRef>(
-    name: &str,
-    from: T,
-    col: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from, col)
-        .to(Tenants::Table, Tenants::Id)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index<T: IntoTableRef>(
-    name: &str,
-    table: T,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(Alias::new(*col));
-    }
-    if unique {
-        index.unique();
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

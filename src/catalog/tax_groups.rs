@@ -3,10 +3,13 @@
 use std::collections::HashMap;
 
 use async_graphql::InputObject;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::enums::Status;
 use entity::{tax_group, tax_rate};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use super::changes::{self, Change, Entity};
@@ -78,7 +81,14 @@ fn parse_rates(rates: &[TaxRateInput]) -> Result<Vec<(String, Rate)>> {
         .collect()
 }
 
-async fn insert_rates(tx: &TenantTx, group: Uuid, rates: Vec<(String, Rate)>) -> Result<()> {
+/// Inserts the group's rates, in force from `from` (`None`: from the
+/// start, for a new group).
+async fn insert_rates(
+    tx: &TenantTx,
+    group: Uuid,
+    rates: Vec<(String, Rate)>,
+    from: Option<DateTime<Utc>>,
+) -> Result<()> {
     for (position, (name, rate)) in rates.into_iter().enumerate() {
         tx.insert(tax_rate::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -86,6 +96,8 @@ async fn insert_rates(tx: &TenantTx, group: Uuid, rates: Vec<(String, Rate)>) ->
             name: Set(name),
             rate_ppm: Set(rate.ppm()),
             position: Set(position as i32),
+            valid_from: Set(from),
+            valid_until: Set(None),
             ..Default::default()
         })
         .await?;
@@ -122,7 +134,7 @@ pub async fn create(
         })
         .await
         .map_err(|e| on_constraint(e, NAME_TAKEN))?;
-    insert_rates(&tx, group.id, rates).await?;
+    insert_rates(&tx, group.id, rates, None).await?;
     changes::record(&tx, vec![Change::upsert(Entity::TaxGroup, group.id)]).await?;
     tx.commit().await?;
     Ok(group)
@@ -148,11 +160,16 @@ pub async fn update(
         .await
         .map_err(|e| on_constraint(e, NAME_TAKEN))?;
     if let Some(rates) = rates {
-        tx.delete_many::<tax_rate::Entity>()
+        // The old rates are closed, not deleted: a sale made before now,
+        // pushed later by an offline terminal, is taxed with them.
+        let now = updated.updated_at;
+        tx.update_many::<tax_rate::Entity>()
+            .col_expr(tax_rate::Column::ValidUntil, Expr::value(now))
             .filter(tax_rate::Column::TaxGroupId.eq(id))
+            .filter(tax_rate::Column::ValidUntil.is_null())
             .exec(tx.conn())
             .await?;
-        insert_rates(&tx, id, rates).await?;
+        insert_rates(&tx, id, rates, Some(now)).await?;
     }
     changes::record(&tx, vec![Change::upsert(Entity::TaxGroup, id)]).await?;
     tx.commit().await?;
@@ -196,14 +213,44 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<ta
         .await?)
 }
 
-/// The rates of each group, in position order.
+/// The current rates of each group, in position order.
 pub async fn rates_of(
     tx: &TenantTx,
     groups: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
+    rates_where(tx, groups, tax_rate::Column::ValidUntil.is_null()).await
+}
+
+/// The rates of each group in force at `at`, in position order: what a
+/// sale made at `at` is taxed with.
+pub async fn rates_at(
+    tx: &TenantTx,
+    groups: &[Uuid],
+    at: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
+    let in_force = Condition::all()
+        .add(
+            Condition::any()
+                .add(tax_rate::Column::ValidFrom.is_null())
+                .add(tax_rate::Column::ValidFrom.lte(at)),
+        )
+        .add(
+            Condition::any()
+                .add(tax_rate::Column::ValidUntil.is_null())
+                .add(tax_rate::Column::ValidUntil.gt(at)),
+        );
+    rates_where(tx, groups, in_force).await
+}
+
+async fn rates_where(
+    tx: &TenantTx,
+    groups: &[Uuid],
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
     let rows = tx
         .select::<tax_rate::Entity>()
         .filter(tax_rate::Column::TaxGroupId.is_in(groups.iter().copied()))
+        .filter(condition)
         .order_by_asc(tax_rate::Column::Position)
         .all(tx.conn())
         .await?;

@@ -29,12 +29,16 @@ impl Extension for ErrorCodes {
             }
             let code = app_error.map_or("BAD_USER_INPUT", AppError::code);
             let field = app_error.and_then(AppError::field).map(str::to_owned);
+            let reason = app_error.and_then(AppError::reason);
             let extensions = error.extensions.get_or_insert_with(Default::default);
             if extensions.get("code").is_none() {
                 extensions.set("code", Value::from(code));
             }
             if let Some(field) = field {
                 extensions.set("field", Value::from(field));
+            }
+            if let Some(reason) = reason {
+                extensions.set("reason", Value::from(reason));
             }
         }
         response

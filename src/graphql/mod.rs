@@ -17,13 +17,14 @@ use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::catalog::loaders;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery};
+use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::tenancy::Db;
 
 #[derive(MergedObject, Default)]
-pub struct Query(OrgQuery, CatalogQuery);
+pub struct Query(OrgQuery, CatalogQuery, SalesQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(OrgMutation, CatalogMutation);
+pub struct Mutation(OrgMutation, CatalogMutation, SalesMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

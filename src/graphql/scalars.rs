@@ -11,6 +11,20 @@ use crate::money::Quantity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Amount(pub i64);
 
+// Stored payloads keep amounts and quantities as the same exact strings.
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Amount).map_err(serde::de::Error::custom)
+    }
+}
+
 #[Scalar(name = "Amount")]
 impl ScalarType for Amount {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -36,6 +50,21 @@ impl ScalarType for Amount {
 /// items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal3(pub Quantity);
+
+impl serde::Serialize for Decimal3 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal3 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Quantity::parse(&text)
+            .map(Decimal3)
+            .ok_or_else(|| serde::de::Error::custom("not a quantity"))
+    }
+}
 
 #[Scalar(name = "Quantity")]
 impl ScalarType for Decimal3 {

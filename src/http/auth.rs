@@ -57,7 +57,7 @@ pub fn error_response(err: &AppError) -> Response {
     let status = match err {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::BadInput { .. } | AppError::Rejected { .. } => StatusCode::BAD_REQUEST,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -30,6 +30,22 @@ impl Currency {
     pub fn exponent(&self) -> u8 {
         self.exponent
     }
+
+    /// Minor units as decimal text with exactly `exponent` fraction digits:
+    /// EUR 1999 is `"19.99"`, JPY 1500 is `"1500"`, KWD 1250 is `"1.250"`.
+    /// Works on the unsigned magnitude, so `i64::MIN` prints exactly.
+    pub fn format(self, amount: i64) -> String {
+        let sign = if amount < 0 { "-" } else { "" };
+        let magnitude = amount.unsigned_abs();
+        let digits = usize::from(self.exponent);
+        if digits == 0 {
+            return format!("{sign}{magnitude}");
+        }
+        let factor = 10_u64.pow(u32::from(self.exponent));
+        let whole = magnitude / factor;
+        let fraction = magnitude % factor;
+        format!("{sign}{whole}.{fraction:0digits$}")
+    }
 }
 
 impl fmt::Display for Currency {
@@ -231,5 +247,38 @@ mod tests {
         assert!(Currency::from_code("XAU").is_none());
         assert!(Currency::from_code("ABC").is_none());
         assert!(Currency::from_code("").is_none());
+    }
+
+    fn code(code: &str) -> Currency {
+        Currency::from_code(code).unwrap()
+    }
+
+    #[test]
+    fn amounts_format_with_exactly_the_currency_exponent() {
+        assert_eq!(code("EUR").format(1999), "19.99");
+        assert_eq!(code("EUR").format(0), "0.00");
+        assert_eq!(code("EUR").format(5), "0.05");
+        assert_eq!(code("EUR").format(100), "1.00");
+        assert_eq!(code("JPY").format(1500), "1500");
+        assert_eq!(code("JPY").format(0), "0");
+        assert_eq!(code("KWD").format(1250), "1.250");
+        assert_eq!(code("KWD").format(7), "0.007");
+        assert_eq!(code("CLF").format(12_345), "1.2345");
+    }
+
+    #[test]
+    fn negative_amounts_keep_their_sign_below_one_unit() {
+        assert_eq!(code("EUR").format(-5), "-0.05");
+        assert_eq!(code("EUR").format(-1999), "-19.99");
+        assert_eq!(code("JPY").format(-1500), "-1500");
+        assert_eq!(code("KWD").format(-1), "-0.001");
+    }
+
+    #[test]
+    fn the_extremes_of_i64_format_exactly() {
+        assert_eq!(code("EUR").format(i64::MAX), "92233720368547758.07");
+        assert_eq!(code("EUR").format(i64::MIN), "-92233720368547758.08");
+        assert_eq!(code("JPY").format(i64::MIN), "-9223372036854775808");
+        assert_eq!(code("KWD").format(i64::MIN), "-9223372036854775.808");
     }
 }

@@ -14,7 +14,7 @@ use crate::graphql::pagination::Page;
 use crate::validate;
 
 /// A place where terminals sell.
-pub struct Location(location::Model);
+pub struct Location(pub location::Model);
 
 #[derive(SimpleObject)]
 pub struct Address {

@@ -6,5 +6,5 @@ pub mod locations;
 pub mod tenant;
 pub mod terminals;
 
-pub use graphql::{OrgMutation, OrgQuery};
+pub use graphql::{Location, OrgMutation, OrgQuery};
 pub use loader::LocationLoader;

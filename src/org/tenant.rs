@@ -28,17 +28,34 @@ pub struct UpdateTenantSettingsInput {
     pub rounding_level: Option<RoundingLevel>,
 }
 
-fn mode_text(mode: RoundingMode) -> &'static str {
+pub fn mode_text(mode: RoundingMode) -> &'static str {
     match mode {
         RoundingMode::HalfEven => "HALF_EVEN",
         RoundingMode::HalfUp => "HALF_UP",
     }
 }
 
-fn level_text(level: RoundingLevel) -> &'static str {
+pub fn level_text(level: RoundingLevel) -> &'static str {
     match level {
         RoundingLevel::Line => "LINE",
         RoundingLevel::Order => "ORDER",
+    }
+}
+
+/// The stored rounding mode; anything unknown reads as the default.
+pub fn mode_of(text: &str) -> RoundingMode {
+    if text == "HALF_UP" {
+        RoundingMode::HalfUp
+    } else {
+        RoundingMode::HalfEven
+    }
+}
+
+pub fn level_of(text: &str) -> RoundingLevel {
+    if text == "ORDER" {
+        RoundingLevel::Order
+    } else {
+        RoundingLevel::Line
     }
 }
 
@@ -47,16 +64,8 @@ fn to_graphql(m: tenant::Model) -> Tenant {
         id: async_graphql::ID(m.id.to_string()),
         name: m.name,
         currency: m.currency,
-        rounding_mode: if m.rounding_mode == "HALF_UP" {
-            RoundingMode::HalfUp
-        } else {
-            RoundingMode::HalfEven
-        },
-        rounding_level: if m.rounding_level == "ORDER" {
-            RoundingLevel::Order
-        } else {
-            RoundingLevel::Line
-        },
+        rounding_mode: mode_of(&m.rounding_mode),
+        rounding_level: level_of(&m.rounding_level),
     }
 }
 

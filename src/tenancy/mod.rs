@@ -190,6 +190,29 @@ impl TenantTx {
         model.insert(&self.txn).await
     }
 
+    /// Inserts every model with its tenant column set to the session's
+    /// tenant, in one statement. Nothing to insert is not an error.
+    pub async fn insert_many<A>(&self, models: Vec<A>) -> Result<(), sea_orm::DbErr>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantOwned,
+    {
+        if models.is_empty() {
+            return Ok(());
+        }
+        let stamped = models.into_iter().map(|mut model| {
+            model.set(
+                <A::Entity as TenantOwned>::tenant_column(),
+                self.tenant.into(),
+            );
+            model
+        });
+        <A::Entity as EntityTrait>::insert_many(stamped)
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(())
+    }
+
     /// Marks this transaction as changing data the caches hold: once it
     /// commits, every replica's caches drop the tenant's entries.
     pub fn invalidate_caches_on_commit(&self) {

@@ -377,3 +377,54 @@ impl TestApp {
 
 pub const CREATE_PRODUCT: &str = "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id name } userErrors { field message code } } }";
 pub const SCAN: &str = "query($barcode: String!, $location: ID) { productByBarcode(barcode: $barcode, locationId: $location) { barcode variant { id sku } product { name } quantity listPrice { amount currency } unitPrice { amount } lineTotal { amount } net { amount } tax { amount } gross { amount } taxes { name percent amount { amount } } appliedRuleIds embeddedWeight embeddedPrice { amount } } }";
+
+impl TestApp {
+    /// A tenant whose base prices are in `currency`.
+    pub async fn tenant_in(&self, name: &str, currency: &str) -> Uuid {
+        pos::cli::create_tenant(&self.config, name, currency)
+            .await
+            .expect("create tenant")
+    }
+
+    /// A device token for `terminal` (at `location`) that also carries
+    /// `roles` and `sub`, as an identity provider would mint for a staff
+    /// member signed in on a registered device.
+    pub fn device_token_as(
+        &self,
+        tenant: Uuid,
+        sub: &str,
+        roles: &[Role],
+        terminal: &str,
+        location: &str,
+    ) -> String {
+        let ids = (
+            Uuid::parse_str(terminal).expect("terminal id"),
+            Uuid::parse_str(location).expect("location id"),
+        );
+        self.state
+            .keys
+            .sign(
+                tenant,
+                sub,
+                roles.to_vec(),
+                Some(ids),
+                std::time::Duration::from_secs(600),
+            )
+            .expect("sign")
+            .0
+    }
+
+    /// A connection that bypasses the app (the table owner, or the SQLite
+    /// file itself), for tests that tamper with rows behind its back.
+    pub async fn owner_connection(&self) -> sea_orm::DatabaseConnection {
+        let url = match &self.backend {
+            Backend::Postgres { owner_url, .. } => owner_url.clone(),
+            Backend::Sqlite(_) => self.config.database_url.clone(),
+        };
+        Database::connect(&url).await.expect("owner connection")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+}

@@ -1,0 +1,128 @@
+//! Applying a VOID: a whole sale cancelled, as its own record, on the
+//! terminal that made it and on the same business day (after the day is
+//! closed, a refund is the way). A second void of the same sale answers
+//! with the first.
+
+use entity::{sale, sale_state, sale_void};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use super::{Applied, Ctx, all_set, lock_sale_state, repeat};
+use crate::error::{AppError, Result};
+use crate::sales::chain::canonical_void;
+use crate::sales::checks;
+use crate::sales::event::{Event, EventType, VoidPayload};
+use crate::sales::rejection::{Checked, Reason, Rejection};
+use crate::tenancy::TenantTx;
+
+fn answer(v: sale_void::Model) -> Checked<Applied> {
+    Ok(Applied {
+        kind: EventType::Void,
+        record_id: v.id,
+        receipt_number: v.receipt_number,
+        new: false,
+    })
+}
+
+pub(super) async fn apply(
+    tx: &TenantTx,
+    ctx: &mut Ctx<'_>,
+    event: &Event,
+    p: &VoidPayload,
+) -> Result<Checked<Applied>> {
+    let void_id = check!(checks::id("voidId", p.void_id.as_str()));
+    if let Some(existing) = tx
+        .select::<sale_void::Entity>()
+        .filter(sale_void::Column::Id.eq(void_id))
+        .one(tx.conn())
+        .await?
+    {
+        let found = (existing.id, existing.receipt_number);
+        return repeat(tx, EventType::Void, found, event, "voidId").await;
+    }
+    let sale_id = check!(checks::id("saleId", p.sale_id.as_str()));
+    let reason = check!(checks::text("reason", p.reason.as_deref(), 500));
+    let Some(sale) = tx
+        .select::<sale::Entity>()
+        .filter(sale::Column::Id.eq(sale_id))
+        .one(tx.conn())
+        .await?
+    else {
+        return Ok(Err(Rejection::at(
+            Reason::SaleNotFound,
+            "saleId",
+            "no such sale",
+        )));
+    };
+    if sale.terminal_id != ctx.head.terminal.id {
+        return Ok(Err(Rejection::at(
+            Reason::VoidOtherTerminal,
+            "saleId",
+            "a sale is voided on the terminal that made it; refund it instead",
+        )));
+    }
+    let state = lock_sale_state(tx, sale_id).await?;
+    if state.voided {
+        let first = tx
+            .select::<sale_void::Entity>()
+            .filter(sale_void::Column::SaleId.eq(sale_id))
+            .one(tx.conn())
+            .await?
+            .ok_or_else(|| AppError::internal("voided sale without its void"))?;
+        return Ok(answer(first));
+    }
+    if state.refund_count > 0 {
+        return Ok(Err(Rejection::at(
+            Reason::SaleHasRefunds,
+            "saleId",
+            "this sale has refunds and can no longer be voided",
+        )));
+    }
+    let business_date = ctx.business_date(event.created_at)?;
+    if business_date != sale.business_date {
+        return Ok(Err(Rejection::at(
+            Reason::VoidAfterClose,
+            "saleId",
+            "a sale can be voided only on its business day; refund it instead",
+        )));
+    }
+    let slot = ctx.head.next_slot();
+    let void = sale_void::Model {
+        tenant_id: ctx.tenant.id,
+        id: void_id,
+        sale_id,
+        terminal_id: ctx.head.terminal.id,
+        location_id: ctx.head.location.id,
+        cashier: ctx.session.subject.clone(),
+        sequence: event.sequence,
+        position: slot.position,
+        receipt_number: slot.number.clone(),
+        created_at: event.created_at,
+        received_at: ctx.now,
+        business_date,
+        reason,
+        total: sale.total,
+    };
+    ctx.head
+        .append(
+            tx,
+            EventType::Void,
+            void_id,
+            business_date,
+            &canonical_void(&void),
+        )
+        .await?;
+    tx.insert_many(all_set::<_, sale_void::ActiveModel>(vec![void]))
+        .await?;
+    tx.update_many::<sale_state::Entity>()
+        .col_expr(sale_state::Column::Voided, Expr::value(true))
+        .filter(sale_state::Column::SaleId.eq(sale_id))
+        .exec(tx.conn())
+        .await?;
+    Ok(Ok(Applied {
+        kind: EventType::Void,
+        record_id: void_id,
+        receipt_number: slot.number,
+        new: true,
+    }))
+}

@@ -1,0 +1,251 @@
+//! Shape checks on payloads, before anything is looked up: ids, quantities,
+//! amounts, free text, and card numbers.
+
+use entity::enums::Unit;
+use uuid::Uuid;
+
+use super::event::{TenderInput, TenderMethod};
+use super::rejection::{Checked, Reason, Rejection};
+use crate::money::Quantity;
+
+/// The most lines a sale or refund may have.
+pub const MAX_LINES: usize = 500;
+/// The most tenders a sale or refund may have.
+pub const MAX_TENDERS: usize = 20;
+/// A thousand tonnes, or a million items: far above any real line.
+const MAX_QUANTITY_MILLI: i64 = 1_000_000_000;
+/// 10^15 minor units: past any real amount, far from overflow when summed.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+pub fn id(field: &str, value: &str) -> Checked<Uuid> {
+    Uuid::parse_str(value.trim())
+        .map_err(|_| Rejection::at(Reason::InvalidId, field, format!("{field} is not a UUID")))
+}
+
+/// A positive quantity; whole for items sold by the piece.
+pub fn quantity(field: &str, q: Quantity, unit: Option<Unit>) -> Checked<Quantity> {
+    if q.milli() <= 0 || q.milli() > MAX_QUANTITY_MILLI {
+        return Err(Rejection::at(
+            Reason::InvalidQuantity,
+            field,
+            format!("{field} must be positive and at most 1000000"),
+        ));
+    }
+    if unit == Some(Unit::Each) && !q.is_whole() {
+        return Err(Rejection::at(
+            Reason::InvalidQuantity,
+            field,
+            format!("{field} must be whole: this item is sold by the piece"),
+        ));
+    }
+    Ok(q)
+}
+
+/// An amount from 0 to [`MAX_AMOUNT`]; `positive` excludes 0.
+pub fn amount(field: &str, value: i64, positive: bool) -> Checked<i64> {
+    let low = i64::from(positive);
+    if value < low || value > MAX_AMOUNT {
+        return Err(Rejection::at(
+            Reason::InvalidAmount,
+            field,
+            format!(
+                "{field} must be {} minor units at most 10^15",
+                if positive { "positive" } else { "zero or more" }
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// Optional free text: trimmed, at most `max` characters, no control
+/// characters, and never a card number.
+pub fn text(field: &str, value: Option<&str>, max: usize) -> Checked<Option<String>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(Rejection::at(
+            Reason::InvalidText,
+            field,
+            format!("{field} must be at most {max} characters, without control characters"),
+        ));
+    }
+    if contains_card_number(value) {
+        return Err(card_refused(field));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn card_refused(field: &str) -> Rejection {
+    Rejection::at(
+        Reason::CardNumberRefused,
+        field,
+        format!(
+            "{field} holds what looks like a full card number: keep only the brand, \
+             the last four digits and the authorisation reference"
+        ),
+    )
+}
+
+/// A tender as given, checked; its amount is positive.
+pub struct CheckedTender {
+    pub method: TenderMethod,
+    pub amount: i64,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
+    pub auth_reference: Option<String>,
+    pub reference: Option<String>,
+}
+
+pub fn tenders(tenders: &[TenderInput]) -> Checked<Vec<CheckedTender>> {
+    if tenders.len() > MAX_TENDERS {
+        return Err(Rejection::at(
+            Reason::InvalidTender,
+            "tenders",
+            format!("at most {MAX_TENDERS} tenders"),
+        ));
+    }
+    tenders
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let f = |name: &str| format!("tenders.{i}.{name}");
+            let card_last4 = text(&f("cardLast4"), t.card_last4.as_deref(), 32)?;
+            if card_last4
+                .as_deref()
+                .is_some_and(|d| d.len() != 4 || !d.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(Rejection::at(
+                    Reason::InvalidTender,
+                    f("cardLast4"),
+                    "cardLast4 is exactly 4 digits",
+                ));
+            }
+            let card_brand = text(&f("cardBrand"), t.card_brand.as_deref(), 32)?;
+            let auth_reference = text(&f("authReference"), t.auth_reference.as_deref(), 64)?;
+            if t.method != TenderMethod::Card
+                && (card_brand.is_some() || card_last4.is_some() || auth_reference.is_some())
+            {
+                return Err(Rejection::at(
+                    Reason::InvalidTender,
+                    f("method"),
+                    "card details belong on CARD tenders only",
+                ));
+            }
+            Ok(CheckedTender {
+                method: t.method,
+                amount: amount(&f("amount"), t.amount.0, true)?,
+                card_brand,
+                card_last4,
+                auth_reference,
+                reference: text(&f("reference"), t.reference.as_deref(), 64)?,
+            })
+        })
+        .collect()
+}
+
+/// True if `text` holds a run of 13 to 19 digits (spaces and hyphens
+/// between them allowed, as card numbers are printed) that passes the Luhn
+/// check: a primary account number, which must never be stored.
+pub fn contains_card_number(text: &str) -> bool {
+    let mut digits: Vec<u8> = Vec::new();
+    let flush = |digits: &mut Vec<u8>| {
+        let found = luhn_window(digits);
+        digits.clear();
+        found
+    };
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            digits.push(b - b'0');
+        } else if (b == b' ' || b == b'-')
+            && !digits.is_empty()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+        {
+            // A separator inside a number: keep collecting.
+        } else if flush(&mut digits) {
+            return true;
+        }
+    }
+    flush(&mut digits)
+}
+
+/// Whether a whole digit run is card-number shaped: 13 to 19 digits
+/// passing Luhn. (Windows of longer runs would flag one in ten ordinary
+/// long references.)
+fn luhn_window(digits: &[u8]) -> bool {
+    (13..=19).contains(&digits.len()) && luhn(digits)
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_are_found_in_any_printed_form() {
+        assert!(contains_card_number("4111111111111111"));
+        assert!(contains_card_number("4111 1111 1111 1111"));
+        assert!(contains_card_number("ref 4111-1111-1111-1111 ok"));
+        assert!(contains_card_number("5500005555555559"));
+        assert!(contains_card_number("378282246310005")); // Amex, 15 digits
+        assert!(contains_card_number("x4111111111111111x"));
+        assert!(contains_card_number("4111111111111111 and 1234"));
+    }
+
+    #[test]
+    fn ordinary_references_pass() {
+        assert!(!contains_card_number("1234"));
+        assert!(!contains_card_number("AUTH-123456"));
+        assert!(!contains_card_number("4111111111111112")); // fails Luhn
+        assert!(!contains_card_number("123456789012")); // 12 digits
+        assert!(!contains_card_number("4111 1111"));
+        assert!(!contains_card_number(""));
+    }
+
+    #[test]
+    fn tenders_refuse_a_pan_and_malformed_card_details() {
+        let tender = |last4: &str, auth: &str| TenderInput {
+            method: TenderMethod::Card,
+            amount: crate::graphql::scalars::Amount(100),
+            card_brand: Some("VISA".into()),
+            card_last4: Some(last4.into()),
+            auth_reference: Some(auth.into()),
+            reference: None,
+        };
+        let reason = |t: TenderInput| tenders(&[t]).err().map(|r| r.reason);
+        assert_eq!(reason(tender("1111", "A1B2C3")), None);
+        assert_eq!(
+            reason(tender("1111", "4111111111111111")),
+            Some(Reason::CardNumberRefused)
+        );
+        assert_eq!(reason(tender("11a1", "A1")), Some(Reason::InvalidTender));
+    }
+
+    #[test]
+    fn quantities_must_be_positive_and_whole_for_pieces() {
+        let q = |s: &str| Quantity::parse(s).unwrap();
+        assert!(quantity("q", q("2"), Some(Unit::Each)).is_ok());
+        assert!(quantity("q", q("0.455"), Some(Unit::Kg)).is_ok());
+        assert!(quantity("q", q("1.5"), Some(Unit::Each)).is_err());
+        assert!(quantity("q", q("-1"), Some(Unit::Each)).is_err());
+        assert!(quantity("q", q("0"), Some(Unit::Kg)).is_err());
+    }
+}

@@ -1,0 +1,763 @@
+//! Receipt rendering: a [`ReceiptDoc`] as plain text for 42- and 48-column
+//! thermal printers, or as a self-contained HTML page.
+//!
+//! Both formats are drawn from one list of [`Row`]s, so a printed receipt
+//! and an emailed one cannot disagree about what was sold or paid.
+
+use std::fmt::Write as _;
+
+use super::doc::{DocKind, DocLine, DocTender, ReceiptDoc};
+use crate::money::Quantity;
+
+/// Paper width of a thermal printer, in characters per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// 80 mm paper with the common 42-column font.
+    Cols42,
+    /// 80 mm paper with the condensed 48-column font.
+    Cols48,
+}
+
+impl Width {
+    pub fn columns(self) -> usize {
+        match self {
+            Self::Cols42 => 42,
+            Self::Cols48 => 48,
+        }
+    }
+}
+
+/// The receipt as plain text: every line at most `width` characters
+/// (counted in chars, not bytes) and ending with `\n`. Long names wrap
+/// rather than run off the paper.
+pub fn text(doc: &ReceiptDoc, width: Width) -> String {
+    let columns = width.columns();
+    let mut out = String::new();
+    for row in rows(doc) {
+        for line in row.text_lines(columns) {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The receipt as a small HTML document: inline style, no scripts, no
+/// external resources, every piece of tenant or cashier text escaped.
+pub fn html(doc: &ReceiptDoc) -> String {
+    let mut body = String::new();
+    for row in rows(doc) {
+        row.push_html(&mut body);
+    }
+    format!(
+        "<!doctype html>\n\
+         <html lang=\"en\">\n\
+         <head>\n\
+         <meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Receipt {number}</title>\n\
+         <style>\n{STYLE}</style>\n\
+         </head>\n\
+         <body>\n\
+         <main class=\"receipt\">\n\
+         {body}\
+         </main>\n\
+         </body>\n\
+         </html>\n",
+        number = escape(&doc.number),
+    )
+}
+
+const STYLE: &str = "\
+body { margin: 0; padding: 1rem; background: #f4f4f4; }
+.receipt { max-width: 24rem; margin: 0 auto; padding: 1rem; background: #fff; color: #000; font: 14px/1.4 ui-monospace, Menlo, Consolas, monospace; }
+.receipt h1 { margin: 0; font-size: 1.2em; text-align: center; }
+.receipt p { margin: 0; overflow-wrap: anywhere; }
+.receipt .center { text-align: center; }
+.receipt .banner { margin: 0.4em 0; text-align: center; font-weight: bold; font-size: 1.1em; }
+.receipt .row { display: flex; justify-content: space-between; gap: 1em; }
+.receipt .row span:first-child { overflow-wrap: anywhere; }
+.receipt .amount { white-space: nowrap; text-align: right; font-variant-numeric: tabular-nums; }
+.receipt .detail { padding-left: 2ch; }
+.receipt .strong { font-weight: bold; }
+.receipt hr { border: 0; border-top: 1px dashed #000; margin: 0.4em 0; }
+";
+
+/// One logical line of the receipt, before it is laid out for a format.
+#[derive(Debug)]
+enum Row {
+    /// The tenant name, centered.
+    Title(String),
+    /// Location, address and footer lines, centered.
+    Centered(String),
+    /// `REFUND`, `*** VOIDED ***`: centered and bold where possible.
+    Banner(String),
+    /// Left-aligned text such as `Cashier: Ana`.
+    Plain(String),
+    /// A label on the left and an amount on the right.
+    Pair {
+        label: String,
+        amount: String,
+        strong: bool,
+    },
+    /// An indented note under a line or tender: `0.455 kg x 12.99`.
+    Detail(String),
+    /// An indented label with an amount on the right: a line discount.
+    DetailPair {
+        label: String,
+        amount: String,
+    },
+    Rule,
+}
+
+/// Indent of detail rows in text output.
+const INDENT: &str = "  ";
+
+impl Row {
+    fn pair(label: impl Into<String>, amount: String) -> Self {
+        Self::Pair {
+            label: label.into(),
+            amount,
+            strong: false,
+        }
+    }
+
+    fn text_lines(&self, width: usize) -> Vec<String> {
+        match self {
+            Self::Title(text) | Self::Centered(text) | Self::Banner(text) => {
+                wrap(text, width, width)
+                    .into_iter()
+                    .map(|line| center(&line, width))
+                    .collect()
+            }
+            Self::Plain(text) => wrap(text, width, width),
+            Self::Pair { label, amount, .. } => label_and_amount("", label, amount, width),
+            Self::Detail(text) => {
+                let inner = width.saturating_sub(INDENT.len()).max(1);
+                wrap(text, inner, inner)
+                    .into_iter()
+                    .map(|line| format!("{INDENT}{line}"))
+                    .collect()
+            }
+            Self::DetailPair { label, amount } => label_and_amount(INDENT, label, amount, width),
+            Self::Rule => vec!["-".repeat(width)],
+        }
+    }
+
+    fn push_html(&self, out: &mut String) {
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Self::Title(text) => writeln!(out, "<h1>{}</h1>", escape(text)),
+            Self::Centered(text) => writeln!(out, "<p class=\"center\">{}</p>", escape(text)),
+            Self::Banner(text) => writeln!(out, "<p class=\"banner\">{}</p>", escape(text)),
+            Self::Plain(text) => writeln!(out, "<p>{}</p>", escape(text)),
+            Self::Pair {
+                label,
+                amount,
+                strong,
+            } => writeln!(
+                out,
+                "<div class=\"row{}\"><span>{}</span><span class=\"amount\">{}</span></div>",
+                if *strong { " strong" } else { "" },
+                escape(label),
+                escape(amount),
+            ),
+            Self::Detail(text) => writeln!(out, "<p class=\"detail\">{}</p>", escape(text)),
+            Self::DetailPair { label, amount } => writeln!(
+                out,
+                "<div class=\"row detail\"><span>{}</span><span class=\"amount\">{}</span></div>",
+                escape(label),
+                escape(amount),
+            ),
+            Self::Rule => writeln!(out, "<hr>"),
+        };
+    }
+}
+
+/// Everything the receipt shows, top to bottom.
+fn rows(doc: &ReceiptDoc) -> Vec<Row> {
+    let money = |amount: i64| doc.currency.format(amount);
+    let mut rows = Vec::new();
+
+    rows.push(Row::Title(doc.tenant_name.clone()));
+    rows.push(Row::Centered(doc.location_name.clone()));
+    rows.extend(doc.address.iter().cloned().map(Row::Centered));
+    if doc.voided {
+        rows.push(Row::Banner("*** VOIDED ***".into()));
+    }
+    if doc.kind == DocKind::Refund {
+        rows.push(Row::Banner("REFUND".into()));
+    }
+    rows.push(Row::Plain(format!(
+        "{} {}",
+        doc.local_time.format("%Y-%m-%d %H:%M"),
+        doc.time_zone
+    )));
+    rows.push(Row::Plain(format!("Terminal: {}", doc.terminal_code)));
+    rows.push(Row::Plain(format!("Cashier: {}", doc.cashier)));
+    rows.push(Row::Plain(format!("Receipt: {}", doc.number)));
+    if doc.kind == DocKind::Refund {
+        rows.push(Row::Plain(match &doc.original_number {
+            Some(number) => format!("Original receipt: {number}"),
+            None => "No receipt".into(),
+        }));
+        if let Some(reason) = &doc.reason {
+            rows.push(Row::Plain(format!("Reason: {reason}")));
+        }
+    }
+
+    rows.push(Row::Rule);
+    for line in &doc.lines {
+        push_line(&mut rows, doc, line);
+    }
+
+    rows.push(Row::Rule);
+    rows.push(Row::pair("Subtotal", money(doc.subtotal)));
+    if doc.discount_total != 0 {
+        rows.push(Row::pair("Discounts", negated(money(doc.discount_total))));
+    }
+    let included = if doc.prices_include_tax { "incl. " } else { "" };
+    for tax in &doc.taxes {
+        rows.push(Row::pair(
+            format!("{included}{} {}%", tax.name, tax.percent),
+            money(tax.amount),
+        ));
+    }
+    rows.push(Row::pair("Tax total", money(doc.tax_total)));
+    rows.push(Row::Pair {
+        label: match doc.kind {
+            DocKind::Sale => "TOTAL",
+            DocKind::Refund => "REFUND TOTAL",
+        }
+        .into(),
+        amount: format!("{} {}", doc.currency.code(), money(doc.total)),
+        strong: true,
+    });
+
+    rows.push(Row::Rule);
+    for tender in &doc.tenders {
+        push_tender(&mut rows, doc, tender);
+    }
+    if doc.kind == DocKind::Sale && doc.change > 0 {
+        rows.push(Row::pair("Change", money(doc.change)));
+    }
+
+    rows.push(Row::Rule);
+    if doc.voided {
+        rows.push(Row::Banner("*** VOIDED ***".into()));
+    }
+    rows.push(Row::Centered(doc.number.clone()));
+    rows
+}
+
+fn push_line(rows: &mut Vec<Row>, doc: &ReceiptDoc, line: &DocLine) {
+    rows.push(Row::pair(
+        line.name.clone(),
+        doc.currency.format(line.amount),
+    ));
+    let unit = match line.unit.as_str() {
+        "KG" => Some("kg"),
+        "LB" => Some("lb"),
+        _ => None,
+    };
+    let price = doc.currency.format(line.unit_price);
+    match unit {
+        Some(unit) => rows.push(Row::Detail(format!("{} {unit} x {price}", line.quantity))),
+        None if line.quantity != Quantity::ONE => {
+            rows.push(Row::Detail(format!("{} x {price}", line.quantity)));
+        }
+        None => {}
+    }
+    if line.discount != 0 {
+        rows.push(Row::DetailPair {
+            label: "Discount".into(),
+            amount: negated(doc.currency.format(line.discount)),
+        });
+    }
+}
+
+fn push_tender(rows: &mut Vec<Row>, doc: &ReceiptDoc, tender: &DocTender) {
+    let label = match tender.method.as_str() {
+        "CASH" => "Cash".to_owned(),
+        "CARD" => {
+            let mut label = "Card".to_owned();
+            if let Some(brand) = &tender.card_brand {
+                label.push(' ');
+                label.push_str(brand);
+            }
+            if let Some(last4) = &tender.card_last4 {
+                label.push_str(" ****");
+                label.push_str(last4);
+            }
+            label
+        }
+        "GIFT_CARD" => "Gift card".to_owned(),
+        "VOUCHER" => "Voucher".to_owned(),
+        _ => "Other".to_owned(),
+    };
+    rows.push(Row::pair(label, doc.currency.format(tender.amount)));
+    if let Some(auth) = &tender.auth_reference {
+        rows.push(Row::Detail(format!("Auth {auth}")));
+    }
+}
+
+/// Flips the sign of formatted money text. Done on the text rather than the
+/// integer so that `i64::MIN` cannot overflow.
+fn negated(amount: String) -> String {
+    match amount.strip_prefix('-') {
+        Some(positive) => positive.to_owned(),
+        None => format!("-{amount}"),
+    }
+}
+
+/// `label` on the left (wrapped when long) and `amount` right-aligned on the
+/// first line, all within `width` characters, each line starting with
+/// `indent`.
+fn label_and_amount(indent: &str, label: &str, amount: &str, width: usize) -> Vec<String> {
+    let amount: String = clean(amount).chars().take(width).collect();
+    let amount_len = amount.chars().count();
+    let inner = width.saturating_sub(indent.len()).max(1);
+    // Room for the label beside the amount, keeping one space between them.
+    let beside = width.saturating_sub(indent.len() + amount_len + 1);
+    if beside == 0 {
+        // No room for any label beside the amount: label lines, then the
+        // amount on a line of its own.
+        let mut lines: Vec<String> = wrap(label, inner, inner)
+            .into_iter()
+            .map(|line| format!("{indent}{line}"))
+            .collect();
+        lines.push(format!("{amount:>width$}"));
+        return lines;
+    }
+    let mut labels = wrap(label, beside, inner).into_iter();
+    let first = format!("{indent}{}", labels.next().unwrap_or_default());
+    let pad = width.saturating_sub(first.chars().count() + amount_len);
+    let mut lines = vec![format!("{first}{}{amount}", " ".repeat(pad))];
+    lines.extend(labels.map(|line| format!("{indent}{line}")));
+    lines
+}
+
+/// Greedy word wrap: the first line holds at most `first` chars, the others
+/// at most `rest`. Words longer than a line are cut hard. Always returns at
+/// least one (possibly empty) line.
+fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let text = clean(text);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    let limit = |lines: &Vec<String>| if lines.is_empty() { first } else { rest }.max(1);
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let max = limit(&lines);
+            let gap = usize::from(current_len > 0);
+            if current_len + gap + word.len() <= max {
+                if gap == 1 {
+                    current.push(' ');
+                }
+                current.extend(word.iter());
+                current_len += gap + word.len();
+                break;
+            }
+            if current_len > 0 {
+                lines.push(std::mem::take(&mut current));
+                current_len = 0;
+                continue;
+            }
+            // The word alone is longer than a line: cut it.
+            let rest_of_word = word.split_off(max);
+            lines.push(word.into_iter().collect());
+            word = rest_of_word;
+        }
+    }
+    if current_len > 0 || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// Centers a line that already fits; no trailing padding.
+fn center(line: &str, width: usize) -> String {
+    let pad = width.saturating_sub(line.chars().count()) / 2;
+    format!("{}{line}", " ".repeat(pad))
+}
+
+/// Control characters (newlines, tabs, escapes) in tenant-entered text would
+/// break the printer's layout or drive it; they print as spaces.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::money::Currency;
+    use crate::sales::receipt::DocTax;
+
+    fn currency(code: &str) -> Currency {
+        Currency::from_code(code).unwrap()
+    }
+
+    fn line(name: &str, unit: &str, quantity: &str, unit_price: i64, amount: i64) -> DocLine {
+        DocLine {
+            name: name.into(),
+            sku: format!("SKU-{}", name.len()),
+            unit: unit.into(),
+            quantity: Quantity::parse(quantity).unwrap(),
+            unit_price,
+            amount,
+            discount: 0,
+        }
+    }
+
+    fn tax(name: &str, percent: &str, amount: i64) -> DocTax {
+        DocTax {
+            name: name.into(),
+            percent: percent.into(),
+            amount,
+        }
+    }
+
+    fn tender(method: &str, amount: i64) -> DocTender {
+        DocTender {
+            method: method.into(),
+            amount,
+            card_brand: None,
+            card_last4: None,
+            auth_reference: None,
+        }
+    }
+
+    /// Berlin bakery: VAT-inclusive prices, a weighed line, three bottles
+    /// with a discount, paid cash with change.
+    fn eur_sale() -> ReceiptDoc {
+        let mut water = line("Sparkling water 0.75 l", "EACH", "3", 199, 597);
+        water.discount = 50;
+        ReceiptDoc {
+            kind: DocKind::Sale,
+            number: "BER1-T02-000123".into(),
+            tenant_name: "Bäckerei Müller GmbH".into(),
+            location_name: "Filiale Kreuzberg".into(),
+            address: vec!["Oranienstraße 12".into(), "10999 Berlin".into()],
+            local_time: NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_opt(14, 5, 33)
+                .unwrap(),
+            time_zone: "CET".into(),
+            terminal_code: "T02".into(),
+            cashier: "Ana".into(),
+            currency: currency("EUR"),
+            prices_include_tax: true,
+            lines: vec![
+                line("Cherries", "KG", "0.455", 1299, 591),
+                water,
+                line("Rye bread", "EACH", "1", 349, 349),
+            ],
+            subtotal: 1537,
+            discount_total: 50,
+            taxes: vec![tax("VAT", "19", 237)],
+            tax_total: 237,
+            total: 1487,
+            tenders: vec![tender("CASH", 2000)],
+            change: 513,
+            original_number: None,
+            reason: None,
+            voided: false,
+        }
+    }
+
+    /// New York deli: tax added on top at two rates, paid by card.
+    fn usd_card_sale() -> ReceiptDoc {
+        ReceiptDoc {
+            kind: DocKind::Sale,
+            number: "NYC7-T01-004711".into(),
+            tenant_name: "Corner Deli & Co".into(),
+            location_name: "Midtown".into(),
+            address: vec!["350 5th Ave".into(), "New York, NY 10118".into()],
+            local_time: NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_opt(8, 41, 0)
+                .unwrap(),
+            time_zone: "EST".into(),
+            terminal_code: "T01".into(),
+            cashier: "Sam".into(),
+            currency: currency("USD"),
+            prices_include_tax: false,
+            lines: vec![
+                line("Bagel, everything", "EACH", "2", 275, 550),
+                line("Coffee, large", "EACH", "1", 325, 325),
+                line("Pastrami", "LB", "0.5", 2199, 1100),
+            ],
+            subtotal: 1975,
+            discount_total: 0,
+            taxes: vec![tax("State tax", "4", 79), tax("City tax", "4.875", 96)],
+            tax_total: 175,
+            total: 2150,
+            tenders: vec![DocTender {
+                card_brand: Some("VISA".into()),
+                card_last4: Some("1234".into()),
+                auth_reference: Some("123456".into()),
+                ..tender("CARD", 2150)
+            }],
+            change: 0,
+            original_number: None,
+            reason: None,
+            voided: false,
+        }
+    }
+
+    fn eur_refund(original: Option<&str>) -> ReceiptDoc {
+        ReceiptDoc {
+            kind: DocKind::Refund,
+            number: "BER1-T02-000130".into(),
+            lines: vec![line("Rye bread", "EACH", "1", 349, 349)],
+            subtotal: 349,
+            discount_total: 0,
+            taxes: vec![tax("VAT", "19", 56)],
+            tax_total: 56,
+            total: 349,
+            tenders: vec![tender("CASH", 349)],
+            change: 0,
+            original_number: original.map(Into::into),
+            reason: Some("Stale on purchase".into()),
+            ..eur_sale()
+        }
+    }
+
+    fn jpy_sale() -> ReceiptDoc {
+        ReceiptDoc {
+            number: "TKY3-T05-000042".into(),
+            tenant_name: "Sakura Mart".into(),
+            location_name: "Shibuya".into(),
+            address: vec!["2-21-1 Shibuya".into(), "Tokyo 150-0002".into()],
+            time_zone: "JST".into(),
+            currency: currency("JPY"),
+            prices_include_tax: true,
+            lines: vec![
+                line("Onigiri salmon", "EACH", "2", 180, 360),
+                line("Green tea 500ml", "EACH", "1", 150, 150),
+            ],
+            subtotal: 510,
+            discount_total: 0,
+            taxes: vec![tax("Consumption tax", "8", 38)],
+            tax_total: 38,
+            total: 510,
+            tenders: vec![tender("CASH", 1000)],
+            change: 490,
+            ..eur_sale()
+        }
+    }
+
+    fn kwd_sale() -> ReceiptDoc {
+        ReceiptDoc {
+            number: "KWI1-T01-000009".into(),
+            tenant_name: "Gulf Grocers".into(),
+            location_name: "Salmiya".into(),
+            address: vec!["Salem Al Mubarak St".into()],
+            time_zone: "AST".into(),
+            currency: currency("KWD"),
+            prices_include_tax: true,
+            lines: vec![
+                line("Dates, Medjool", "KG", "1.25", 4_000, 5_000),
+                line("Laban 1 l", "EACH", "1", 450, 450),
+            ],
+            subtotal: 5_450,
+            discount_total: 0,
+            taxes: vec![],
+            tax_total: 0,
+            total: 5_450,
+            tenders: vec![tender("GIFT_CARD", 5_000), tender("VOUCHER", 450)],
+            change: 0,
+            ..eur_sale()
+        }
+    }
+
+    fn voided_sale() -> ReceiptDoc {
+        ReceiptDoc {
+            voided: true,
+            ..eur_sale()
+        }
+    }
+
+    /// Long text everywhere and amounts near the top of i64.
+    fn oversized() -> Vec<ReceiptDoc> {
+        let huge = i64::MAX / 2;
+        let word = "Ü".repeat(200);
+        let words = "Extra long artisanal sourdough ".repeat(7);
+        let mut base = usd_card_sale();
+        base.tenant_name = words.clone();
+        base.location_name = word.clone();
+        base.address = vec![words.clone(), word.clone()];
+        base.cashier = word.clone();
+        base.number = word.clone();
+        base.time_zone = word.clone();
+        base.lines = vec![
+            DocLine {
+                quantity: Quantity::from_milli(i64::MAX),
+                discount: huge,
+                ..line(&word, "KG", "1", huge, huge)
+            },
+            DocLine {
+                quantity: Quantity::from_milli(i64::MIN),
+                discount: i64::MIN,
+                ..line(&words, "EACH", "1", i64::MIN, i64::MIN)
+            },
+        ];
+        base.subtotal = huge;
+        base.discount_total = i64::MIN;
+        base.taxes = vec![tax(&words, &word, huge)];
+        base.tax_total = huge;
+        base.total = i64::MIN;
+        base.change = huge;
+        base.tenders = vec![
+            DocTender {
+                card_brand: Some(word.clone()),
+                card_last4: Some(words.clone()),
+                auth_reference: Some(word.clone()),
+                ..tender("CARD", huge)
+            },
+            tender("OTHER", i64::MIN),
+        ];
+        let refund = ReceiptDoc {
+            kind: DocKind::Refund,
+            original_number: Some(word.clone()),
+            reason: Some(format!("{words}\n\t{word}")),
+            voided: true,
+            ..base.clone()
+        };
+        let mut docs = vec![base, refund];
+        for code in ["JPY", "KWD", "CLF"] {
+            docs.extend(docs.clone().into_iter().map(|doc| ReceiptDoc {
+                currency: currency(code),
+                ..doc
+            }));
+        }
+        docs
+    }
+
+    #[test]
+    fn a_euro_sale_at_42_columns() {
+        insta::assert_snapshot!(text(&eur_sale(), Width::Cols42));
+    }
+
+    #[test]
+    fn a_euro_sale_at_48_columns() {
+        insta::assert_snapshot!(text(&eur_sale(), Width::Cols48));
+    }
+
+    #[test]
+    fn a_euro_sale_as_html() {
+        insta::assert_snapshot!(html(&eur_sale()));
+    }
+
+    #[test]
+    fn a_tax_exclusive_card_sale_with_two_rates() {
+        insta::assert_snapshot!(text(&usd_card_sale(), Width::Cols42));
+    }
+
+    #[test]
+    fn a_refund_against_its_original_receipt() {
+        insta::assert_snapshot!(text(&eur_refund(Some("BER1-T02-000123")), Width::Cols42));
+    }
+
+    #[test]
+    fn a_refund_without_a_receipt() {
+        insta::assert_snapshot!(text(&eur_refund(None), Width::Cols42));
+    }
+
+    #[test]
+    fn a_yen_sale_has_no_decimals() {
+        insta::assert_snapshot!(text(&jpy_sale(), Width::Cols48));
+    }
+
+    #[test]
+    fn a_dinar_sale_has_three_decimals() {
+        insta::assert_snapshot!(text(&kwd_sale(), Width::Cols48));
+    }
+
+    #[test]
+    fn a_voided_sale_says_so() {
+        insta::assert_snapshot!(text(&voided_sale(), Width::Cols42));
+    }
+
+    #[test]
+    fn no_line_is_wider_than_the_paper() {
+        let mut docs = oversized();
+        docs.extend([
+            eur_sale(),
+            usd_card_sale(),
+            eur_refund(None),
+            jpy_sale(),
+            kwd_sale(),
+            voided_sale(),
+        ]);
+        for doc in &docs {
+            for width in [Width::Cols42, Width::Cols48] {
+                let out = text(doc, width);
+                assert!(out.ends_with('\n'));
+                for printed in out.lines() {
+                    let chars = printed.chars().count();
+                    assert!(
+                        chars <= width.columns(),
+                        "{chars} chars at {width:?}: {printed:?}"
+                    );
+                    assert!(!printed.chars().any(char::is_control), "{printed:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_names_wrap_instead_of_being_cut() {
+        let mut doc = eur_sale();
+        doc.lines[2].name = "Organic stone-baked whole rye sourdough loaf with seeds".into();
+        let out = text(&doc, Width::Cols42);
+        let first = "Organic stone-baked whole rye";
+        let pad = " ".repeat(42 - first.len() - "3.49".len());
+        assert!(out.contains(&format!("{first}{pad}3.49\n")), "{out}");
+        assert!(out.contains("\nsourdough loaf with seeds\n"));
+    }
+
+    #[test]
+    fn html_escapes_user_text() {
+        let evil = r#"<script>alert("x")</script> & Co's"#;
+        let mut doc = eur_sale();
+        doc.tenant_name = evil.into();
+        doc.lines[0].name = evil.into();
+        doc.cashier = evil.into();
+        doc.number = evil.into();
+        let out = html(&doc);
+        assert!(!out.contains("<script"));
+        assert!(!out.contains(evil));
+        assert!(out.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co&#39;s"));
+        assert!(out.starts_with("<!doctype html>"));
+        assert!(!out.contains("http"), "no external resources");
+    }
+
+    #[test]
+    fn wrapping_cuts_words_longer_than_a_line() {
+        assert_eq!(wrap("abcdefgh ij", 3, 4), ["abc", "defg", "h ij"]);
+        assert_eq!(wrap("", 3, 3), [""]);
+        assert_eq!(wrap("a\nb", 10, 10), ["a b"]);
+    }
+}

@@ -1,0 +1,189 @@
+//! The Z-report: a terminal's business day, derived from the ledger rows
+//! each time it is asked for, so it always agrees with them.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use entity::{line_tax, receipt, refund, sale, sale_void, tender, terminal};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+use crate::auth::{Role, Session};
+use crate::error::{AppError, Result};
+use crate::tenancy::{Db, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZReport {
+    pub terminal_id: Uuid,
+    pub business_date: NaiveDate,
+    pub sales_count: i64,
+    pub sales_total: i64,
+    pub refunds_count: i64,
+    pub refunds_total: i64,
+    pub voids_count: i64,
+    pub voids_total: i64,
+    /// Sales less refunds less voids.
+    pub net_total: i64,
+    /// Net money in per method: tenders less change, less refunds paid out
+    /// and less the tenders of voided sales.
+    pub tenders: Vec<(String, i64)>,
+    /// Net tax per rate (name, parts per million).
+    pub taxes: Vec<(String, i64, i64)>,
+    pub first_receipt: Option<String>,
+    pub last_receipt: Option<String>,
+    /// Net total of every business day of the terminal up to and including
+    /// this one. It never resets.
+    pub grand_total: i64,
+}
+
+async fn sum_total<E: EntityTrait>(tx: &TenantTx, select: Select<E>) -> Result<i64> {
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast it back.
+    let sum: Option<i64> = select
+        .select_only()
+        .column_as(Expr::cust("CAST(COALESCE(SUM(total), 0) AS BIGINT)"), "sum")
+        .into_tuple()
+        .one(tx.conn())
+        .await?;
+    Ok(sum.unwrap_or(0))
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant, terminal = %terminal_id))]
+pub async fn z_report(
+    session: &Session,
+    db: &Db,
+    terminal_id: Uuid,
+    date: NaiveDate,
+) -> Result<ZReport> {
+    let own_terminal = session.terminal == Some(terminal_id);
+    let manager = !session.is_device() && session.has_any_role(&[Role::Owner, Role::Manager]);
+    if !(own_terminal || manager) {
+        return Err(AppError::Forbidden(
+            "Z-reports are for managers, or the terminal itself".into(),
+        ));
+    }
+    let tx = db.read(session).await?;
+    tx.select::<terminal::Entity>()
+        .filter(terminal::Column::Id.eq(terminal_id))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::NotFound("terminal not found".into()))?;
+
+    let sales = tx
+        .select::<sale::Entity>()
+        .filter(sale::Column::TerminalId.eq(terminal_id))
+        .filter(sale::Column::BusinessDate.eq(date))
+        .all(tx.conn())
+        .await?;
+    let refunds = tx
+        .select::<refund::Entity>()
+        .filter(refund::Column::TerminalId.eq(terminal_id))
+        .filter(refund::Column::BusinessDate.eq(date))
+        .all(tx.conn())
+        .await?;
+    let voids = tx
+        .select::<sale_void::Entity>()
+        .filter(sale_void::Column::TerminalId.eq(terminal_id))
+        .filter(sale_void::Column::BusinessDate.eq(date))
+        .all(tx.conn())
+        .await?;
+
+    // +1 for the day's sales, -1 for its refunds and for the sales voided.
+    let mut sign: BTreeMap<Uuid, i64> = BTreeMap::new();
+    sign.extend(sales.iter().map(|s| (s.id, 1)));
+    sign.extend(refunds.iter().map(|r| (r.id, -1)));
+    let voided: Vec<Uuid> = voids.iter().map(|v| v.sale_id).collect();
+    let records: Vec<Uuid> = sign
+        .keys()
+        .chain(&voided)
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    let mut tenders: BTreeMap<String, i64> = BTreeMap::new();
+    let mut taxes: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for chunk in records.chunks(1_000) {
+        let weight = |id: &Uuid| {
+            sign.get(id).copied().unwrap_or(0) - voided.iter().filter(|v| *v == id).count() as i64
+        };
+        for t in tx
+            .select::<tender::Entity>()
+            .filter(tender::Column::RecordId.is_in(chunk.iter().copied()))
+            .all(tx.conn())
+            .await?
+        {
+            *tenders.entry(t.method.clone()).or_default() +=
+                weight(&t.record_id) * (t.amount - t.change);
+        }
+        for t in tx
+            .select::<line_tax::Entity>()
+            .filter(line_tax::Column::RecordId.is_in(chunk.iter().copied()))
+            .all(tx.conn())
+            .await?
+        {
+            *taxes.entry((t.name.clone(), t.rate_ppm)).or_default() +=
+                weight(&t.record_id) * t.amount;
+        }
+    }
+
+    let numbers = |ascending: bool| {
+        let select = tx
+            .select::<receipt::Entity>()
+            .filter(receipt::Column::TerminalId.eq(terminal_id))
+            .filter(receipt::Column::BusinessDate.eq(date));
+        let select = if ascending {
+            select.order_by_asc(receipt::Column::Position)
+        } else {
+            select.order_by_desc(receipt::Column::Position)
+        };
+        async { Ok::<_, AppError>(select.one(tx.conn()).await?.map(|r| r.number)) }
+    };
+    let first_receipt = numbers(true).await?;
+    let last_receipt = numbers(false).await?;
+
+    let grand_sales = sum_total(
+        &tx,
+        tx.select::<sale::Entity>()
+            .filter(sale::Column::TerminalId.eq(terminal_id))
+            .filter(sale::Column::BusinessDate.lte(date)),
+    )
+    .await?;
+    let grand_refunds = sum_total(
+        &tx,
+        tx.select::<refund::Entity>()
+            .filter(refund::Column::TerminalId.eq(terminal_id))
+            .filter(refund::Column::BusinessDate.lte(date)),
+    )
+    .await?;
+    let grand_voids = sum_total(
+        &tx,
+        tx.select::<sale_void::Entity>()
+            .filter(sale_void::Column::TerminalId.eq(terminal_id))
+            .filter(sale_void::Column::BusinessDate.lte(date)),
+    )
+    .await?;
+
+    let sales_total: i64 = sales.iter().map(|s| s.total).sum();
+    let refunds_total: i64 = refunds.iter().map(|r| r.total).sum();
+    let voids_total: i64 = voids.iter().map(|v| v.total).sum();
+    Ok(ZReport {
+        terminal_id,
+        business_date: date,
+        sales_count: sales.len() as i64,
+        sales_total,
+        refunds_count: refunds.len() as i64,
+        refunds_total,
+        voids_count: voids.len() as i64,
+        voids_total,
+        net_total: sales_total - refunds_total - voids_total,
+        tenders: tenders.into_iter().collect(),
+        taxes: taxes
+            .into_iter()
+            .map(|((name, ppm), amount)| (name, ppm, amount))
+            .collect(),
+        first_receipt,
+        last_receipt,
+        grand_total: grand_sales - grand_refunds - grand_voids,
+    })
+}
