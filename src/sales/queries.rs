@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use async_graphql::InputObject;
-use chrono::NaiveDate;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ledger_anomaly, refund, refund_line, sale, sale_void};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::records::{self, RefundRecord, SaleRecord};
@@ -50,12 +52,54 @@ pub async fn refund(session: &Session, db: &Db, id: Uuid) -> Result<Option<Refun
     records::refund(&tx, id).await
 }
 
+/// A page of the `sales` connection: newest first, by the terminal's
+/// clock, then id. The cursor carries both, so pages are stable while new
+/// sales arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct SalesPage {
+    pub first: usize,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+impl SalesPage {
+    pub fn new(first: Option<i32>, after: Option<&str>) -> Result<Self> {
+        let first = Page::new(first, None)?.first;
+        let after = after
+            .map(|cursor| {
+                URL_SAFE_NO_PAD
+                    .decode(cursor)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .and_then(|text| {
+                        let (micros, id) = text.split_once('|')?;
+                        Some((
+                            DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+                            Uuid::parse_str(id).ok()?,
+                        ))
+                    })
+                    .ok_or_else(|| {
+                        AppError::bad_input("after", "after is not a cursor from this API")
+                    })
+            })
+            .transpose()?;
+        Ok(Self { first, after })
+    }
+
+    pub fn cursor(sale: &sale::Model) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            sale.created_at.timestamp_micros(),
+            sale.id
+        ))
+    }
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
 pub async fn sales(
     session: &Session,
     db: &Db,
     filter: &SalesFilter,
-    page: &Page,
+    page: &SalesPage,
 ) -> Result<Vec<SaleRecord>> {
     if let (Some(from), Some(to)) = (filter.from_date, filter.to_date)
         && from > to
@@ -87,7 +131,21 @@ pub async fn sales(
     if let Some(cashier) = &filter.cashier {
         select = select.filter(sale::Column::Cashier.eq(cashier.as_str()));
     }
-    let heads = page.apply(select, sale::Column::Id).all(tx.conn()).await?;
+    if let Some((at, id)) = page.after {
+        select = select.filter(
+            Condition::any().add(sale::Column::CreatedAt.lt(at)).add(
+                Condition::all()
+                    .add(sale::Column::CreatedAt.eq(at))
+                    .add(sale::Column::Id.lt(id)),
+            ),
+        );
+    }
+    let heads = select
+        .order_by_desc(sale::Column::CreatedAt)
+        .order_by_desc(sale::Column::Id)
+        .limit(page.first as u64 + 1)
+        .all(tx.conn())
+        .await?;
     let ids: Vec<Uuid> = heads.iter().map(|s| s.id).collect();
     let mut whole = records::sales(&tx, &ids).await?;
     Ok(ids.iter().filter_map(|id| whole.remove(id)).collect())

@@ -299,3 +299,118 @@ async fn yen_have_no_minor_units_and_dinars_have_three() {
     assert_eq!(sale["taxTotal"], "188");
     assert_eq!(sale["total"], "3938");
 }
+
+#[tokio::test]
+async fn sales_are_listed_newest_first_and_filtered() {
+    let shop = Shop::open().await;
+    let (t2, other) = shop.another_terminal("T2").await;
+    let days = [
+        "2026-11-25T10:00:00Z",
+        "2026-11-26T10:00:00Z",
+        "2026-11-27T10:00:00Z",
+    ];
+    for at in days {
+        shop.sell_at(&shop.device, shop.basket(), at).await;
+    }
+    shop.sell_at(&other, shop.basket(), "2026-11-26T12:00:00Z")
+        .await;
+    let query = "query($first: Int, $after: String, $filter: SalesFilter) { sales(first: $first, after: $after, filter: $filter) { edges { cursor node { receiptNumber businessDate } } pageInfo { hasNextPage } } }";
+    let list = |first: i64, after: Option<String>, filter: serde_json::Value| {
+        let app = &shop.app;
+        let owner = shop.owner.clone();
+        async move {
+            let body = app
+                .gql(
+                    &owner,
+                    query,
+                    json!({ "first": first, "after": after, "filter": filter }),
+                )
+                .await;
+            body["data"]["sales"].clone()
+        }
+    };
+    let numbers = |page: &serde_json::Value| -> Vec<String> {
+        page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["receiptNumber"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = list(2, None, json!({})).await;
+    assert_eq!(numbers(&first), ["AMS1-T1-000003", "AMS1-T2-000001"]);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let cursor = first["edges"][1]["cursor"].as_str().map(str::to_owned);
+    let second = list(2, cursor, json!({})).await;
+    assert_eq!(numbers(&second), ["AMS1-T1-000002", "AMS1-T1-000001"]);
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+
+    let by_terminal = list(10, None, json!({ "terminalIds": [t2] })).await;
+    assert_eq!(numbers(&by_terminal), ["AMS1-T2-000001"]);
+    let by_dates = list(
+        10,
+        None,
+        json!({ "fromDate": "2026-11-26", "toDate": "2026-11-26" }),
+    )
+    .await;
+    assert_eq!(numbers(&by_dates), ["AMS1-T2-000001", "AMS1-T1-000002"]);
+    let by_number = list(10, None, json!({ "receiptNumber": "ams1-t1-000001" })).await;
+    assert_eq!(numbers(&by_number), ["AMS1-T1-000001"]);
+    let by_location = list(
+        10,
+        None,
+        json!({ "locationIds": [shop.location], "cashier": format!("terminal:{t2}") }),
+    )
+    .await;
+    assert_eq!(numbers(&by_location), ["AMS1-T2-000001"]);
+    let reversed = shop
+        .app
+        .gql(
+            &shop.owner,
+            query,
+            json!({ "filter": { "fromDate": "2026-11-27", "toDate": "2026-11-01" } }),
+        )
+        .await;
+    assert_eq!(code(&reversed), "BAD_USER_INPUT", "{reversed}");
+    let garbage = shop
+        .app
+        .gql(&shop.owner, query, json!({ "after": "garbage" }))
+        .await;
+    assert_eq!(code(&garbage), "BAD_USER_INPUT", "{garbage}");
+}
+
+/// Money, tax and quantities are integers: no floating-point type may
+/// appear in the code that computes them.
+#[test]
+fn no_floats_in_money_tax_or_sales_code() {
+    let mut files = Vec::new();
+    for dir in ["src/money", "src/sales", "src/catalog"] {
+        let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
+        while let Some(path) = stack.pop() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    assert!(files.len() > 20, "the scan found the sources");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for float in ["f32", "f64"] {
+                let found = code.match_indices(float).any(|(at, _)| {
+                    let before = code[..at].chars().next_back();
+                    let after = code[at + 3..].chars().next();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                assert!(!found, "{}:{}: {line}", file.display(), i + 1);
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Sales queries: thin resolvers over `sales::queries`, receipts, the
 //! Z-report and the chain verifier.
 
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
@@ -9,7 +9,6 @@ use super::types::{LineTax, Refund, Sale};
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::pagination::Page;
 use crate::graphql::scalars::Amount;
 use crate::money::Rate;
 use crate::sales::receipt::{self, render};
@@ -92,6 +91,7 @@ impl SalesQuery {
             .map(Sale))
     }
 
+    /// Sales, newest first (by the terminal's clock).
     async fn sales(
         &self,
         ctx: &Context<'_>,
@@ -99,15 +99,22 @@ impl SalesQuery {
         after: Option<String>,
         filter: Option<queries::SalesFilter>,
     ) -> Result<Connection<String, Sale>> {
-        let page = Page::new(first, after.as_deref())?;
-        let rows = queries::sales(
+        let page = queries::SalesPage::new(first, after.as_deref())?;
+        let mut rows = queries::sales(
             ctx.session()?,
             ctx.db()?,
             &filter.unwrap_or_default(),
             &page,
         )
         .await?;
-        Ok(page.connection(rows, |r| r.sale.id, Sale))
+        let has_next = rows.len() > page.first;
+        rows.truncate(page.first);
+        let mut connection = Connection::new(page.after.is_some(), has_next);
+        connection.edges = rows
+            .into_iter()
+            .map(|r| Edge::new(queries::SalesPage::cursor(&r.sale), Sale(r)))
+            .collect();
+        Ok(connection)
     }
 
     async fn refund(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Refund>> {
