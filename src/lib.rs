@@ -13,6 +13,7 @@ pub mod money;
 pub mod org;
 pub mod sales;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;
 pub mod tenancy;
 pub mod validate;

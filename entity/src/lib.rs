@@ -27,6 +27,7 @@ pub mod sale_state;
 pub mod sale_void;
 pub mod scale_format;
 pub mod sync_event;
+pub mod sync_issue;
 pub mod tax_group;
 pub mod tax_rate;
 pub mod tenant;
@@ -83,6 +84,7 @@ tenant_owned!(
     sale_void,
     scale_format,
     sync_event,
+    sync_issue,
     tax_group,
     tax_rate,
     tender,

@@ -20,13 +20,21 @@ pub struct Model {
     pub payload_hash: String,
     pub created_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
-    /// `APPLIED`, `QUEUED` or `REJECTED`.
+    /// `APPLIED`, `QUEUED` (held behind a gap), `PENDING` (settled in the
+    /// stream, waiting for another terminal's sale) or `REJECTED`.
     pub status: String,
     pub code: Option<String>,
     pub message: Option<String>,
     /// The sale, refund or void the event produced.
     pub record_id: Option<Uuid>,
     pub settled_at: Option<DateTimeUtc>,
+    /// A refund recorded before its original sale (made on another
+    /// terminal) has arrived: the sale it waits for. It is linked, checked
+    /// and applied when that sale arrives; the terminal's stream goes on.
+    pub awaits_sale: Option<Uuid>,
+    /// The `sub` of the token that pushed it: the cashier of what it
+    /// records, also when it is applied later.
+    pub pushed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     /// The highest event sequence up to which every event is settled.
     pub applied_through: i64,
     pub updated_at: DateTimeUtc,
+    /// When the terminal last pushed events.
+    pub last_push_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

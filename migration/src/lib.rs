@@ -12,6 +12,7 @@ mod columns;
 mod m20261127_000001_tenancy;
 mod m20261127_000002_catalog;
 mod m20261127_000003_ledger;
+mod m20261127_000004_sync;
 pub mod rls;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_tenancy::Migration),
             Box::new(m20261127_000002_catalog::Migration),
             Box::new(m20261127_000003_ledger::Migration),
+            Box::new(m20261127_000004_sync::Migration),
         ]
     }
 }

@@ -55,6 +55,26 @@ impl Session {
     pub fn has_any_role(&self, roles: &[Role]) -> bool {
         self.roles.iter().any(|r| roles.contains(r))
     }
+
+    /// A staff token of an owner or manager: back-office access.
+    pub fn is_manager(&self) -> bool {
+        !self.is_device() && self.has_any_role(&[Role::Owner, Role::Manager])
+    }
+
+    /// Managers may see any terminal's books; a device token only its own.
+    pub fn may_see_terminal(
+        &self,
+        terminal: Uuid,
+        what: &str,
+    ) -> Result<(), crate::error::AppError> {
+        if self.is_manager() || self.terminal == Some(terminal) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Forbidden(format!(
+                "{what} is for managers, or the terminal itself"
+            )))
+        }
+    }
 }
 
 impl From<Claims> for Session {

@@ -18,13 +18,14 @@ use crate::catalog::loaders;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
+use crate::sync::graphql::{SyncMutation, SyncQuery};
 use crate::tenancy::Db;
 
 #[derive(MergedObject, Default)]
-pub struct Query(OrgQuery, CatalogQuery, SalesQuery);
+pub struct Query(OrgQuery, CatalogQuery, SalesQuery, SyncQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(OrgMutation, CatalogMutation, SalesMutation);
+pub struct Mutation(OrgMutation, CatalogMutation, SalesMutation, SyncMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

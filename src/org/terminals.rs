@@ -231,6 +231,15 @@ pub async fn authorize_device(session: &Session, db: &Db, cache: &CatalogCache) 
     }
 }
 
+/// The tenant's terminal `id`, or NOT_FOUND (also for another tenant's).
+pub async fn require(tx: &crate::tenancy::TenantTx, id: Uuid) -> Result<terminal::Model> {
+    tx.select::<terminal::Entity>()
+        .filter(terminal::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(not_found)
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound("terminal not found".into())
 }

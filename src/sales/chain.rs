@@ -292,10 +292,6 @@ pub async fn verify_terminal(
     terminal: Uuid,
 ) -> Result<ChainCheck> {
     let tx = db.read(session).await?;
-    tx.select::<entity::terminal::Entity>()
-        .filter(entity::terminal::Column::Id.eq(terminal))
-        .one(tx.conn())
-        .await?
-        .ok_or_else(|| crate::error::AppError::NotFound("terminal not found".into()))?;
+    crate::org::terminals::require(&tx, terminal).await?;
     verify(&tx, terminal).await
 }

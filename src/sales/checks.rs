@@ -144,30 +144,65 @@ pub fn tenders(tenders: &[TenderInput]) -> Checked<Vec<CheckedTender>> {
         .collect()
 }
 
-/// True if `text` holds a run of 13 to 19 digits (spaces and hyphens
-/// between them allowed, as card numbers are printed) that passes the Luhn
-/// check: a primary account number, which must never be stored.
-pub fn contains_card_number(text: &str) -> bool {
-    let mut digits: Vec<u8> = Vec::new();
-    let flush = |digits: &mut Vec<u8>| {
-        let found = luhn_window(digits);
-        digits.clear();
-        found
-    };
+/// The byte spans of the digit runs in `text` (spaces and hyphens between
+/// digits allowed, as card numbers are printed) that look like a primary
+/// account number: 13 to 19 digits passing the Luhn check.
+fn card_number_spans(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b.is_ascii_digit() {
-            digits.push(b - b'0');
-        } else if (b == b' ' || b == b'-')
-            && !digits.is_empty()
-            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-        {
+    let mut spans = Vec::new();
+    let mut digits: Vec<u8> = Vec::new();
+    let mut start = 0;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        match b {
+            Some(d) if d.is_ascii_digit() => {
+                if digits.is_empty() {
+                    start = i;
+                }
+                digits.push(d - b'0');
+            }
             // A separator inside a number: keep collecting.
-        } else if flush(&mut digits) {
-            return true;
+            Some(b' ' | b'-')
+                if !digits.is_empty() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {}
+            _ => {
+                if luhn_window(&digits) {
+                    spans.push((start, i));
+                }
+                digits.clear();
+            }
         }
     }
-    flush(&mut digits)
+    spans
+}
+
+/// True if `text` holds what looks like a full card number, which must
+/// never be stored.
+pub fn contains_card_number(text: &str) -> bool {
+    !card_number_spans(text).is_empty()
+}
+
+/// `text` with the digits of every card number in it masked but the last
+/// four: for storing what a terminal sent, even when it is refused.
+pub fn mask_card_numbers(text: &str) -> String {
+    let mut out = text.to_owned();
+    for (start, end) in card_number_spans(text).into_iter().rev() {
+        let span = &text[start..end];
+        let total = span.bytes().filter(u8::is_ascii_digit).count();
+        let mut seen = 0;
+        let masked: String = span
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    if seen <= total - 4 { '*' } else { c }
+                } else {
+                    c
+                }
+            })
+            .collect();
+        out.replace_range(start..end, &masked);
+    }
+    out
 }
 
 /// Whether a whole digit run is card-number shaped: 13 to 19 digits
@@ -208,6 +243,15 @@ mod tests {
         assert!(contains_card_number("378282246310005")); // Amex, 15 digits
         assert!(contains_card_number("x4111111111111111x"));
         assert!(contains_card_number("4111111111111111 and 1234"));
+    }
+
+    #[test]
+    fn card_numbers_are_masked_but_their_last_four_digits() {
+        assert_eq!(
+            mask_card_numbers(r#"{"ref":"4111 1111 1111 1111","n":1234}"#),
+            r#"{"ref":"**** **** **** 1111","n":1234}"#
+        );
+        assert_eq!(mask_card_numbers("no numbers"), "no numbers");
     }
 
     #[test]

@@ -32,7 +32,14 @@ pub async fn submit(
     let mut head = ledger::lock(&tx, terminal)
         .await?
         .ok_or_else(|| AppError::Forbidden("this token's terminal does not exist".into()))?;
-    let sequence = last_sequence(&tx, terminal).await? + 1;
+    let last = last_sequence(&tx, terminal).await?;
+    if last != head.applied_through {
+        return Err(AppError::Conflict(format!(
+            "this terminal has events held behind a gap (applied through {}, received up to {last}): push the missing ones first",
+            head.applied_through
+        )));
+    }
+    let sequence = last + 1;
     let event = Event::new(terminal, sequence, created_at.unwrap_or(now), body);
     let tenant = tx
         .select::<tenant::Entity>()
@@ -62,6 +69,8 @@ pub async fn submit(
         message: Set(None),
         record_id: Set(Some(applied.record_id)),
         settled_at: Set(Some(now)),
+        awaits_sale: Set(None),
+        pushed_by: Set(Some(session.subject.clone())),
         ..Default::default()
     })
     .await?;

@@ -51,6 +51,7 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
         last_hash: Set(GENESIS.to_owned()),
         applied_through: Set(0),
         updated_at: Set(Utc::now()),
+        last_push_at: Set(None),
     })
     .on_conflict(
         OnConflict::columns([
@@ -127,7 +128,20 @@ impl Head {
 
     /// Writes the head back; call once, after the records.
     pub async fn save(&self, tx: &TenantTx, now: DateTime<Utc>) -> Result<()> {
-        tx.update_many::<terminal_ledger::Entity>()
+        self.write(tx, now, false).await
+    }
+
+    /// [`Head::save`] for a push, which also notes the push's time.
+    pub async fn save_push(&self, tx: &TenantTx, now: DateTime<Utc>) -> Result<()> {
+        self.write(tx, now, true).await
+    }
+
+    async fn write(&self, tx: &TenantTx, now: DateTime<Utc>, push: bool) -> Result<()> {
+        let mut update = tx.update_many::<terminal_ledger::Entity>();
+        if push {
+            update = update.col_expr(terminal_ledger::Column::LastPushAt, Expr::value(now));
+        }
+        update
             .col_expr(
                 terminal_ledger::Column::LastPosition,
                 Expr::value(self.last_position),

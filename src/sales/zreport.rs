@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use entity::{line_tax, receipt, refund, sale, sale_void, tender, terminal};
+use entity::{line_tax, receipt, refund, sale, sale_void, tender};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
 
-use crate::auth::{Role, Session};
+use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::tenancy::{Db, TenantTx};
 
@@ -55,19 +55,9 @@ pub async fn z_report(
     terminal_id: Uuid,
     date: NaiveDate,
 ) -> Result<ZReport> {
-    let own_terminal = session.terminal == Some(terminal_id);
-    let manager = !session.is_device() && session.has_any_role(&[Role::Owner, Role::Manager]);
-    if !(own_terminal || manager) {
-        return Err(AppError::Forbidden(
-            "Z-reports are for managers, or the terminal itself".into(),
-        ));
-    }
+    session.may_see_terminal(terminal_id, "a Z-report")?;
     let tx = db.read(session).await?;
-    tx.select::<terminal::Entity>()
-        .filter(terminal::Column::Id.eq(terminal_id))
-        .one(tx.conn())
-        .await?
-        .ok_or_else(|| AppError::NotFound("terminal not found".into()))?;
+    crate::org::terminals::require(&tx, terminal_id).await?;
 
     let sales = tx
         .select::<sale::Entity>()

@@ -16,5 +16,6 @@ mod refunds;
 mod sales;
 mod schema;
 mod shop;
+mod sync;
 mod tenancy;
 mod terminals;

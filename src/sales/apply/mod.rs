@@ -23,7 +23,7 @@ pub use sale::unit_of;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use entity::{ledger_anomaly, sale_state, tenant};
+use entity::{ledger_anomaly, sale_state, sync_issue, tenant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
@@ -124,15 +124,38 @@ struct Anomaly {
     reported: i64,
 }
 
+/// Keeps the anomalies of a record, and lists each among the sync issues
+/// managers review.
 async fn record_anomalies(
     tx: &TenantTx,
     ctx: &Ctx<'_>,
+    event: &Event,
     record: Uuid,
     anomalies: Vec<Anomaly>,
 ) -> Result<()> {
-    let rows = anomalies
-        .into_iter()
-        .map(|a| ledger_anomaly::ActiveModel {
+    let mut issues = Vec::with_capacity(anomalies.len());
+    let mut rows = Vec::with_capacity(anomalies.len());
+    for a in anomalies {
+        let line = a
+            .line_no
+            .map(|n| format!(" on line {n}"))
+            .unwrap_or_default();
+        issues.push(sync_issue::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set("ANOMALY".into()),
+            terminal_id: Set(ctx.head.terminal.id),
+            sequence: Set(Some(event.sequence)),
+            code: Set(a.kind.into()),
+            message: Set(format!(
+                "the terminal reported {}{line}; the server computed {}",
+                a.reported, a.expected
+            )),
+            record_id: Set(Some(record)),
+            payload: Set(None),
+            created_at: Set(ctx.now),
+            ..Default::default()
+        });
+        rows.push(ledger_anomaly::ActiveModel {
             id: Set(Uuid::now_v7()),
             record_id: Set(record),
             terminal_id: Set(ctx.head.terminal.id),
@@ -142,9 +165,10 @@ async fn record_anomalies(
             reported: Set(a.reported),
             created_at: Set(ctx.now),
             ..Default::default()
-        })
-        .collect();
+        });
+    }
     tx.insert_many(rows).await?;
+    tx.insert_many(issues).await?;
     Ok(())
 }
 

@@ -227,7 +227,7 @@ pub(super) async fn apply(
         ..Default::default()
     })
     .await?;
-    record_anomalies(tx, ctx, sale_id, anomalies).await?;
+    record_anomalies(tx, ctx, event, sale_id, anomalies).await?;
     Ok(Ok(Applied {
         kind: EventType::Sale,
         record_id: sale_id,
