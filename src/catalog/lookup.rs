@@ -154,7 +154,7 @@ pub async fn load_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<Place
 
 /// The location a lookup prices for: a device's own, or the one a staff
 /// member names.
-fn location_for(session: &Session, requested: Option<Uuid>) -> Result<Uuid> {
+pub fn location_for(session: &Session, requested: Option<Uuid>) -> Result<Uuid> {
     match (session.location, requested) {
         (Some(own), Some(asked)) if own != asked => Err(AppError::Forbidden(
             "a device token prices at its own location only".into(),

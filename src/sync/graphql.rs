@@ -5,12 +5,15 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::sync_issue;
 
+use super::feed::{CatalogChange, CatalogChangePage};
 use super::input::SalesEventInput;
+use super::pull;
 use super::push::{self, Status};
 use super::status::{self, SyncIssueFilter, SyncIssueKind};
 use crate::auth::Staff;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
+use crate::org::Location;
 use crate::validate;
 
 /// An inclusive range of sequences.
@@ -153,6 +156,31 @@ pub struct SyncQuery;
 
 #[Object]
 impl SyncQuery {
+    /// The catalog changes after `since` (a cursor from an earlier page;
+    /// none to start from nothing), in version order, with each entity's
+    /// current state for the terminal's location (`locationId` for staff
+    /// tokens). Page until `hasMore` is false.
+    async fn catalog_changes(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<String>,
+        first: Option<i32>,
+        location_id: Option<ID>,
+    ) -> Result<CatalogChangePage> {
+        let location = location_id
+            .map(|id| validate::id("locationId", &id))
+            .transpose()?;
+        let page =
+            pull::changes(ctx.session()?, ctx.db()?, location, since.as_deref(), first).await?;
+        Ok(CatalogChangePage {
+            changes: page.items.into_iter().map(CatalogChange).collect(),
+            cursor: page.cursor,
+            has_more: page.has_more,
+            version: page.version,
+            location: Location(page.location),
+        })
+    }
+
     /// A terminal's stream: for managers, or the terminal itself.
     async fn terminal_sync_status(
         &self,

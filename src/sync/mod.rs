@@ -2,8 +2,10 @@
 //! their stream's state; managers review conflicts, rejections and
 //! anomalies (`syncIssues`).
 
+mod feed;
 pub mod graphql;
 pub mod input;
 mod pending;
+pub mod pull;
 pub mod push;
 pub mod status;

@@ -1,0 +1,298 @@
+//! `catalogChanges`: the catalog change feed as a terminal pulls it, with
+//! each changed entity's current state for the terminal's location.
+//!
+//! The feed lists every catalog write in version order. Each entry carries
+//! the entity as it is now (or a tombstone, when it is gone, archived, or
+//! does not apply at this location), so a terminal that applies the pages
+//! in order, from no cursor to `hasMore: false`, holds exactly the current
+//! catalog; replaying a page is harmless.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::enums::Status;
+use entity::{
+    attribute_definition, barcode, catalog_change, location, location_price, pricing_rule, product,
+    tax_group, variant,
+};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::catalog::barcode::ScaleFormat as ScaleLayout;
+use crate::catalog::changes::current_version;
+use crate::catalog::{barcodes, lookup};
+use crate::error::{AppError, Result};
+use crate::tenancy::{Db, TenantTx};
+
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 500;
+
+/// An entity as it is now.
+#[derive(Debug, Clone)]
+pub enum State {
+    Product(product::Model),
+    Variant(variant::Model),
+    Barcode(barcode::Model),
+    TaxGroup(tax_group::Model),
+    PricingRule(pricing_rule::Model),
+    AttributeDefinition(attribute_definition::Model),
+    LocationPrice(location_price::Model),
+    ScaleFormat(ScaleLayout),
+    /// Gone, archived, or not for this location.
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub version: i64,
+    /// `PRODUCT`, `VARIANT`, `BARCODE`, `TAX_GROUP`, `PRICING_RULE`,
+    /// `ATTRIBUTE_DEFINITION`, `LOCATION_PRICE` or `SCALE_FORMAT`.
+    pub entity: String,
+    pub id: String,
+    pub state: State,
+}
+
+pub struct Page {
+    pub items: Vec<Item>,
+    pub cursor: Option<String>,
+    pub has_more: bool,
+    /// The catalog version the terminal holds once it has applied this
+    /// page (the tenant's current version when `has_more` is false).
+    pub version: i64,
+    pub location: location::Model,
+}
+
+type Position = (i64, String, String);
+
+fn encode(p: &Position) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}\n{}\n{}", p.0, p.1, p.2))
+}
+
+fn decode(cursor: &str) -> Result<Position> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|text| {
+            let mut parts = text.splitn(3, '\n');
+            Some((
+                parts.next()?.parse().ok()?,
+                parts.next()?.to_owned(),
+                parts.next()?.to_owned(),
+            ))
+        })
+        .ok_or_else(|| AppError::bad_input("since", "since is not a cursor from catalogChanges"))
+}
+
+fn uuid_of(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id).ok()
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn changes(
+    session: &Session,
+    db: &Db,
+    location: Option<Uuid>,
+    since: Option<&str>,
+    first: Option<i32>,
+) -> Result<Page> {
+    let location_id = lookup::location_for(session, location)?;
+    let first = match first {
+        None => DEFAULT_PAGE,
+        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(AppError::bad_input(
+                "first",
+                format!("first must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+    };
+    let after = since.map(decode).transpose()?;
+    let tx = db.read(session).await?;
+    let location = tx
+        .select::<location::Entity>()
+        .filter(location::Column::Id.eq(location_id))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(crate::org::locations::not_found)?;
+    let mut select = tx.select::<catalog_change::Entity>();
+    if let Some((version, entity, id)) = &after {
+        select = select.filter(
+            Condition::any()
+                .add(catalog_change::Column::Version.gt(*version))
+                .add(
+                    Condition::all()
+                        .add(catalog_change::Column::Version.eq(*version))
+                        .add(
+                            Condition::any()
+                                .add(catalog_change::Column::Entity.gt(entity.as_str()))
+                                .add(
+                                    Condition::all()
+                                        .add(catalog_change::Column::Entity.eq(entity.as_str()))
+                                        .add(catalog_change::Column::EntityId.gt(id.as_str())),
+                                ),
+                        ),
+                ),
+        );
+    }
+    let mut rows = select
+        .order_by_asc(catalog_change::Column::Version)
+        .order_by_asc(catalog_change::Column::Entity)
+        .order_by_asc(catalog_change::Column::EntityId)
+        .limit(first as u64 + 1)
+        .all(tx.conn())
+        .await?;
+    let has_more = rows.len() > first;
+    rows.truncate(first);
+    let cursor = rows
+        .last()
+        .map(|r| encode(&(r.version, r.entity.clone(), r.entity_id.clone())))
+        .or_else(|| since.map(str::to_owned));
+    let version = match (has_more, rows.last()) {
+        (true, Some(last)) => last.version,
+        _ => current_version(&tx).await?,
+    };
+    let items = current_states(&tx, &rows, location_id).await?;
+    Ok(Page {
+        items,
+        cursor,
+        has_more,
+        version,
+        location,
+    })
+}
+
+/// The current state of every entity in `rows`, one query per kind.
+async fn current_states(
+    tx: &TenantTx,
+    rows: &[catalog_change::Model],
+    location: Uuid,
+) -> Result<Vec<Item>> {
+    let ids = |kind: &str| -> Vec<Uuid> {
+        rows.iter()
+            .filter(|r| r.entity == kind && !r.deleted)
+            .filter_map(|r| uuid_of(&r.entity_id))
+            .collect()
+    };
+    let products = tx
+        .select::<product::Entity>()
+        .filter(product::Column::Id.is_in(ids("PRODUCT")))
+        .all(tx.conn())
+        .await?;
+    let variants = tx
+        .select::<variant::Entity>()
+        .filter(variant::Column::Id.is_in(ids("VARIANT")))
+        .all(tx.conn())
+        .await?;
+    let groups = tx
+        .select::<tax_group::Entity>()
+        .filter(tax_group::Column::Id.is_in(ids("TAX_GROUP")))
+        .all(tx.conn())
+        .await?;
+    let rules = tx
+        .select::<pricing_rule::Entity>()
+        .filter(pricing_rule::Column::Id.is_in(ids("PRICING_RULE")))
+        .all(tx.conn())
+        .await?;
+    let definitions = tx
+        .select::<attribute_definition::Entity>()
+        .filter(attribute_definition::Column::Id.is_in(ids("ATTRIBUTE_DEFINITION")))
+        .all(tx.conn())
+        .await?;
+    let keys: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.entity == "BARCODE" && !r.deleted)
+        .map(|r| r.entity_id.as_str())
+        .collect();
+    let codes = tx
+        .select::<barcode::Entity>()
+        .filter(barcode::Column::LookupKey.is_in(keys))
+        .all(tx.conn())
+        .await?;
+    let prices = tx
+        .select::<location_price::Entity>()
+        .filter(location_price::Column::LocationId.eq(location))
+        .filter(
+            location_price::Column::VariantId.is_in(
+                rows.iter()
+                    .filter(|r| r.entity == "LOCATION_PRICE" && !r.deleted)
+                    .filter_map(|r| r.entity_id.split_once(':').and_then(|(v, _)| uuid_of(v))),
+            ),
+        )
+        .all(tx.conn())
+        .await?;
+    let formats = if rows.iter().any(|r| r.entity == "SCALE_FORMAT") {
+        barcodes::scale_formats(tx).await?
+    } else {
+        Vec::new()
+    };
+    let active = |s: Status| s == Status::Active;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id = uuid_of(&r.entity_id);
+            let state = if r.deleted {
+                State::Gone
+            } else {
+                match r.entity.as_str() {
+                    "PRODUCT" => products
+                        .iter()
+                        .find(|m| Some(m.id) == id && active(m.status))
+                        .cloned()
+                        .map(State::Product),
+                    "VARIANT" => variants
+                        .iter()
+                        .find(|m| Some(m.id) == id && active(m.status))
+                        .cloned()
+                        .map(State::Variant),
+                    "TAX_GROUP" => groups
+                        .iter()
+                        .find(|m| Some(m.id) == id && active(m.status))
+                        .cloned()
+                        .map(State::TaxGroup),
+                    // A rule for another location is, here, as good as gone.
+                    "PRICING_RULE" => rules
+                        .iter()
+                        .find(|m| {
+                            Some(m.id) == id
+                                && active(m.status)
+                                && m.location_id.is_none_or(|l| l == location)
+                        })
+                        .cloned()
+                        .map(State::PricingRule),
+                    "ATTRIBUTE_DEFINITION" => definitions
+                        .iter()
+                        .find(|m| Some(m.id) == id && active(m.status))
+                        .cloned()
+                        .map(State::AttributeDefinition),
+                    "BARCODE" => codes
+                        .iter()
+                        .find(|m| m.lookup_key == r.entity_id)
+                        .cloned()
+                        .map(State::Barcode),
+                    "LOCATION_PRICE" => prices
+                        .iter()
+                        .find(|m| {
+                            crate::catalog::changes::pair(m.variant_id, m.location_id)
+                                == r.entity_id
+                        })
+                        .cloned()
+                        .map(State::LocationPrice),
+                    "SCALE_FORMAT" => formats
+                        .iter()
+                        .find(|f| f.prefix == r.entity_id)
+                        .cloned()
+                        .map(State::ScaleFormat),
+                    _ => None,
+                }
+                .unwrap_or(State::Gone)
+            };
+            Item {
+                version: r.version,
+                entity: r.entity.clone(),
+                id: r.entity_id.clone(),
+                state,
+            }
+        })
+        .collect())
+}
