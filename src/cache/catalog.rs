@@ -96,6 +96,9 @@ pub(super) struct Inner {
     /// generation read before that is not adopted after it.
     pub(super) epoch: AtomicU64,
     redis_skip_until: Mutex<Option<Instant>>,
+    /// Tenants whose cached data changed, here or (heard over Redis) on
+    /// another replica: what `catalogChanged` subscriptions wait on.
+    pub(super) changed: tokio::sync::broadcast::Sender<Uuid>,
 }
 
 /// Cheap to clone; one per process.
@@ -118,12 +121,19 @@ impl CatalogCache {
                 epoch: AtomicU64::new(0),
                 redis,
                 redis_skip_until: Mutex::default(),
+                changed: tokio::sync::broadcast::channel(1024).0,
             }),
         };
         if cache.inner.redis.is_some() {
             invalidation::start(&cache);
         }
         cache
+    }
+
+    /// Tenants whose catalog (or other cached data) changed, on any
+    /// replica, from now on.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.inner.changed.subscribe()
     }
 
     /// The scan snapshot for a barcode, loading it with `load` on a miss.
@@ -248,6 +258,7 @@ impl CatalogCache {
     /// commits; the Redis part runs detached, so a cancelled request cannot
     /// skip it.
     pub fn invalidate(&self, tenant: Uuid) {
+        let _no_listeners = self.inner.changed.send(tenant);
         if self.inner.redis.is_none() {
             self.set_local(tenant, None);
             return;

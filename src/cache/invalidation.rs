@@ -128,6 +128,7 @@ async fn subscribe(inner: Weak<Inner>) {
                         .write()
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(tenant, generation);
+                    let _no_listeners = strong.changed.send(tenant);
                 }
             }
         }

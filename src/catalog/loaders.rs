@@ -100,9 +100,8 @@ loader!(
 );
 
 /// Registers every catalog loader on a request.
-pub fn register(request: &mut async_graphql::Request, scope: &Scope) {
+pub fn register(data: &mut async_graphql::Data, scope: &Scope) {
     use async_graphql::dataloader::DataLoader;
-    let data = &mut request.data;
     data.insert(DataLoader::new(ProductLoader(scope.clone()), tokio::spawn));
     data.insert(DataLoader::new(VariantLoader(scope.clone()), tokio::spawn));
     data.insert(DataLoader::new(TaxGroupLoader(scope.clone()), tokio::spawn));

@@ -9,7 +9,7 @@ pub mod scalars;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
@@ -18,7 +18,7 @@ use crate::catalog::loaders;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
-use crate::sync::graphql::{SyncMutation, SyncQuery};
+use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
 use crate::tenancy::Db;
 
 #[derive(MergedObject, Default)]
@@ -27,7 +27,10 @@ pub struct Query(OrgQuery, CatalogQuery, SalesQuery, SyncQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(OrgMutation, CatalogMutation, SalesMutation, SyncMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(SyncSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits on every document. Generous for real clients, far below what a
 /// hostile document needs.
@@ -58,15 +61,19 @@ pub fn build(
     limits: &Limits,
     introspection: bool,
 ) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
-        .data(cache)
-        .data(keys)
-        .extension(codes::ErrorCodes)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .limit_directives(limits.directives)
-        .limit_recursive_depth(limits.recursive_depth);
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(db)
+    .data(cache)
+    .data(keys)
+    .extension(codes::ErrorCodes)
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .limit_directives(limits.directives)
+    .limit_recursive_depth(limits.recursive_depth);
     if introspection {
         builder.finish()
     } else {
@@ -76,28 +83,38 @@ pub fn build(
 
 /// The SDL as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }
 
 /// Attaches the caller's session and this request's dataloaders. Loaders
 /// are per request because they carry the tenant.
 pub fn prepare(request: &mut async_graphql::Request, db: &Db, session: Option<&Session>) {
     if let Some(session) = session {
-        request.data.insert(DataLoader::new(
-            LocationLoader::new(db.clone(), session.clone()),
-            tokio::spawn,
-        ));
-        loaders::register(
-            request,
-            &loaders::Scope {
-                db: db.clone(),
-                session: session.clone(),
-            },
-        );
-        request.data.insert(session.clone());
+        session_data(&mut request.data, db, session);
     }
+}
+
+/// The per-session data of a request or a subscription connection: the
+/// session and the dataloaders that carry its tenant.
+pub fn session_data(data: &mut async_graphql::Data, db: &Db, session: &Session) {
+    data.insert(DataLoader::new(
+        LocationLoader::new(db.clone(), session.clone()),
+        tokio::spawn,
+    ));
+    loaders::register(
+        data,
+        &loaders::Scope {
+            db: db.clone(),
+            session: session.clone(),
+        },
+    );
+    data.insert(session.clone());
 }
 
 /// Typed access to request data without `unwrap`.

@@ -31,20 +31,27 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("Authorization must be 'Bearer <token>'"))?;
+    session_from_token(state, token)
+        .await
+        .map(Some)
+        .map_err(|e| error_response(&e))
+}
+
+/// Verifies a bearer token (and, for a device token, that its terminal is
+/// still active) and gives its session.
+pub async fn session_from_token(state: &AppState, token: &str) -> Result<Session, AppError> {
     let claims = state.keys.verify(token).map_err(|e| match e {
         AuthError::Invalid(reason) => {
             tracing::info!(%reason, "token refused");
-            unauthorized("invalid or expired token")
+            AppError::Unauthenticated("invalid or expired token".into())
         }
-        AuthError::Config(reason) => error_response(&AppError::internal(reason)),
+        AuthError::Config(reason) => AppError::internal(reason),
     })?;
     let session = Session::from(claims);
     if session.is_device() {
-        terminals::authorize_device(&session, &state.db, &state.cache)
-            .await
-            .map_err(|e| error_response(&e))?;
+        terminals::authorize_device(&session, &state.db, &state.cache).await?;
     }
-    Ok(Some(session))
+    Ok(session)
 }
 
 fn unauthorized(message: &str) -> Response {

@@ -19,6 +19,7 @@ pub async fn graphiql() -> Html<String> {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
             .title("POS API")
             .finish(),
     )

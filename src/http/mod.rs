@@ -5,6 +5,7 @@
 mod auth;
 mod graphql;
 mod health;
+mod subscriptions;
 
 use std::time::Duration;
 
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(graphql::graphiql))
         .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

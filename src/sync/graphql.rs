@@ -221,3 +221,27 @@ impl SyncQuery {
         Ok(page.connection(rows, |r| r.id, SyncIssue))
     }
 }
+
+/// The catalog version a terminal should hold.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct CatalogVersion {
+    pub version: i64,
+}
+
+#[derive(Default)]
+pub struct SyncSubscription;
+
+#[async_graphql::Subscription]
+impl SyncSubscription {
+    /// The tenant's catalog version: once at once, then whenever a catalog
+    /// write on any replica raises it. Pull `catalogChanges` when it moves.
+    async fn catalog_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl futures_util::Stream<Item = CatalogVersion> + use<>> {
+        let session = ctx.session()?.clone();
+        let db = ctx.db()?.clone();
+        let changes = ctx.cache()?.changes();
+        Ok(pull::versions(session, db, changes))
+    }
+}

@@ -296,3 +296,44 @@ async fn current_states(
         })
         .collect())
 }
+
+/// The stream behind `catalogChanged`: the current version, then each
+/// higher one as change notices for the tenant arrive.
+pub fn versions(
+    session: Session,
+    db: Db,
+    changes: tokio::sync::broadcast::Receiver<Uuid>,
+) -> impl futures_util::Stream<Item = crate::sync::graphql::CatalogVersion> {
+    use tokio::sync::broadcast::error::RecvError;
+    futures_util::stream::unfold(
+        (session, db, changes, None::<i64>),
+        |(session, db, mut changes, last)| async move {
+            loop {
+                if last.is_some() {
+                    match changes.recv().await {
+                        Ok(tenant) if tenant != session.tenant => continue,
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+                let version = match db.read(&session).await {
+                    Ok(tx) => current_version(&tx).await,
+                    Err(e) => Err(e),
+                };
+                match version {
+                    Ok(v) if last.is_none_or(|l| v > l) => {
+                        let item = crate::sync::graphql::CatalogVersion { version: v };
+                        return Some((item, (session, db, changes, Some(v))));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "catalogChanged could not read the version");
+                        // Without a first version there is nothing to follow:
+                        // end the stream; later, wait for the next notice.
+                        last?;
+                    }
+                }
+            }
+        },
+    )
+}

@@ -17,6 +17,7 @@ mod refunds;
 mod sales;
 mod schema;
 mod shop;
+mod subscriptions;
 mod sync;
 mod sync_property;
 mod tenancy;
