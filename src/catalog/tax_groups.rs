@@ -242,6 +242,14 @@ pub async fn rates_at(
     rates_where(tx, groups, in_force).await
 }
 
+/// Every rate each group has had, current or closed, in position order.
+pub async fn all_rates_of(
+    tx: &TenantTx,
+    groups: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<tax_rate::Model>>> {
+    rates_where(tx, groups, Condition::all()).await
+}
+
 async fn rates_where(
     tx: &TenantTx,
     groups: &[Uuid],

@@ -46,16 +46,19 @@ pub async fn submit(
         .one(tx.conn())
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
+    let mut memo = apply::Memo::default();
     let mut ctx = Ctx {
         session,
         head: &mut head,
         tenant,
         now,
+        memo: &mut memo,
     };
     let applied = apply::apply(&tx, &mut ctx, &event).await??;
     if !applied.new {
         return Ok(applied);
     }
+    memo.writes.flush(&tx).await?;
     tx.insert(sync_event::ActiveModel {
         terminal_id: Set(terminal),
         sequence: Set(sequence),

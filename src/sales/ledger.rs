@@ -13,6 +13,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
+use super::apply::Writes;
 use super::chain::{self, GENESIS};
 use super::event::EventType;
 use crate::error::{AppError, Result};
@@ -98,19 +99,19 @@ impl Head {
     }
 
     /// Appends a record at the next slot: its receipt row, linked to the
-    /// previous hash. `canonical` is the record's canonical form, built with
-    /// that slot.
-    pub async fn append(
+    /// previous hash, goes into `writes`. `canonical` is the record's
+    /// canonical form, built with that slot.
+    pub fn append(
         &mut self,
-        tx: &TenantTx,
+        writes: &mut Writes,
         kind: EventType,
         record_id: Uuid,
         business_date: NaiveDate,
         canonical: &str,
-    ) -> Result<()> {
+    ) {
         let slot = self.next_slot();
         let hash = chain::link(&self.last_hash, canonical);
-        tx.insert(receipt::ActiveModel {
+        writes.receipts.push(receipt::ActiveModel {
             terminal_id: Set(self.terminal.id),
             position: Set(slot.position),
             kind: Set(kind.as_str().to_owned()),
@@ -120,10 +121,8 @@ impl Head {
             prev_hash: Set(std::mem::replace(&mut self.last_hash, hash.clone())),
             hash: Set(hash),
             ..Default::default()
-        })
-        .await?;
+        });
         self.last_position = slot.position;
-        Ok(())
     }
 
     /// Writes the head back; call once, after the records.

@@ -81,16 +81,19 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
     let event = decode(&row)?;
     let as_pusher = pusher(session, row.pushed_by.as_deref());
     let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
+    let mut memo = crate::sales::apply::Memo::default();
     let mut ctx = Ctx {
         session: &as_pusher,
         head: &mut head,
         tenant,
         now,
+        memo: &mut memo,
     };
     let settled = settle(&tx, &mut ctx, &event).await?;
     if matches!(settled, Settled::Pending { .. }) {
         return Ok(());
     }
+    memo.writes.flush(&tx).await?;
     let mut model: sync_event::ActiveModel = row.into();
     mark(&mut model, &settled, now);
     sea_orm::ActiveModelTrait::update(model, tx.conn()).await?;

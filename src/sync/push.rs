@@ -18,7 +18,7 @@ use super::input::{Malformed, SalesEventInput};
 use super::pending;
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::sales::apply::{self, Ctx};
+use crate::sales::apply::{self, Ctx, Memo};
 use crate::sales::checks::mask_card_numbers;
 use crate::sales::event::{Event, EventBody, EventType};
 use crate::sales::ledger::{self, Head};
@@ -394,19 +394,30 @@ pub async fn push(
 
     // Apply whatever is next in the stream, new or held, in order.
     let mut new_sales = Vec::new();
+    let mut memo = Memo::default();
+    let sale_ids: Vec<Uuid> = fresh
+        .values()
+        .filter_map(|(_, event, _)| match &event.body {
+            EventBody::Sale(p) => Uuid::parse_str(p.sale_id.as_str()).ok(),
+            _ => None,
+        })
+        .collect();
+    memo.check_new_sales(&tx, &sale_ids).await?;
     loop {
         let next = head.applied_through + 1;
         if let Some((i, event, hash)) = fresh.remove(&next) {
-            let settled = settle_one(&tx, session, &mut head, &tenant, &event, now).await?;
+            let settled =
+                settle_one(&tx, session, &mut head, &tenant, &mut memo, &event, now).await?;
             new_sales.extend(settled.new_sale());
             let mut model = row(&event, hash, &session.subject, now);
             mark(&mut model, &settled, now);
-            tx.insert(model).await?;
+            memo.writes.events.push(model);
             results[i] = Some(settled.result(next));
         } else if let Some(stored) = held.remove(&next) {
             let event = decode(&stored)?;
             let as_pusher = pusher(session, stored.pushed_by.as_deref());
-            let settled = settle_one(&tx, &as_pusher, &mut head, &tenant, &event, now).await?;
+            let settled =
+                settle_one(&tx, &as_pusher, &mut head, &tenant, &mut memo, &event, now).await?;
             new_sales.extend(settled.new_sale());
             let mut model: sync_event::ActiveModel = stored.into();
             mark(&mut model, &settled, now);
@@ -435,7 +446,8 @@ pub async fn push(
             receipt_number: None,
         });
     }
-    tx.insert_many(queued).await?;
+    memo.writes.events.extend(queued);
+    memo.writes.flush(&tx).await?;
     for (i, sequence) in repeats {
         let first = results
             .iter()
@@ -466,6 +478,7 @@ async fn settle_one(
     session: &Session,
     head: &mut Head,
     tenant: &tenant::Model,
+    memo: &mut Memo,
     event: &Event,
     now: chrono::DateTime<Utc>,
 ) -> Result<Settled> {
@@ -474,6 +487,7 @@ async fn settle_one(
         head,
         tenant: tenant.clone(),
         now,
+        memo,
     };
     settle(tx, &mut ctx, event).await
 }

@@ -15,10 +15,12 @@ macro_rules! check {
     };
 }
 
+mod memo;
 mod refund;
 mod sale;
 mod void;
 
+pub use memo::{Memo, Writes};
 pub use sale::unit_of;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -55,6 +57,9 @@ pub struct Ctx<'a> {
     pub head: &'a mut Head,
     pub tenant: tenant::Model,
     pub now: DateTime<Utc>,
+    /// Catalog reads and buffered rows of the unit of work; the caller
+    /// flushes `memo.writes` before committing.
+    pub memo: &'a mut Memo,
 }
 
 impl Ctx<'_> {
@@ -98,6 +103,10 @@ pub async fn apply(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> Result<Ch
             "createdAt is more than a day ahead of the server's clock",
         )));
     }
+    if !matches!(event.body, EventBody::Sale(_)) {
+        // Refunds and voids read the ledger: let them see every sale so far.
+        ctx.memo.writes.flush(tx).await?;
+    }
     match &event.body {
         EventBody::Sale(p) => sale::apply(tx, ctx, event, p).await,
         EventBody::Refund(p) => refund::apply(tx, ctx, event, p).await,
@@ -126,13 +135,7 @@ struct Anomaly {
 
 /// Keeps the anomalies of a record, and lists each among the sync issues
 /// managers review.
-async fn record_anomalies(
-    tx: &TenantTx,
-    ctx: &Ctx<'_>,
-    event: &Event,
-    record: Uuid,
-    anomalies: Vec<Anomaly>,
-) -> Result<()> {
+fn record_anomalies(ctx: &mut Ctx<'_>, event: &Event, record: Uuid, anomalies: Vec<Anomaly>) {
     let mut issues = Vec::with_capacity(anomalies.len());
     let mut rows = Vec::with_capacity(anomalies.len());
     for a in anomalies {
@@ -167,9 +170,8 @@ async fn record_anomalies(
             ..Default::default()
         });
     }
-    tx.insert_many(rows).await?;
-    tx.insert_many(issues).await?;
-    Ok(())
+    ctx.memo.writes.anomalies.extend(rows);
+    ctx.memo.writes.issues.extend(issues);
 }
 
 /// A record id already in the ledger: the same event again is answered

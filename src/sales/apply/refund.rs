@@ -120,15 +120,13 @@ pub(super) async fn apply(
         taxes: built.taxes,
         tenders: tender_rows,
     };
-    ctx.head
-        .append(
-            tx,
-            EventType::Refund,
-            refund_id,
-            business_date,
-            &canonical_refund(&record),
-        )
-        .await?;
+    ctx.head.append(
+        &mut ctx.memo.writes,
+        EventType::Refund,
+        refund_id,
+        business_date,
+        &canonical_refund(&record),
+    );
     tx.insert_many(all_set::<_, refund::ActiveModel>(vec![record.refund]))
         .await?;
     tx.insert_many(all_set::<_, refund_line::ActiveModel>(record.lines))

@@ -2,16 +2,13 @@
 //! totals every line with the catalog and tax rates in force when the sale
 //! was made, settles the tenders, and appends the record.
 
-use std::collections::HashMap;
-
 use entity::{line_tax, tender};
-use entity::{location_price, product, sale, sale_line, sale_state, tax_rate, variant};
+use entity::{product, sale, sale_line, sale_state, tax_rate, variant};
 use sea_orm::{ColumnTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Anomaly, Applied, Ctx, all_set, record_anomalies, repeat};
 use crate::catalog::pricing::{self, Adjustment, PricedLocation, PricedVariant};
-use crate::catalog::{rules, tax_groups};
 use crate::error::Result;
 use crate::money::Rate;
 use crate::org::tenant::{level_of, mode_of};
@@ -48,12 +45,20 @@ pub(super) async fn apply(
     p: &SalePayload,
 ) -> Result<Checked<Applied>> {
     let sale_id = check!(checks::id("saleId", p.sale_id.as_str()));
-    if let Some(existing) = tx
-        .select::<sale::Entity>()
-        .filter(sale::Column::Id.eq(sale_id))
-        .one(tx.conn())
-        .await?
-    {
+    if ctx.memo.writes.has_sale(sale_id) {
+        // The same id earlier in this push: compare with it in the ledger.
+        ctx.memo.writes.flush(tx).await?;
+    }
+    let known_new = ctx.memo.absent_sales.remove(&sale_id);
+    let existing = if known_new {
+        None
+    } else {
+        tx.select::<sale::Entity>()
+            .filter(sale::Column::Id.eq(sale_id))
+            .one(tx.conn())
+            .await?
+    };
+    if let Some(existing) = existing {
         let found = (existing.id, existing.receipt_number);
         return repeat(tx, EventType::Sale, found, event, "saleId").await;
     }
@@ -210,24 +215,33 @@ pub(super) async fn apply(
         taxes: tax_rows,
         tenders: tender_rows,
     };
-    ctx.head
-        .append(
-            tx,
-            EventType::Sale,
-            sale_id,
-            business_date,
-            &canonical_sale(&record),
-        )
-        .await?;
-    write(tx, record).await?;
-    tx.insert(sale_state::ActiveModel {
+    ctx.head.append(
+        &mut ctx.memo.writes,
+        EventType::Sale,
+        sale_id,
+        business_date,
+        &canonical_sale(&record),
+    );
+    let writes = &mut ctx.memo.writes;
+    writes
+        .sales
+        .extend(all_set::<_, sale::ActiveModel>(vec![record.sale]));
+    writes
+        .lines
+        .extend(all_set::<_, sale_line::ActiveModel>(record.lines));
+    writes
+        .taxes
+        .extend(all_set::<_, line_tax::ActiveModel>(record.taxes));
+    writes
+        .tenders
+        .extend(all_set::<_, tender::ActiveModel>(record.tenders));
+    writes.states.push(sale_state::ActiveModel {
+        tenant_id: Set(tenant),
         sale_id: Set(sale_id),
         refund_count: Set(0),
         voided: Set(false),
-        ..Default::default()
-    })
-    .await?;
-    record_anomalies(tx, ctx, event, sale_id, anomalies).await?;
+    });
+    record_anomalies(ctx, event, sale_id, anomalies);
     Ok(Ok(Applied {
         kind: EventType::Sale,
         record_id: sale_id,
@@ -253,23 +267,11 @@ pub fn unit_text(unit: entity::enums::Unit) -> &'static str {
     }
 }
 
-async fn write(tx: &TenantTx, r: SaleRecord) -> Result<()> {
-    tx.insert_many(all_set::<_, sale::ActiveModel>(vec![r.sale]))
-        .await?;
-    tx.insert_many(all_set::<_, sale_line::ActiveModel>(r.lines))
-        .await?;
-    tx.insert_many(all_set::<_, line_tax::ActiveModel>(r.taxes))
-        .await?;
-    tx.insert_many(all_set::<_, tender::ActiveModel>(r.tenders))
-        .await?;
-    Ok(())
-}
-
 /// Checks every line and prices it: the terminal's price if it sent one,
 /// else the catalog's at the sale's instant and location.
 async fn price_lines(
     tx: &TenantTx,
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     event: &Event,
     p: &SalePayload,
 ) -> Result<Checked<Vec<Line>>> {
@@ -280,45 +282,30 @@ async fn price_lines(
             line.variant_id.as_str()
         )));
     }
-    let found: HashMap<Uuid, (variant::Model, Option<product::Model>)> = tx
-        .select::<variant::Entity>()
-        .filter(variant::Column::Id.is_in(ids.iter().copied()))
-        .find_also_related(product::Entity)
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|(v, p)| (v.id, (v, p)))
-        .collect();
-    let location = &ctx.head.location;
-    let location_prices: Vec<(Uuid, (Uuid, i64))> = tx
-        .select::<location_price::Entity>()
-        .filter(location_price::Column::VariantId.is_in(ids.iter().copied()))
-        .filter(location_price::Column::LocationId.eq(location.id))
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|lp| (lp.variant_id, (lp.location_id, lp.price)))
-        .collect();
+    let location = ctx.head.location.clone();
+    ctx.memo.load_variants(tx, &ids, location.id).await?;
     // Rule amounts are in the tenant's currency: where prices are in
     // another, only percentages apply.
     let foreign = location.currency != ctx.tenant.currency;
-    let rules: Vec<pricing::Rule> = rules::active(tx)
+    let rules: Vec<pricing::Rule> = ctx
+        .memo
+        .rules(tx)
         .await?
-        .into_iter()
+        .iter()
         .filter(|r| !foreign || matches!(r.adjustment, Adjustment::PercentOff(_)))
+        .cloned()
         .collect();
-    let groups: Vec<Uuid> = found.values().map(|(v, _)| v.tax_group_id).collect();
-    let mut rates = tax_groups::rates_at(tx, &groups, event.created_at).await?;
     let place = PricedLocation {
         id: location.id,
         time_zone: ctx.time_zone()?,
         rounding: mode_of(&ctx.tenant.rounding_mode),
     };
+    let memo = &*ctx.memo;
 
     let mut out = Vec::with_capacity(p.lines.len());
     for (i, (input, id)) in p.lines.iter().zip(&ids).enumerate() {
         let field = |f: &str| format!("lines.{i}.{f}");
-        let Some((variant, Some(product))) = found.get(id) else {
+        let Some((variant, Some(product))) = memo.variant(id) else {
             return Ok(Err(Rejection::at(
                 Reason::UnknownVariant,
                 field("variantId"),
@@ -343,11 +330,7 @@ async fn price_lines(
             Some(u) => Some(check!(checks::amount(&field("unitPrice"), u.0, false))),
             None => None,
         };
-        let own_prices: Vec<(Uuid, i64)> = location_prices
-            .iter()
-            .filter(|(v, _)| v == id)
-            .map(|(_, lp)| *lp)
-            .collect();
+        let own_prices = memo.prices(id);
         // Archived variants still sell: an offline terminal may not have
         // heard yet, and the sale happened.
         let catalog = (!foreign || !own_prices.is_empty()).then(|| {
@@ -357,7 +340,7 @@ async fn price_lines(
                     product: product.id,
                     category: product.category.as_deref(),
                     base_price: variant.base_price,
-                    location_prices: &own_prices,
+                    location_prices: own_prices,
                     rules: &rules,
                 },
                 &place,
@@ -381,10 +364,7 @@ async fn price_lines(
                 )));
             }
         };
-        let line_rates = rates
-            .get(&variant.tax_group_id)
-            .cloned()
-            .unwrap_or_default();
+        let line_rates = memo.rates_at(variant.tax_group_id, event.created_at);
         out.push(Line {
             priced: PricedLine {
                 list_price,
@@ -403,6 +383,5 @@ async fn price_lines(
             rules: applied,
         });
     }
-    rates.clear();
     Ok(Ok(out))
 }

@@ -103,15 +103,13 @@ pub(super) async fn apply(
         reason,
         total: sale.total,
     };
-    ctx.head
-        .append(
-            tx,
-            EventType::Void,
-            void_id,
-            business_date,
-            &canonical_void(&void),
-        )
-        .await?;
+    ctx.head.append(
+        &mut ctx.memo.writes,
+        EventType::Void,
+        void_id,
+        business_date,
+        &canonical_void(&void),
+    );
     tx.insert_many(all_set::<_, sale_void::ActiveModel>(vec![void]))
         .await?;
     tx.update_many::<sale_state::Entity>()

@@ -1,0 +1,205 @@
+//! What one unit of work (a push, an online record) remembers across the
+//! events it applies: the catalog it read, and the rows it will insert.
+//!
+//! Within one push the catalog is read once per variant, tax group and
+//! rule set, not once per event; and the rows of consecutive sales are
+//! inserted together, a few statements per push instead of several per
+//! sale. Anything that reads the ledger (refunds, voids, a repeated sale
+//! id) flushes the buffered rows first, so it sees every earlier event.
+
+use std::collections::HashMap;
+
+use entity::{
+    ledger_anomaly, line_tax, product, receipt, sale, sale_line, sale_state, sync_event,
+    sync_issue, tax_rate, tender, variant,
+};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::catalog::pricing;
+use crate::catalog::{rules, tax_groups};
+use crate::error::Result;
+use crate::tenancy::TenantTx;
+
+#[derive(Default)]
+pub struct Memo {
+    rules: Option<Vec<pricing::Rule>>,
+    variants: HashMap<Uuid, Option<(variant::Model, Option<product::Model>)>>,
+    /// Location prices at the unit of work's location, by variant.
+    prices: HashMap<Uuid, Vec<(Uuid, i64)>>,
+    /// Every rate a tax group has had, by group.
+    rates: HashMap<Uuid, Vec<tax_rate::Model>>,
+    /// Sale ids known not to be in the ledger yet (checked for a whole
+    /// push at once).
+    pub absent_sales: std::collections::HashSet<Uuid>,
+    pub writes: Writes,
+}
+
+impl Memo {
+    /// Checks in one query which of `ids` are not sales yet, so applying
+    /// each need not ask again.
+    pub async fn check_new_sales(&mut self, tx: &TenantTx, ids: &[Uuid]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<Uuid> = tx
+            .select::<sale::Entity>()
+            .select_only()
+            .column(sale::Column::Id)
+            .filter(sale::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(tx.conn())
+            .await?;
+        self.absent_sales
+            .extend(ids.iter().filter(|id| !found.contains(id)).copied());
+        Ok(())
+    }
+
+    pub async fn rules(&mut self, tx: &TenantTx) -> Result<&[pricing::Rule]> {
+        if self.rules.is_none() {
+            self.rules = Some(rules::active(tx).await?);
+        }
+        Ok(self.rules.as_deref().unwrap_or_default())
+    }
+
+    /// Loads whatever of `ids` (variants, their products and, at
+    /// `location`, their prices) is not known yet.
+    pub async fn load_variants(
+        &mut self,
+        tx: &TenantTx,
+        ids: &[Uuid],
+        location: Uuid,
+    ) -> Result<()> {
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.variants.contains_key(id))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = tx
+            .select::<variant::Entity>()
+            .filter(variant::Column::Id.is_in(missing.iter().copied()))
+            .find_also_related(product::Entity)
+            .all(tx.conn())
+            .await?;
+        for id in &missing {
+            self.variants.insert(*id, None);
+            self.prices.insert(*id, Vec::new());
+        }
+        for (v, p) in found {
+            self.variants.insert(v.id, Some((v, p)));
+        }
+        for lp in tx
+            .select::<entity::location_price::Entity>()
+            .filter(entity::location_price::Column::VariantId.is_in(missing.iter().copied()))
+            .filter(entity::location_price::Column::LocationId.eq(location))
+            .all(tx.conn())
+            .await?
+        {
+            self.prices
+                .entry(lp.variant_id)
+                .or_default()
+                .push((lp.location_id, lp.price));
+        }
+        let groups: Vec<Uuid> = self
+            .variants
+            .values()
+            .flatten()
+            .map(|(v, _)| v.tax_group_id)
+            .filter(|g| !self.rates.contains_key(g))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !groups.is_empty() {
+            let mut all = tax_groups::all_rates_of(tx, &groups).await?;
+            for g in groups {
+                self.rates.insert(g, all.remove(&g).unwrap_or_default());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn variant(&self, id: &Uuid) -> Option<&(variant::Model, Option<product::Model>)> {
+        self.variants.get(id).and_then(Option::as_ref)
+    }
+
+    pub fn prices(&self, id: &Uuid) -> &[(Uuid, i64)] {
+        self.prices.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The group's rates in force at `at`, in position order.
+    pub fn rates_at(&self, group: Uuid, at: chrono::DateTime<chrono::Utc>) -> Vec<tax_rate::Model> {
+        self.rates
+            .get(&group)
+            .map(|rates| {
+                rates
+                    .iter()
+                    .filter(|r| {
+                        r.valid_from.is_none_or(|f| f <= at) && r.valid_until.is_none_or(|u| u > at)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Rows waiting to be inserted, table by table.
+#[derive(Default)]
+pub struct Writes {
+    pub sales: Vec<sale::ActiveModel>,
+    pub lines: Vec<sale_line::ActiveModel>,
+    pub taxes: Vec<line_tax::ActiveModel>,
+    pub tenders: Vec<tender::ActiveModel>,
+    pub states: Vec<sale_state::ActiveModel>,
+    pub receipts: Vec<receipt::ActiveModel>,
+    pub anomalies: Vec<ledger_anomaly::ActiveModel>,
+    pub issues: Vec<sync_issue::ActiveModel>,
+    pub events: Vec<sync_event::ActiveModel>,
+}
+
+/// Inserts `rows` in statements of at most 30 000 bound values (SQLite's
+/// limit is 32 766).
+async fn insert_all<A>(tx: &TenantTx, rows: &mut Vec<A>, columns: usize) -> Result<()>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send + Clone,
+    A::Entity: entity::TenantOwned,
+{
+    let per_statement = (30_000 / columns.max(1)).max(1);
+    for chunk in std::mem::take(rows).chunks(per_statement) {
+        tx.insert_many(chunk.to_vec()).await?;
+    }
+    Ok(())
+}
+
+impl Writes {
+    pub fn is_empty(&self) -> bool {
+        self.sales.is_empty()
+            && self.receipts.is_empty()
+            && self.events.is_empty()
+            && self.issues.is_empty()
+    }
+
+    /// Inserts everything buffered, parents before children.
+    pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
+        insert_all(tx, &mut self.sales, 25).await?;
+        insert_all(tx, &mut self.lines, 20).await?;
+        insert_all(tx, &mut self.taxes, 8).await?;
+        insert_all(tx, &mut self.tenders, 10).await?;
+        insert_all(tx, &mut self.states, 4).await?;
+        insert_all(tx, &mut self.receipts, 9).await?;
+        insert_all(tx, &mut self.anomalies, 9).await?;
+        insert_all(tx, &mut self.issues, 10).await?;
+        insert_all(tx, &mut self.events, 16).await?;
+        Ok(())
+    }
+
+    /// Whether a sale with this id is waiting to be inserted.
+    pub fn has_sale(&self, id: Uuid) -> bool {
+        self.sales
+            .iter()
+            .any(|s| matches!(&s.id, sea_orm::ActiveValue::Set(v) if *v == id))
+    }
+}
