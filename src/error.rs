@@ -35,6 +35,10 @@ pub enum AppError {
     },
     #[error("too many requests")]
     RateLimited,
+    /// The server is saturated or a dependency is down for a moment (no
+    /// database connection free in time). Safe to retry after a pause.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything the client could not have caused. The cause is logged; the
     /// client sees only "internal error".
     #[error("internal error")]
@@ -51,6 +55,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::Rejected { class, .. } => class,
             Self::RateLimited => "RATE_LIMITED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -79,7 +84,13 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        Self::Internal(Box::new(err))
+        match err {
+            DbErr::ConnectionAcquire(cause) => {
+                tracing::warn!(error = %cause, "no database connection free in time");
+                Self::Unavailable("the server is busy; retry in a moment".into())
+            }
+            err => Self::Internal(Box::new(err)),
+        }
     }
 }
 
@@ -108,5 +119,22 @@ impl AppError {
             Self::Rejected { reason, .. } => Some(reason),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::error::ConnAcquireErr;
+
+    use super::*;
+
+    #[test]
+    fn a_pool_timeout_is_retryable_not_internal() {
+        let err = AppError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(err.code(), "UNAVAILABLE");
+        assert_eq!(
+            AppError::from(DbErr::Custom("boom".into())).code(),
+            "INTERNAL"
+        );
     }
 }

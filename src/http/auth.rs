@@ -66,6 +66,7 @@ pub fn error_response(err: &AppError) -> Response {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadInput { .. } | AppError::Rejected { .. } => StatusCode::BAD_REQUEST,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Internal(cause) => {
