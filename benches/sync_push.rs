@@ -313,7 +313,7 @@ async fn run() {
                 }
                 tx.insert_many(heads).await.expect("sales");
                 // SQLite binds at most 32766 parameters per statement.
-                for chunk in lines.chunks(1000) {
+                for chunk in lines.chunks(50) {
                     tx.insert_many(chunk.to_vec()).await.expect("lines");
                 }
                 tx.insert_many(tenders).await.expect("tenders");
