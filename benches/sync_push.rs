@@ -346,6 +346,17 @@ async fn run() {
         100.0 * eps / base_eps
     );
     server.abort();
+    if postgres {
+        drop(state);
+        drop(db);
+        let admin = Database::connect("postgres://postgres@127.0.0.1:5432/test")
+            .await
+            .expect("postgres");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .expect("drop the benchmark database");
+    }
 }
 
 fn ms(d: Duration) -> f64 {
