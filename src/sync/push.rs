@@ -465,7 +465,13 @@ pub async fn push(
     head.save_push(&tx, now).await?;
     tx.commit().await?;
 
-    pending::release(session, db, terminal, &new_sales).await?;
+    // The push is committed and its statuses stand. Releasing refunds that
+    // waited for these sales is best effort here: if it fails (the pool is
+    // busy, say), the refunding terminal's next push retries it.
+    if let Err(e) = pending::release(session, db, terminal, &new_sales).await {
+        e.log();
+        tracing::warn!(error = %e, "releasing refunds awaiting these sales failed; retried later");
+    }
     Ok(PushOutcome {
         results: results.into_iter().flatten().collect(),
         applied_through: head.applied_through,
