@@ -172,7 +172,47 @@ struct Canonical<'a> {
     body: &'a EventBody,
 }
 
+fn mask(text: &mut Option<String>) {
+    if let Some(t) = text {
+        *t = crate::sales::checks::mask_card_numbers(t);
+    }
+}
+
+fn mask_tenders(tenders: &mut [TenderInput]) {
+    for t in tenders {
+        mask(&mut t.card_brand);
+        mask(&mut t.card_last4);
+        mask(&mut t.auth_reference);
+        mask(&mut t.reference);
+    }
+}
+
 impl Event {
+    /// The event with every card number in its free-text fields masked
+    /// but the last four digits: what may be stored. Only text fields are
+    /// touched, never ids or amounts.
+    pub fn masked(&self) -> Event {
+        let mut body = self.body.clone();
+        match &mut body {
+            EventBody::Sale(p) => mask_tenders(&mut p.tenders),
+            EventBody::Refund(p) => {
+                mask_tenders(&mut p.tenders);
+                mask(&mut p.reason);
+            }
+            EventBody::Void(p) => mask(&mut p.reason),
+        }
+        Event {
+            body,
+            ..self.clone()
+        }
+    }
+
+    /// Whether a free-text field carries a card number: such an event is
+    /// refused when applied, and stored masked.
+    pub fn carries_card_number(&self) -> bool {
+        self.masked().body != self.body
+    }
+
     pub fn new(terminal: Uuid, sequence: i64, created_at: DateTime<Utc>, body: EventBody) -> Self {
         Self {
             terminal,

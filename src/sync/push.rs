@@ -19,7 +19,6 @@ use super::pending;
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::sales::apply::{self, Ctx, Memo};
-use crate::sales::checks::mask_card_numbers;
 use crate::sales::event::{Event, EventBody, EventType};
 use crate::sales::ledger::{self, Head};
 use crate::sales::rejection::Reason;
@@ -161,7 +160,7 @@ pub(super) async fn settle(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> R
         code: Set(code.clone()),
         message: Set(rejection.message.clone()),
         record_id: Set(None),
-        payload: Set(Some(mask_card_numbers(&event.canonical()))),
+        payload: Set(Some(event.masked().canonical())),
         created_at: Set(ctx.now),
         ..Default::default()
     })
@@ -170,6 +169,31 @@ pub(super) async fn settle(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> R
         code,
         message: rejection.message,
     })
+}
+
+/// Settles a held event that carried a card number (stored masked) as
+/// the rejection it would have been on arrival.
+async fn refuse_card_number(
+    tx: &TenantTx,
+    event: &Event,
+    now: chrono::DateTime<Utc>,
+) -> Result<Settled> {
+    let message = "a free-text field holds what looks like a full card number".to_owned();
+    let code = Reason::CardNumberRefused.as_str().to_owned();
+    tx.insert(sync_issue::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set("REJECTION".into()),
+        terminal_id: Set(event.terminal),
+        sequence: Set(Some(event.sequence)),
+        code: Set(code.clone()),
+        message: Set(message.clone()),
+        record_id: Set(None),
+        payload: Set(Some(event.canonical())),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .await?;
+    Ok(Settled::Rejected { code, message })
 }
 
 fn stored_status(text: &str) -> Status {
@@ -202,7 +226,7 @@ async fn conflict(tx: &TenantTx, event: &Event, now: chrono::DateTime<Utc>) -> R
         code: Set("SEQUENCE_CONFLICT".into()),
         message: Set(message.into()),
         record_id: Set(None),
-        payload: Set(Some(mask_card_numbers(&event.canonical()))),
+        payload: Set(Some(event.masked().canonical())),
         created_at: Set(now),
         ..Default::default()
     })
@@ -229,12 +253,16 @@ fn row(
         terminal_id: Set(event.terminal),
         sequence: Set(event.sequence),
         kind: Set(event.body.kind().as_str().into()),
-        payload: Set(mask_card_numbers(&event.canonical())),
+        payload: Set(event.masked().canonical()),
+        // A held event is stored masked: remember it carried a card number,
+        // so it is refused when its turn comes.
+        code: Set(event
+            .carries_card_number()
+            .then(|| Reason::CardNumberRefused.as_str().to_owned())),
         payload_hash: Set(hash),
         created_at: Set(event.created_at),
         received_at: Set(now),
         status: Set("QUEUED".into()),
-        code: Set(None),
         message: Set(None),
         record_id: Set(None),
         settled_at: Set(None),
@@ -416,8 +444,11 @@ pub async fn push(
         } else if let Some(stored) = held.remove(&next) {
             let event = decode(&stored)?;
             let as_pusher = pusher(session, stored.pushed_by.as_deref());
-            let settled =
-                settle_one(&tx, &as_pusher, &mut head, &tenant, &mut memo, &event, now).await?;
+            let settled = if stored.code.as_deref() == Some(Reason::CardNumberRefused.as_str()) {
+                refuse_card_number(&tx, &event, now).await?
+            } else {
+                settle_one(&tx, &as_pusher, &mut head, &tenant, &mut memo, &event, now).await?
+            };
             new_sales.extend(settled.new_sale());
             let mut model: sync_event::ActiveModel = stored.into();
             mark(&mut model, &settled, now);

@@ -479,3 +479,55 @@ async fn two_concurrent_pushes_of_the_same_events_apply_each_once() {
         json!({ "ok": true, "checked": 300 })
     );
 }
+
+#[tokio::test]
+async fn held_events_come_back_intact_and_a_held_card_number_is_still_refused() {
+    let shop = Shop::open().await;
+    let t = shop.terminal.clone();
+    // An id whose digits, read across its hyphens, look like a card number:
+    // only free-text fields are masked, never ids.
+    let id = "aaaaaaaa-4111-1111-1111-1111aaaaaaaa";
+    let pan_sale = json!({
+        "saleId": Uuid::new_v4().to_string(), "lines": [{ "variantId": shop.soda, "quantity": "1" }],
+        "tenders": [{ "method": "CASH", "amount": "302", "reference": "4111 1111 1111 1111" }],
+    });
+    let held = push(
+        &shop,
+        &shop.device,
+        vec![
+            event(&t, 2, "SALE", sale(&shop, id, "1")),
+            event(&t, 3, "SALE", pan_sale),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&held), ["QUEUED", "QUEUED"], "{held}");
+    let filled = push(
+        &shop,
+        &shop.device,
+        vec![event(
+            &t,
+            1,
+            "SALE",
+            sale(&shop, &Uuid::new_v4().to_string(), "1"),
+        )],
+    )
+    .await;
+    assert_eq!(filled["appliedThrough"], 3, "{filled}");
+    let seen = shop
+        .app
+        .gql(
+            &shop.owner,
+            "query($id: ID!) { sale(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(seen["data"]["sale"]["id"], id, "{seen}");
+    let issues = shop.app.gql(&shop.owner, ISSUES, json!({})).await;
+    let edges = issues["data"]["syncIssues"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{issues}");
+    assert_eq!(edges[0]["node"]["code"], "CARD_NUMBER_REFUSED");
+    assert!(
+        !issues.to_string().contains("4111 1111 1111 1111"),
+        "{issues}"
+    );
+}

@@ -291,3 +291,10 @@ proptest! {
             .block_on(run(seed, terminals));
     }
 }
+
+/// A case the property once found: a held sale whose id, read across its
+/// hyphens, looked like a card number and was masked in storage.
+#[tokio::test]
+async fn regression_a_held_sale_keeps_its_id() {
+    run(16350875582454881961, 3).await;
+}
