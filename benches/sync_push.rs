@@ -306,7 +306,16 @@ async fn run() {
             tasks.push(tokio::spawn(async move {
                 let _permit = gate.acquire().await.expect("gate");
                 let began = Instant::now();
-                let tx = db.write_for_tenant(tenant).await.expect("tx");
+                // Like a push, wait out a busy pool instead of failing.
+                let tx = loop {
+                    match db.write_for_tenant(tenant).await {
+                        Ok(tx) => break tx,
+                        Err(pos::error::AppError::Unavailable(_)) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await
+                        }
+                        Err(e) => panic!("tx: {e:?}"),
+                    }
+                };
                 let mut heads = Vec::new();
                 let mut lines = Vec::new();
                 let mut tenders = Vec::new();

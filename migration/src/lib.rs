@@ -13,6 +13,7 @@ mod m20261127_000001_tenancy;
 mod m20261127_000002_catalog;
 mod m20261127_000003_ledger;
 mod m20261127_000004_sync;
+mod m20261127_000005_ledger_keys;
 pub mod rls;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_catalog::Migration),
             Box::new(m20261127_000003_ledger::Migration),
             Box::new(m20261127_000004_sync::Migration),
+            Box::new(m20261127_000005_ledger_keys::Migration),
         ]
     }
 }
