@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod http;
 pub mod money;
 pub mod org;
+pub mod reporting;
 pub mod sales;
 pub mod startup;
 pub mod sync;

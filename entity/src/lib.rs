@@ -21,6 +21,9 @@ pub mod product;
 pub mod receipt;
 pub mod refund;
 pub mod refund_line;
+pub mod report_item;
+pub mod report_sale;
+pub mod report_tender;
 pub mod sale;
 pub mod sale_line;
 pub mod sale_state;
@@ -78,6 +81,9 @@ tenant_owned!(
     receipt,
     refund,
     refund_line,
+    report_item,
+    report_sale,
+    report_tender,
     sale,
     sale_line,
     sale_state,

@@ -14,6 +14,7 @@ mod m20261127_000002_catalog;
 mod m20261127_000003_ledger;
 mod m20261127_000004_sync;
 mod m20261127_000005_ledger_keys;
+mod m20261127_000006_reporting;
 pub mod rls;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_ledger::Migration),
             Box::new(m20261127_000004_sync::Migration),
             Box::new(m20261127_000005_ledger_keys::Migration),
+            Box::new(m20261127_000006_reporting::Migration),
         ]
     }
 }

@@ -22,10 +22,22 @@ use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
 use crate::tenancy::Db;
 
 #[derive(MergedObject, Default)]
-pub struct Query(OrgQuery, CatalogQuery, SalesQuery, SyncQuery);
+pub struct Query(
+    OrgQuery,
+    CatalogQuery,
+    SalesQuery,
+    SyncQuery,
+    crate::reporting::graphql::ReportingQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(OrgMutation, CatalogMutation, SalesMutation, SyncMutation);
+pub struct Mutation(
+    OrgMutation,
+    CatalogMutation,
+    SalesMutation,
+    SyncMutation,
+    crate::reporting::graphql::ReportingMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(SyncSubscription);

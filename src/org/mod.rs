@@ -1,6 +1,6 @@
 //! The tenant's organisation: its locations and their terminals.
 
-mod graphql;
+pub mod graphql;
 mod loader;
 pub mod locations;
 pub mod tenant;

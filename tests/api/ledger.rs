@@ -14,7 +14,7 @@ const Z: &str = "query($id: ID!, $date: NaiveDate!) { zReport(terminalId: $id, b
 
 /// A day of trade: three sales (one voided, one partly refunded) on
 /// 27 November and one sale on the 28th.
-async fn trade(shop: &Shop) -> Vec<Value> {
+pub async fn trade(shop: &Shop) -> Vec<Value> {
     let mut sales = Vec::new();
     for (i, at) in [
         "2026-11-27T09:00:00Z",

@@ -14,6 +14,7 @@ mod lookup;
 mod postgres;
 mod pull;
 mod refunds;
+mod reports;
 mod sales;
 mod schema;
 mod shop;

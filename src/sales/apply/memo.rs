@@ -158,6 +158,8 @@ pub struct Writes {
     pub anomalies: Vec<ledger_anomaly::ActiveModel>,
     pub issues: Vec<sync_issue::ActiveModel>,
     pub events: Vec<sync_event::ActiveModel>,
+    /// Report cells the applied events change, added on flush.
+    pub rollups: crate::reporting::rollup::Rollups,
 }
 
 /// Rows per multi-row INSERT. PostgreSQL plans each new statement shape
@@ -187,6 +189,7 @@ impl Writes {
             && self.receipts.is_empty()
             && self.events.is_empty()
             && self.issues.is_empty()
+            && self.rollups.is_empty()
     }
 
     /// Inserts everything buffered, parents before children.
@@ -200,7 +203,7 @@ impl Writes {
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;
         insert_all(tx, &mut self.events, 16).await?;
-        Ok(())
+        self.rollups.flush(tx).await
     }
 
     /// Whether a sale with this id is waiting to be inserted.

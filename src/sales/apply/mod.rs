@@ -72,6 +72,17 @@ impl Ctx<'_> {
         })
     }
 
+    /// The report cell of an event of this terminal made at `at`.
+    fn cell(&self, date: NaiveDate, at: DateTime<Utc>) -> Result<crate::reporting::rollup::Cell> {
+        Ok(crate::reporting::rollup::Cell::at(
+            self.head.location.id,
+            self.head.terminal.id,
+            date,
+            at,
+            self.time_zone()?,
+        ))
+    }
+
     /// The calendar date of `at` at the terminal's location.
     fn business_date(&self, at: DateTime<Utc>) -> Result<NaiveDate> {
         Ok(at.with_timezone(&self.time_zone()?).date_naive())

@@ -127,6 +127,21 @@ pub(super) async fn apply(
         business_date,
         &canonical_refund(&record),
     );
+    let variants: Vec<Uuid> = record.lines.iter().map(|l| l.variant_id).collect();
+    let location = ctx.head.location.id;
+    ctx.memo.load_variants(tx, &variants, location).await?;
+    let product_of = variants
+        .iter()
+        .filter_map(|v| ctx.memo.variant(v).map(|(m, _)| (*v, m.product_id)))
+        .collect();
+    let cell = ctx.cell(business_date, event.created_at)?;
+    ctx.memo.writes.rollups.refund(
+        cell,
+        &record.refund,
+        &record.lines,
+        &record.tenders,
+        &product_of,
+    );
     tx.insert_many(all_set::<_, refund::ActiveModel>(vec![record.refund]))
         .await?;
     tx.insert_many(all_set::<_, refund_line::ActiveModel>(record.lines))

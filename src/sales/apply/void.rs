@@ -110,6 +110,25 @@ pub(super) async fn apply(
         business_date,
         &canonical_void(&void),
     );
+    let record = crate::sales::records::sale(tx, sale_id)
+        .await?
+        .ok_or_else(|| AppError::internal("voided sale vanished"))?;
+    let tz = if sale.location_id == ctx.head.location.id {
+        ctx.time_zone()?
+    } else {
+        crate::reporting::rollup::time_zone_of(tx, sale.location_id).await?
+    };
+    let cell = crate::reporting::rollup::Cell::at(
+        sale.location_id,
+        sale.terminal_id,
+        sale.business_date,
+        sale.created_at,
+        tz,
+    );
+    ctx.memo
+        .writes
+        .rollups
+        .sale(cell, &record.sale, &record.lines, &record.tenders, true);
     tx.insert_many(all_set::<_, sale_void::ActiveModel>(vec![void]))
         .await?;
     tx.update_many::<sale_state::Entity>()

@@ -1,0 +1,35 @@
+//! Rollup of payments and money given back per location, terminal, local
+//! business date, local hour and tender method. Derived from the ledger in
+//! the same transaction that applies each event; `reconcile` rebuilds it.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report_tenders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub location_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub terminal_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub business_date: Date,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub hour: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub method: String,
+    /// Sales (not voided) paid at least partly with this method.
+    pub sales_count: i64,
+    /// Paid with this method, less change given.
+    pub amount: i64,
+    pub refund_count: i64,
+    pub refund_amount: i64,
+    pub void_count: i64,
+    pub void_amount: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

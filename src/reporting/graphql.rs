@@ -1,0 +1,265 @@
+//! Reporting over GraphQL: thin resolvers over `report` and `reconcile`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use super::reconcile;
+use super::report::{self, Dimension, Figures, Measure};
+use crate::auth::Staff;
+use crate::catalog::graphql::types::{Product, TaxGroup, Variant};
+use crate::catalog::loaders::{self, ProductLoader, TaxGroupLoader, VariantLoader};
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::{Amount, Decimal3};
+use crate::money::{Quantity, RoundingMode, div_round};
+use crate::org::graphql::Location;
+use crate::validate;
+
+#[derive(InputObject, Default)]
+pub struct SalesReportFilter {
+    pub locations: Option<Vec<ID>>,
+    pub terminals: Option<Vec<ID>>,
+    pub products: Option<Vec<ID>>,
+}
+
+#[derive(InputObject)]
+pub struct ReportSort {
+    pub by: Measure,
+    #[graphql(default = true)]
+    pub descending: bool,
+}
+
+/// The figures of a report row or of the whole report. Amounts are in the
+/// currency's minor units; null where the grouping cannot say (line
+/// figures per payment method; transaction counts across several
+/// products, which one sale may share).
+#[derive(SimpleObject)]
+pub struct ReportFigures {
+    /// At shelf prices, before discounts (tax included where a location's
+    /// prices include it).
+    pub gross_sales: Option<Amount>,
+    pub discounts: Option<Amount>,
+    /// After discounts and refunds, without tax.
+    pub net_sales: Option<Amount>,
+    /// Tax charged, less tax refunded.
+    pub tax: Option<Amount>,
+    /// What customers paid, less what was given back.
+    pub total: Amount,
+    /// Given back by refunds, tax included, on the refund's own day.
+    pub refunds: Amount,
+    /// The totals of voided sales, which count nowhere else.
+    pub voids: Amount,
+    pub void_count: Option<i64>,
+    /// Sales (not voided); per product, sales that include it.
+    pub transactions: Option<i64>,
+    pub refund_count: Option<i64>,
+    pub items_sold: Option<Decimal3>,
+    pub items_refunded: Option<Decimal3>,
+    /// Sales totals divided by `transactions`, rounded half-even.
+    pub average_basket: Option<Amount>,
+}
+
+impl From<&Figures> for ReportFigures {
+    fn from(f: &Figures) -> Self {
+        let qty = |m: Option<i64>| m.map(|m| Decimal3(Quantity::from_milli(m)));
+        Self {
+            gross_sales: f.gross_sales.map(Amount),
+            discounts: f.discounts.map(Amount),
+            net_sales: f.net_sales.map(Amount),
+            tax: f.tax.map(Amount),
+            total: Amount(f.total),
+            refunds: Amount(f.refunds),
+            voids: Amount(f.voids),
+            void_count: f.void_count,
+            transactions: f.transactions,
+            refund_count: f.refund_count,
+            items_sold: qty(f.items_sold_milli),
+            items_refunded: qty(f.items_refunded_milli),
+            average_basket: f.transactions.filter(|n| *n > 0).map(|n| {
+                Amount(div_round(f.basket_total.into(), n.into(), RoundingMode::HalfEven) as i64)
+            }),
+        }
+    }
+}
+
+pub struct SalesReportRow(report::Row);
+
+#[Object]
+impl SalesReportRow {
+    async fn location_id(&self) -> Option<ID> {
+        self.0.location.map(|id| ID(id.to_string()))
+    }
+    async fn location(&self, ctx: &Context<'_>) -> Result<Option<Location>> {
+        let Some(id) = self.0.location else {
+            return Ok(None);
+        };
+        Ok(ctx.location_loader()?.load_one(id).await?.map(Location))
+    }
+    async fn terminal_id(&self) -> Option<ID> {
+        self.0.terminal.map(|id| ID(id.to_string()))
+    }
+    /// The business day (DAY), in the location's time zone.
+    async fn day(&self) -> Option<NaiveDate> {
+        self.0.day
+    }
+    /// The Monday the ISO week starts on (WEEK).
+    async fn week(&self) -> Option<NaiveDate> {
+        self.0.week
+    }
+    /// The first day of the month (MONTH).
+    async fn month(&self) -> Option<NaiveDate> {
+        self.0.month
+    }
+    /// The local hour of day, 0–23 (HOUR).
+    async fn hour(&self) -> Option<i32> {
+        self.0.hour
+    }
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let Some(id) = self.0.product else {
+            return Ok(None);
+        };
+        Ok(loaders::get::<ProductLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(Product))
+    }
+    async fn variant(&self, ctx: &Context<'_>) -> Result<Option<Variant>> {
+        let Some(id) = self.0.variant else {
+            return Ok(None);
+        };
+        Ok(loaders::get::<VariantLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(Variant))
+    }
+    async fn tax_group(&self, ctx: &Context<'_>) -> Result<Option<TaxGroup>> {
+        let Some(id) = self.0.tax_group else {
+            return Ok(None);
+        };
+        Ok(loaders::get::<TaxGroupLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(TaxGroup))
+    }
+    async fn payment_method(&self) -> Option<&str> {
+        self.0.payment_method.as_deref()
+    }
+    async fn figures(&self) -> ReportFigures {
+        (&self.0.figures).into()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SalesReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub rows: Vec<SalesReportRow>,
+    /// More rows exist than `first` (or the cap of 10,000) allowed.
+    pub truncated: bool,
+    pub totals: ReportFigures,
+}
+
+/// One figure that differed between the stored rollups and the ledger.
+#[derive(SimpleObject)]
+pub struct ReportDifference {
+    pub table: String,
+    pub key: String,
+    pub field: String,
+    pub stored: i64,
+    pub expected: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ReconcileResult {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Rollup cells checked.
+    pub cells: i64,
+    /// Empty when the rollups equal the ledger.
+    pub differences: Vec<ReportDifference>,
+}
+
+pub fn ids(field: &str, ids: Option<Vec<ID>>) -> Result<Vec<uuid::Uuid>, crate::error::AppError> {
+    ids.unwrap_or_default()
+        .iter()
+        .map(|id| validate::id(field, id))
+        .collect()
+}
+
+#[derive(Default)]
+pub struct ReportingQuery;
+
+#[Object]
+impl ReportingQuery {
+    /// Sales figures from `from` to `to` (business dates, inclusive),
+    /// grouped by any combination of dimensions, for owners and managers.
+    /// Each location's own business days and hours apply.
+    #[graphql(guard = "Staff::managers()")]
+    #[allow(clippy::too_many_arguments)]
+    async fn sales_report(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: Vec<Dimension>,
+        filter: Option<SalesReportFilter>,
+        sort: Option<ReportSort>,
+        #[graphql(desc = "At most this many rows (top-N with `sort`); 1 to 10,000.")] first: Option<
+            i32,
+        >,
+    ) -> Result<SalesReport> {
+        let filter = filter.unwrap_or_default();
+        let req = report::Request {
+            from: Some(from),
+            to: Some(to),
+            group_by,
+            locations: ids("filter.locations", filter.locations)?,
+            terminals: ids("filter.terminals", filter.terminals)?,
+            products: ids("filter.products", filter.products)?,
+            sort: sort.map(|s| (s.by, s.descending)),
+            first: first.map(i64::from),
+        };
+        let r = report::sales_report(ctx.session()?, ctx.db()?, req).await?;
+        Ok(SalesReport {
+            from: r.from,
+            to: r.to,
+            totals: (&r.totals).into(),
+            rows: r.rows.into_iter().map(SalesReportRow).collect(),
+            truncated: r.truncated,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ReportingMutation;
+
+#[Object]
+impl ReportingMutation {
+    /// Rebuilds the report rollups of `from` to `to` (business dates,
+    /// inclusive) from the ledger, and lists every figure that differed.
+    /// A correct system finds none.
+    #[graphql(guard = "Staff::managers()")]
+    async fn reconcile_reports(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ReconcileResult> {
+        let r = reconcile::reconcile(ctx.session()?, ctx.db()?, from, to).await?;
+        Ok(ReconcileResult {
+            from,
+            to,
+            cells: r.cells,
+            differences: r
+                .differences
+                .into_iter()
+                .map(|d| ReportDifference {
+                    table: d.table.into(),
+                    key: d.key,
+                    field: d.field.into(),
+                    stored: d.stored,
+                    expected: d.expected,
+                })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! Reporting Service: rollups kept in step with the ledger, the sales
+//! report over them, its CSV export, and `reconcile`, which rebuilds the
+//! rollups from the ledger and reports any difference.
+
+pub mod graphql;
+pub mod reconcile;
+pub mod report;
+pub mod rollup;
+pub mod rows;
+mod sql;

@@ -1,0 +1,326 @@
+//! `reconcile`: rebuilds a tenant's rollups for a range of business dates
+//! from the ledger, and lists every figure that differed. A correct system
+//! finds none.
+//!
+//! It holds every terminal's ledger lock of the tenant while it works, so
+//! no event is applied between reading the ledger and rewriting the cells.
+//! The range is worked through a week at a time, so memory stays bounded.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
+use entity::{
+    location, refund, report_item, report_sale, report_tender, sale, sale_void, terminal_ledger,
+    variant,
+};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::rollup::{Cell, Rollups};
+use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
+use crate::auth::Session;
+use crate::error::{AppError, Result};
+use crate::sales::records;
+use crate::tenancy::{Db, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub table: &'static str,
+    pub key: String,
+    pub field: &'static str,
+    pub stored: i64,
+    pub expected: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub cells: i64,
+    pub differences: Vec<Difference>,
+}
+
+/// The longest range one call rebuilds.
+const MAX_DAYS: i64 = 400;
+const WINDOW_DAYS: i64 = 7;
+const CHUNK: usize = 1_000;
+
+pub async fn reconcile(
+    session: &Session,
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Outcome> {
+    if !session.is_manager() {
+        return Err(AppError::Forbidden(
+            "reconciling reports is for owners and managers".into(),
+        ));
+    }
+    if from > to {
+        return Err(AppError::bad_input(
+            "to",
+            format!("to ({to}) is before from ({from})"),
+        ));
+    }
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(AppError::bad_input(
+            "to",
+            format!("one call reconciles at most {MAX_DAYS} days"),
+        ));
+    }
+    let tx = db.write(session).await?;
+    tx.select::<terminal_ledger::Entity>()
+        .order_by_asc(terminal_ledger::Column::TerminalId)
+        .lock_exclusive()
+        .all(tx.conn())
+        .await?;
+    let zones = time_zones(&tx).await?;
+    let mut outcome = Outcome::default();
+    let mut start = from;
+    while start <= to {
+        let end = (start + Duration::days(WINDOW_DAYS - 1)).min(to);
+        let expected = from_ledger(&tx, &zones, start, end).await?;
+        let stored = stored(&tx, start, end).await?;
+        let before = outcome.differences.len();
+        compare(&stored, &expected, &mut outcome);
+        if outcome.differences.len() > before {
+            rewrite(&tx, expected, start, end).await?;
+        }
+        start = end + Duration::days(1);
+    }
+    tx.commit().await?;
+    if !outcome.differences.is_empty() {
+        tracing::warn!(
+            tenant = %session.tenant,
+            differences = outcome.differences.len(),
+            "report rollups differed from the ledger and were rebuilt"
+        );
+    }
+    Ok(outcome)
+}
+
+async fn time_zones(tx: &TenantTx) -> Result<HashMap<Uuid, Tz>> {
+    let mut zones = HashMap::new();
+    for l in tx.select::<location::Entity>().all(tx.conn()).await? {
+        let tz = l.time_zone.parse().map_err(|_| {
+            AppError::internal(format!("stored time zone {} does not parse", l.time_zone))
+        })?;
+        zones.insert(l.id, tz);
+    }
+    Ok(zones)
+}
+
+fn cell(
+    zones: &HashMap<Uuid, Tz>,
+    location: Uuid,
+    terminal: Uuid,
+    date: NaiveDate,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Cell> {
+    let tz = zones
+        .get(&location)
+        .ok_or_else(|| AppError::internal("a ledger record's location is gone"))?;
+    Ok(Cell::at(location, terminal, date, at, *tz))
+}
+
+/// What applying the ledger's records of these dates adds to the rollups.
+pub async fn from_ledger(
+    tx: &TenantTx,
+    zones: &HashMap<Uuid, Tz>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Rollups> {
+    let mut rollups = Rollups::default();
+    let sale_ids: Vec<Uuid> = tx
+        .select::<sale::Entity>()
+        .select_only()
+        .column(sale::Column::Id)
+        .filter(sale::Column::BusinessDate.between(from, to))
+        .into_tuple()
+        .all(tx.conn())
+        .await?;
+    for chunk in sale_ids.chunks(CHUNK) {
+        let sales = records::sales(tx, chunk).await?;
+        let voided: Vec<Uuid> = tx
+            .select::<sale_void::Entity>()
+            .select_only()
+            .column(sale_void::Column::SaleId)
+            .filter(sale_void::Column::SaleId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(tx.conn())
+            .await?;
+        for r in sales.values() {
+            let s = &r.sale;
+            let at = cell(
+                zones,
+                s.location_id,
+                s.terminal_id,
+                s.business_date,
+                s.created_at,
+            )?;
+            rollups.sale(at, s, &r.lines, &r.tenders, false);
+            if voided.contains(&s.id) {
+                rollups.sale(at, s, &r.lines, &r.tenders, true);
+            }
+        }
+    }
+    let refund_ids: Vec<Uuid> = tx
+        .select::<refund::Entity>()
+        .select_only()
+        .column(refund::Column::Id)
+        .filter(refund::Column::BusinessDate.between(from, to))
+        .into_tuple()
+        .all(tx.conn())
+        .await?;
+    for chunk in refund_ids.chunks(CHUNK) {
+        let refunds = records::refunds(tx, chunk).await?;
+        let variants: Vec<Uuid> = refunds
+            .values()
+            .flat_map(|r| r.lines.iter().map(|l| l.variant_id))
+            .collect();
+        let product_of: HashMap<Uuid, Uuid> = tx
+            .select::<variant::Entity>()
+            .select_only()
+            .column(variant::Column::Id)
+            .column(variant::Column::ProductId)
+            .filter(variant::Column::Id.is_in(variants))
+            .into_tuple()
+            .all(tx.conn())
+            .await?
+            .into_iter()
+            .collect();
+        for r in refunds.values() {
+            let f = &r.refund;
+            let at = cell(
+                zones,
+                f.location_id,
+                f.terminal_id,
+                f.business_date,
+                f.created_at,
+            )?;
+            rollups.refund(at, f, &r.lines, &r.tenders, &product_of);
+        }
+    }
+    Ok(rollups)
+}
+
+async fn stored(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Rollups> {
+    let sales = tx
+        .select::<report_sale::Entity>()
+        .filter(report_sale::Column::BusinessDate.between(from, to))
+        .all(tx.conn())
+        .await?;
+    let items = tx
+        .select::<report_item::Entity>()
+        .filter(report_item::Column::BusinessDate.between(from, to))
+        .all(tx.conn())
+        .await?;
+    let tenders = tx
+        .select::<report_tender::Entity>()
+        .filter(report_tender::Column::BusinessDate.between(from, to))
+        .all(tx.conn())
+        .await?;
+    Ok(Rollups::from_rows(&sales, &items, &tenders))
+}
+
+fn describe(c: &Cell) -> String {
+    format!(
+        "location={} terminal={} date={} hour={}",
+        c.location, c.terminal, c.date, c.hour
+    )
+}
+
+fn diff_cells<const N: usize>(
+    table: &'static str,
+    fields: &[&'static str; N],
+    key: String,
+    stored: Option<&[i64; N]>,
+    expected: Option<&[i64; N]>,
+    outcome: &mut Outcome,
+) {
+    let zero = [0; N];
+    let (s, e) = (stored.unwrap_or(&zero), expected.unwrap_or(&zero));
+    for i in 0..N {
+        if s[i] != e[i] {
+            outcome.differences.push(Difference {
+                table,
+                key: key.clone(),
+                field: fields[i],
+                stored: s[i],
+                expected: e[i],
+            });
+        }
+    }
+}
+
+fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
+    let mut keys: Vec<&Cell> = stored.sales.keys().chain(expected.sales.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        outcome.cells += 1;
+        diff_cells(
+            "report_sales",
+            &SALE_FIELDS,
+            describe(k),
+            stored.sales.get(k),
+            expected.sales.get(k),
+            outcome,
+        );
+    }
+    let mut keys: Vec<_> = stored.items.keys().chain(expected.items.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        outcome.cells += 1;
+        let key = format!("{} variant={} tax_group={}", describe(&k.0), k.1, k.2);
+        let (s, e) = (stored.items.get(k), expected.items.get(k));
+        diff_cells(
+            "report_items",
+            &ITEM_FIELDS,
+            key,
+            s.map(|x| &x.1),
+            e.map(|x| &x.1),
+            outcome,
+        );
+    }
+    let mut keys: Vec<_> = stored
+        .tenders
+        .keys()
+        .chain(expected.tenders.keys())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        outcome.cells += 1;
+        let key = format!("{} method={}", describe(&k.0), k.1);
+        diff_cells(
+            "report_tenders",
+            &TENDER_FIELDS,
+            key,
+            stored.tenders.get(k),
+            expected.tenders.get(k),
+            outcome,
+        );
+    }
+}
+
+async fn rewrite(
+    tx: &TenantTx,
+    mut expected: Rollups,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<()> {
+    tx.delete_many::<report_sale::Entity>()
+        .filter(report_sale::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_item::Entity>()
+        .filter(report_item::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_tender::Entity>()
+        .filter(report_tender::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    expected.flush(tx).await
+}

@@ -1,0 +1,380 @@
+//! `salesReport`: any combination of dimensions over the rollups, with
+//! filters, sorting and top-N, in one aggregate query (plus one for the
+//! totals).
+//!
+//! The source table follows from the request: tenders for PAYMENT_METHOD,
+//! lines for PRODUCT, VARIANT, TAX_GROUP or a product filter, whole
+//! records otherwise. Periods are each location's own business days, as
+//! the rollups store them.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::error::{AppError, Result};
+use crate::tenancy::{Db, TenantTx};
+
+use super::sql::{ITEM_DIMENSIONS, Source, dimension, measures, sort_alias};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Dimension {
+    Location,
+    Terminal,
+    Day,
+    /// ISO weeks, starting on Monday.
+    Week,
+    Month,
+    /// The local hour of day, 0–23.
+    Hour,
+    Product,
+    Variant,
+    TaxGroup,
+    PaymentMethod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Measure {
+    GrossSales,
+    Discounts,
+    NetSales,
+    Tax,
+    Total,
+    Refunds,
+    Voids,
+    Transactions,
+    ItemsSold,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub group_by: Vec<Dimension>,
+    pub locations: Vec<Uuid>,
+    pub terminals: Vec<Uuid>,
+    pub products: Vec<Uuid>,
+    pub sort: Option<(Measure, bool)>,
+    pub first: Option<i64>,
+}
+
+/// The figures of one row. `None` where the source cannot say: line
+/// figures for payment methods, transaction counts across several
+/// products of one sale.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub gross_sales: Option<i64>,
+    pub discounts: Option<i64>,
+    pub net_sales: Option<i64>,
+    pub tax: Option<i64>,
+    pub total: i64,
+    pub refunds: i64,
+    pub voids: i64,
+    pub void_count: Option<i64>,
+    pub transactions: Option<i64>,
+    pub refund_count: Option<i64>,
+    pub items_sold_milli: Option<i64>,
+    pub items_refunded_milli: Option<i64>,
+    /// What the average basket divides by `transactions`.
+    pub basket_total: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    pub location: Option<Uuid>,
+    pub terminal: Option<Uuid>,
+    pub day: Option<NaiveDate>,
+    pub week: Option<NaiveDate>,
+    pub month: Option<NaiveDate>,
+    pub hour: Option<i32>,
+    pub product: Option<Uuid>,
+    pub variant: Option<Uuid>,
+    pub tax_group: Option<Uuid>,
+    pub payment_method: Option<String>,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub rows: Vec<Row>,
+    /// More groups exist than `first` allowed.
+    pub truncated: bool,
+    pub totals: Figures,
+}
+
+/// The most rows one report returns; `first` may ask for fewer.
+pub const MAX_ROWS: i64 = 10_000;
+/// The longest range with hourly rows.
+const MAX_HOURLY_DAYS: i64 = 366;
+
+fn check(req: &Request) -> Result<(NaiveDate, NaiveDate, Source)> {
+    let from = req
+        .from
+        .ok_or_else(|| AppError::bad_input("from", "from is required"))?;
+    let to = req
+        .to
+        .ok_or_else(|| AppError::bad_input("to", "to is required"))?;
+    if from > to {
+        return Err(AppError::bad_input(
+            "to",
+            format!("to ({to}) is before from ({from})"),
+        ));
+    }
+    let days = (to - from).num_days() + 1;
+    if req.group_by.contains(&Dimension::Hour) && days > MAX_HOURLY_DAYS {
+        return Err(AppError::bad_input(
+            "groupBy",
+            format!("hourly rows cover at most {MAX_HOURLY_DAYS} days; this range has {days}"),
+        ));
+    }
+    if let Some(first) = req.first
+        && !(1..=MAX_ROWS).contains(&first)
+    {
+        return Err(AppError::bad_input(
+            "first",
+            format!("first is 1 to {MAX_ROWS}"),
+        ));
+    }
+    let items =
+        req.group_by.iter().any(|d| ITEM_DIMENSIONS.contains(d)) || !req.products.is_empty();
+    let source = if req.group_by.contains(&Dimension::PaymentMethod) {
+        if items {
+            return Err(AppError::bad_input(
+                "groupBy",
+                "PAYMENT_METHOD cannot be combined with PRODUCT, VARIANT, TAX_GROUP or a product \
+                 filter: a sale's payments are not split by line",
+            ));
+        }
+        Source::Tenders
+    } else if items {
+        Source::Items
+    } else {
+        Source::Sales
+    };
+    if source == Source::Tenders
+        && let Some((m, _)) = req.sort
+        && matches!(
+            m,
+            Measure::GrossSales
+                | Measure::Discounts
+                | Measure::NetSales
+                | Measure::Tax
+                | Measure::ItemsSold
+        )
+    {
+        return Err(AppError::bad_input(
+            "sort",
+            format!("{m:?} is not available per payment method"),
+        ));
+    }
+    Ok((from, to, source))
+}
+
+fn base(
+    tx: &TenantTx,
+    req: &Request,
+    source: Source,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> SelectStatement {
+    let col = |c: &str| Expr::col(Alias::new(c));
+    let mut q = Query::select();
+    q.from(Alias::new(source.table()))
+        .and_where(col("tenant_id").eq(tx.tenant()))
+        .and_where(col("business_date").gte(from))
+        .and_where(col("business_date").lte(to));
+    if !req.locations.is_empty() {
+        q.and_where(col("location_id").is_in(req.locations.iter().copied()));
+    }
+    if !req.terminals.is_empty() {
+        q.and_where(col("terminal_id").is_in(req.terminals.iter().copied()));
+    }
+    if !req.products.is_empty() {
+        q.and_where(col("product_id").is_in(req.products.iter().copied()));
+    }
+    let measures = measures(source, req);
+    for (alias, sql) in &measures {
+        if let Some(sql) = sql {
+            q.expr_as(Expr::cust(sql.clone()), Alias::new(*alias));
+        }
+    }
+    q
+}
+
+fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> {
+    let available: Vec<&str> = measures(source, req)
+        .into_iter()
+        .filter(|(_, sql)| sql.is_some())
+        .map(|(a, _)| a)
+        .collect();
+    let get = |alias: &str| -> Result<Option<i64>> {
+        if available.contains(&alias) {
+            Ok(Some(row.try_get::<i64>("", alias)?))
+        } else {
+            Ok(None)
+        }
+    };
+    Ok(Figures {
+        gross_sales: get("gross_sales")?,
+        discounts: get("discounts")?,
+        net_sales: get("net_sales")?,
+        tax: get("tax")?,
+        total: get("total")?.unwrap_or(0),
+        refunds: get("refunds")?.unwrap_or(0),
+        voids: get("voids")?.unwrap_or(0),
+        void_count: get("void_count")?,
+        transactions: get("transactions")?,
+        refund_count: get("refund_count")?,
+        items_sold_milli: get("items_sold")?,
+        items_refunded_milli: get("items_refunded")?,
+        basket_total: get("basket")?.unwrap_or(0),
+    })
+}
+
+fn date_of(row: &QueryResult, alias: &str) -> Result<NaiveDate> {
+    let text: String = row.try_get("", alias)?;
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| AppError::internal(format!("report period {text} does not parse")))
+}
+
+/// Checks that every filtered id is one of the tenant's: another tenant's
+/// id reads exactly like an id that does not exist.
+async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
+    use entity::{location, product, terminal};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    async fn count<E: entity::TenantOwned>(
+        tx: &TenantTx,
+        col: E::Column,
+        ids: &[Uuid],
+    ) -> Result<u64>
+    where
+        E::Model: sea_orm::FromQueryResult + Sized + Send + Sync,
+    {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        Ok(tx
+            .select::<E>()
+            .filter(col.is_in(ids.iter().copied()))
+            .count(tx.conn())
+            .await?)
+    }
+    for (field, found, wanted) in [
+        (
+            "filter.locations",
+            count::<location::Entity>(tx, location::Column::Id, &req.locations).await?,
+            &req.locations,
+        ),
+        (
+            "filter.terminals",
+            count::<terminal::Entity>(tx, terminal::Column::Id, &req.terminals).await?,
+            &req.terminals,
+        ),
+        (
+            "filter.products",
+            count::<product::Entity>(tx, product::Column::Id, &req.products).await?,
+            &req.products,
+        ),
+    ] {
+        let distinct: std::collections::HashSet<&Uuid> = wanted.iter().collect();
+        if found != distinct.len() as u64 {
+            return Err(AppError::NotFound(format!(
+                "{field}: one or more ids do not exist"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The sales report, for owners and managers.
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Report> {
+    if !session.is_manager() {
+        return Err(AppError::Forbidden(
+            "reports are for owners and managers".into(),
+        ));
+    }
+    let (from, to, source) = check(&req)?;
+    let tx = db.read(session).await?;
+    check_filters(&tx, &req).await?;
+    let backend = tx.conn().get_database_backend();
+
+    let mut q = base(&tx, &req, source, from, to);
+    let mut dims: Vec<Dimension> = Vec::new();
+    for d in &req.group_by {
+        if !dims.contains(d) {
+            dims.push(*d);
+        }
+    }
+    for d in &dims {
+        let (alias, sql) = dimension(*d, backend);
+        q.expr_as(Expr::cust(sql), Alias::new(alias));
+        q.add_group_by([Expr::cust(sql)]);
+    }
+    if let Some((m, desc)) = req.sort {
+        let alias = sort_alias(m);
+        if measures(source, &req)
+            .iter()
+            .any(|(a, sql)| *a == alias && sql.is_none())
+        {
+            return Err(AppError::bad_input(
+                "sort",
+                format!("{m:?} is not available for this grouping"),
+            ));
+        }
+        q.order_by(
+            Alias::new(alias),
+            if desc { Order::Desc } else { Order::Asc },
+        );
+    }
+    for d in &dims {
+        q.order_by(Alias::new(dimension(*d, backend).0), Order::Asc);
+    }
+    let limit = req.first.unwrap_or(MAX_ROWS);
+    q.limit(limit as u64 + 1);
+
+    let found = tx.conn().query_all_raw(backend.build(&q)).await?;
+    let truncated = found.len() as i64 > limit;
+    let mut rows = Vec::with_capacity(found.len().min(limit as usize));
+    for r in found.iter().take(limit as usize) {
+        let mut row = Row {
+            figures: figures(r, source, &req)?,
+            ..Row::default()
+        };
+        for d in &dims {
+            let alias = dimension(*d, backend).0;
+            match d {
+                Dimension::Location => row.location = Some(r.try_get("", alias)?),
+                Dimension::Terminal => row.terminal = Some(r.try_get("", alias)?),
+                Dimension::Day => row.day = Some(date_of(r, alias)?),
+                Dimension::Week => row.week = Some(date_of(r, alias)?),
+                Dimension::Month => row.month = Some(date_of(r, alias)?),
+                Dimension::Hour => row.hour = Some(r.try_get("", alias)?),
+                Dimension::Product => row.product = Some(r.try_get("", alias)?),
+                Dimension::Variant => row.variant = Some(r.try_get("", alias)?),
+                Dimension::TaxGroup => row.tax_group = Some(r.try_get("", alias)?),
+                Dimension::PaymentMethod => row.payment_method = Some(r.try_get("", alias)?),
+            }
+        }
+        rows.push(row);
+    }
+    let totals_query = base(&tx, &req, source, from, to);
+    let totals = match tx
+        .conn()
+        .query_one_raw(backend.build(&totals_query))
+        .await?
+    {
+        Some(r) => figures(&r, source, &req)?,
+        None => Figures::default(),
+    };
+    Ok(Report {
+        from,
+        to,
+        rows,
+        truncated,
+        totals,
+    })
+}

@@ -1,0 +1,341 @@
+//! The rollups' arithmetic: what one sale, refund or void adds to the
+//! report cells, and the upsert that adds a unit of work's deltas.
+//!
+//! Apply and `reconcile` both use these functions, so a rebuilt rollup is
+//! what applying the same ledger would have produced. A cell is keyed by
+//! location, terminal, local business date and local hour; it is only
+//! written under its terminal's ledger lock (a refund counts on its own
+//! terminal and day, a void on its sale's, which is its own terminal's).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use entity::{
+    refund, refund_line, report_item, report_sale, report_tender, sale, sale_line, tender,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::error::{AppError, Result};
+use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    pub location: Uuid,
+    pub terminal: Uuid,
+    pub date: NaiveDate,
+    pub hour: i32,
+}
+
+impl Cell {
+    pub fn at(location: Uuid, terminal: Uuid, date: NaiveDate, at: DateTime<Utc>, tz: Tz) -> Self {
+        Self {
+            location,
+            terminal,
+            date,
+            hour: at.with_timezone(&tz).hour() as i32,
+        }
+    }
+}
+
+/// The stored time zone of a location of the session's tenant.
+pub async fn time_zone_of(tx: &TenantTx, location: Uuid) -> Result<Tz> {
+    let row = tx
+        .select::<entity::location::Entity>()
+        .filter(entity::location::Column::Id.eq(location))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::internal("a ledger record's location is gone"))?;
+    row.time_zone.parse().map_err(|_| {
+        AppError::internal(format!("stored time zone {} does not parse", row.time_zone))
+    })
+}
+
+/// Measures of `report_sales`, in column order.
+pub type SaleCell = [i64; 14];
+/// Measures of `report_items` after `product_id`, in column order.
+pub type ItemCell = [i64; 15];
+/// Measures of `report_tenders`, in column order.
+pub type TenderCell = [i64; 6];
+
+/// Deltas of one unit of work, by cell. Ordered maps, so upserts touch
+/// rows in key order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rollups {
+    pub sales: BTreeMap<Cell, SaleCell>,
+    pub items: BTreeMap<(Cell, Uuid, Uuid), (Uuid, ItemCell)>,
+    pub tenders: BTreeMap<(Cell, String), TenderCell>,
+}
+
+fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
+    for (a, d) in into.iter_mut().zip(delta) {
+        *a += d;
+    }
+}
+
+impl Rollups {
+    pub fn is_empty(&self) -> bool {
+        self.sales.is_empty() && self.items.is_empty() && self.tenders.is_empty()
+    }
+
+    /// A sale (`sign` 1), or the removal of a voided sale's effect (`sign`
+    /// -1, with `void` set).
+    pub fn sale(
+        &mut self,
+        cell: Cell,
+        sale: &sale::Model,
+        lines: &[sale_line::Model],
+        tenders: &[tender::Model],
+        voided: bool,
+    ) {
+        let s = if voided { -1 } else { 1 };
+        let quantity: i64 = lines.iter().map(|l| l.quantity_milli).sum();
+        let (vc, vt) = if voided { (1, sale.total) } else { (0, 0) };
+        add(
+            self.sales.entry(cell).or_default(),
+            [
+                s,
+                s * sale.list_total,
+                s * sale.discount_total,
+                s * sale.net_total,
+                s * sale.tax_total,
+                s * sale.total,
+                s * quantity,
+                0,
+                0,
+                0,
+                0,
+                0,
+                vc,
+                vt,
+            ],
+        );
+        let mut seen: [HashSet<(Uuid, Uuid)>; 4] = Default::default();
+        for l in lines {
+            let mut first = |i: usize, key: (Uuid, Uuid)| i64::from(seen[i].insert(key)) * s;
+            let nil = Uuid::nil();
+            let counts = [
+                first(0, (l.variant_id, nil)),
+                first(1, (l.product_id, nil)),
+                first(2, (l.tax_group_id, nil)),
+                first(3, (l.product_id, l.tax_group_id)),
+            ];
+            let entry = self
+                .items
+                .entry((cell, l.variant_id, l.tax_group_id))
+                .or_insert((l.product_id, [0; 15]));
+            add(
+                &mut entry.1,
+                [
+                    s * l.list_amount,
+                    s * l.discount,
+                    s * l.net,
+                    s * l.tax,
+                    s * l.gross,
+                    s * l.quantity_milli,
+                    0,
+                    0,
+                    0,
+                    0,
+                    if voided { l.gross } else { 0 },
+                    counts[0],
+                    counts[1],
+                    counts[2],
+                    counts[3],
+                ],
+            );
+        }
+        let mut methods = HashSet::new();
+        for t in tenders {
+            let counted = i64::from(methods.insert(t.method.clone()));
+            add(
+                self.tenders.entry((cell, t.method.clone())).or_default(),
+                [
+                    s * counted,
+                    s * (t.amount - t.change),
+                    0,
+                    0,
+                    if voided { counted } else { 0 },
+                    if voided { t.amount - t.change } else { 0 },
+                ],
+            );
+        }
+    }
+
+    /// A refund, on its own terminal and day. `product_of` gives each
+    /// refunded variant's product.
+    pub fn refund(
+        &mut self,
+        cell: Cell,
+        refund: &refund::Model,
+        lines: &[refund_line::Model],
+        tenders: &[tender::Model],
+        product_of: &HashMap<Uuid, Uuid>,
+    ) {
+        let quantity: i64 = lines.iter().map(|l| l.quantity_milli).sum();
+        add(
+            self.sales.entry(cell).or_default(),
+            [
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                1,
+                refund.net_total,
+                refund.tax_total,
+                refund.total,
+                quantity,
+                0,
+                0,
+            ],
+        );
+        for l in lines {
+            let product = product_of.get(&l.variant_id).copied().unwrap_or_default();
+            let entry = self
+                .items
+                .entry((cell, l.variant_id, l.tax_group_id))
+                .or_insert((product, [0; 15]));
+            add(
+                &mut entry.1,
+                [
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    l.net,
+                    l.tax,
+                    l.gross,
+                    l.quantity_milli,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            );
+        }
+        let mut methods = HashSet::new();
+        for t in tenders {
+            let counted = i64::from(methods.insert(t.method.clone()));
+            add(
+                self.tenders.entry((cell, t.method.clone())).or_default(),
+                [0, 0, counted, t.amount - t.change, 0, 0],
+            );
+        }
+    }
+
+    pub fn merge(&mut self, other: Rollups) {
+        for (k, v) in other.sales {
+            add(self.sales.entry(k).or_default(), v);
+        }
+        for (k, (p, v)) in other.items {
+            add(&mut self.items.entry(k).or_insert((p, [0; 15])).1, v);
+        }
+        for (k, v) in other.tenders {
+            add(self.tenders.entry(k).or_default(), v);
+        }
+    }
+
+    /// Adds every delta to its row, inserting rows that do not exist yet.
+    pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
+        let me = std::mem::take(self);
+        let tenant = tx.tenant();
+        let head = |c: &Cell| -> Vec<SimpleExpr> {
+            vec![
+                tenant.into(),
+                c.date.into(),
+                c.hour.into(),
+                c.location.into(),
+                c.terminal.into(),
+            ]
+        };
+        let sales: Vec<Vec<SimpleExpr>> = me
+            .sales
+            .iter()
+            .map(|(c, m)| head(c).into_iter().chain(m.map(Into::into)).collect())
+            .collect();
+        upsert::<report_sale::Entity>(tx, sales).await?;
+        let items: Vec<Vec<SimpleExpr>> = me
+            .items
+            .iter()
+            .map(|((c, variant, group), (product, m))| {
+                let mut row = head(c);
+                row.extend([(*variant).into(), (*group).into(), (*product).into()]);
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect();
+        upsert::<report_item::Entity>(tx, items).await?;
+        let tenders: Vec<Vec<SimpleExpr>> = me
+            .tenders
+            .iter()
+            .map(|((c, method), m)| {
+                let mut row = head(c);
+                row.push(method.clone().into());
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect();
+        upsert::<report_tender::Entity>(tx, tenders).await
+    }
+}
+
+/// The key as the migration lays it out, then the rest in entity order.
+const KEY: [&str; 5] = [
+    "tenant_id",
+    "business_date",
+    "hour",
+    "location_id",
+    "terminal_id",
+];
+
+async fn upsert<E: EntityTrait>(tx: &TenantTx, rows: Vec<Vec<SimpleExpr>>) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let name = |c: &E::Column| IdenStatic::as_str(c).to_owned();
+    let pk: Vec<String> = E::PrimaryKey::iter()
+        .map(|k| name(&k.into_column()))
+        .collect();
+    let by_name = |n: &str| E::Column::iter().find(|c| name(c) == n);
+    let key: Vec<E::Column> = KEY
+        .iter()
+        .map(|n| n.to_string())
+        .chain(pk.iter().filter(|n| !KEY.contains(&n.as_str())).cloned())
+        .filter_map(|n| by_name(&n))
+        .collect();
+    let rest: Vec<E::Column> = E::Column::iter()
+        .filter(|c| !pk.contains(&name(c)))
+        .collect();
+    let per_statement = (20_000 / (key.len() + rest.len())).clamp(1, 200);
+    for chunk in rows.chunks(per_statement) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(E::default())
+            .columns(key.iter().chain(&rest).copied());
+        for row in chunk {
+            insert.values_panic(row.iter().cloned());
+        }
+        let mut conflict = OnConflict::columns(key.iter().copied());
+        for m in rest.iter().filter(|c| name(c) != "product_id") {
+            conflict.value(
+                *m,
+                Expr::col((E::default(), *m)).add(Expr::col((Alias::new("excluded"), *m))),
+            );
+        }
+        insert.on_conflict(conflict.to_owned());
+        let backend = tx.conn().get_database_backend();
+        tx.conn().execute_raw(backend.build(&insert)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! The sales report and reconcile, through the GraphQL API.
+
+use pos::auth::Role;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::code;
+use crate::ledger::trade;
+use crate::shop::Shop;
+
+const REPORT: &str = "query($from: NaiveDate!, $to: NaiveDate!, $groupBy: [Dimension!]!, $filter: SalesReportFilter, $sort: ReportSort, $first: Int) {
+  salesReport(from: $from, to: $to, groupBy: $groupBy, filter: $filter, sort: $sort, first: $first) {
+    truncated
+    rows { locationId location { code } terminalId day week month hour paymentMethod product { name } variant { sku } taxGroup { name }
+      figures { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold itemsRefunded averageBasket } }
+    totals { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold averageBasket }
+  }
+}";
+
+const RECONCILE: &str = "mutation($from: NaiveDate!, $to: NaiveDate!) { reconcileReports(from: $from, to: $to) { cells differences { table key field stored expected } } }";
+
+async fn report(shop: &Shop, token: &str, vars: Value) -> Value {
+    shop.app.gql(token, REPORT, vars).await
+}
+
+fn rows(body: &Value) -> &Vec<Value> {
+    body["data"]["salesReport"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rows: {body}"))
+}
+
+#[tokio::test]
+async fn reports_agree_with_the_z_report_to_the_minor_unit() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let by_day = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-28", "groupBy": ["TERMINAL", "DAY"] }),
+    )
+    .await;
+    let r = rows(&by_day);
+    assert_eq!(r.len(), 2, "{by_day}");
+    let day = &r[0]["figures"];
+    assert_eq!(r[0]["day"], "2026-11-27");
+    assert_eq!(r[0]["terminalId"], shop.terminal.as_str());
+    // The Z-report of the 27th: net 23.38, refunds 3.02, a void of 13.20,
+    // three sales of which one voided, tax 4.06.
+    assert_eq!(day["total"], "2338", "{by_day}");
+    assert_eq!(day["refunds"], "302");
+    assert_eq!(day["voids"], "1320");
+    assert_eq!(day["voidCount"], 1);
+    assert_eq!(day["transactions"], 2);
+    assert_eq!(day["refundCount"], 1);
+    assert_eq!(day["tax"], "406");
+    assert_eq!(day["averageBasket"], "1320");
+    assert_eq!(r[1]["figures"]["total"], "1320");
+    let totals = &by_day["data"]["salesReport"]["totals"];
+    assert_eq!(totals["total"], "3658");
+    assert_eq!(totals["transactions"], 3);
+    // Net sales and tax add up to the total, per day and overall.
+    let n = |v: &Value| v.as_str().unwrap().parse::<i64>().unwrap();
+    assert_eq!(n(&day["netSales"]) + n(&day["tax"]), n(&day["total"]));
+    // Shelf prices here exclude tax: two baskets of 10.91 before tax.
+    assert_eq!(n(&day["grossSales"]) - n(&day["discounts"]), 2 * 1091);
+
+    let tenders = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": ["PAYMENT_METHOD"] }),
+    )
+    .await;
+    let t = rows(&tenders);
+    assert_eq!(t[0]["paymentMethod"], "CARD", "{tenders}");
+    assert_eq!(t[0]["figures"]["total"], "1000");
+    assert_eq!(t[0]["figures"]["netSales"], Value::Null);
+    assert_eq!(t[1]["paymentMethod"], "CASH");
+    assert_eq!(t[1]["figures"]["total"], "1338");
+
+    // Per product: the soda (2 x 2.50 = 5.00 a basket, less the refunded
+    // 3.02 of one of them) and the cheese; names through the dataloader.
+    let products = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-28", "groupBy": ["PRODUCT"], "sort": { "by": "TOTAL" } }),
+    )
+    .await;
+    let p = rows(&products);
+    assert_eq!(p.len(), 2, "{products}");
+    let sum: i64 = p.iter().map(|row| n(&row["figures"]["total"])).sum();
+    assert_eq!(sum, 3658);
+    for row in p {
+        assert_eq!(row["figures"]["transactions"], 3, "{row}");
+        assert!(row["product"]["name"].is_string());
+    }
+    assert!(n(&p[0]["figures"]["total"]) >= n(&p[1]["figures"]["total"]));
+
+    let top = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-28", "groupBy": ["VARIANT"], "sort": { "by": "NET_SALES" }, "first": 1 }),
+    )
+    .await;
+    assert_eq!(rows(&top).len(), 1, "{top}");
+    assert_eq!(top["data"]["salesReport"]["truncated"], true);
+
+    let hours = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": ["HOUR", "WEEK", "MONTH", "LOCATION"] }),
+    )
+    .await;
+    let h = rows(&hours);
+    assert!(!h.is_empty(), "{hours}");
+    for row in h {
+        assert_eq!(row["week"], "2026-11-23", "{row}");
+        assert_eq!(row["month"], "2026-11-01");
+        assert_eq!(row["location"]["code"], "AMS1");
+    }
+    let sum: i64 = h.iter().map(|row| n(&row["figures"]["total"])).sum();
+    assert_eq!(sum, 2338);
+}
+
+#[tokio::test]
+async fn reconcile_finds_nothing_and_repairs_a_damaged_rollup() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let vars = json!({ "from": "2026-11-01", "to": "2026-11-30" });
+    let clean = shop.app.gql(&shop.owner, RECONCILE, vars.clone()).await;
+    let result = &clean["data"]["reconcileReports"];
+    assert_eq!(result["differences"], json!([]), "{clean}");
+    assert!(result["cells"].as_i64().unwrap() > 0);
+
+    // Damage one cell behind the app's back.
+    let owner = shop.app.owner_connection().await;
+    owner
+        .execute_unprepared("UPDATE report_sales SET total = total + 7")
+        .await
+        .expect("damage");
+    let damaged = shop.app.gql(&shop.owner, RECONCILE, vars.clone()).await;
+    let differences = damaged["data"]["reconcileReports"]["differences"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{damaged}"));
+    assert!(!differences.is_empty());
+    assert!(
+        differences.iter().all(|d| d["field"] == "total"
+            && d["stored"].as_i64().unwrap() - d["expected"].as_i64().unwrap() == 7),
+        "{damaged}"
+    );
+    let again = shop.app.gql(&shop.owner, RECONCILE, vars).await;
+    assert_eq!(
+        again["data"]["reconcileReports"]["differences"],
+        json!([]),
+        "{again}"
+    );
+    let day = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [] }),
+    )
+    .await;
+    assert_eq!(
+        day["data"]["salesReport"]["totals"]["total"], "2338",
+        "{day}"
+    );
+}
+
+#[tokio::test]
+async fn bad_report_requests_get_clear_errors() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let ask = |vars: Value| report(&shop, &shop.owner, vars);
+    let reversed = ask(json!({ "from": "2026-11-28", "to": "2026-11-27", "groupBy": [] })).await;
+    assert_eq!(code(&reversed), "BAD_USER_INPUT", "{reversed}");
+    let hourly =
+        ask(json!({ "from": "2025-01-01", "to": "2026-11-27", "groupBy": ["HOUR"] })).await;
+    assert_eq!(code(&hourly), "BAD_USER_INPUT", "{hourly}");
+    let mixed = ask(json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": ["PAYMENT_METHOD", "PRODUCT"] })).await;
+    assert_eq!(code(&mixed), "BAD_USER_INPUT", "{mixed}");
+    let first =
+        ask(json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [], "first": 0 })).await;
+    assert_eq!(code(&first), "BAD_USER_INPUT", "{first}");
+    let unknown = ask(
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [],
+        "filter": { "locations": [Uuid::new_v4().to_string()] } }),
+    )
+    .await;
+    assert_eq!(code(&unknown), "NOT_FOUND", "{unknown}");
+    let malformed = ask(
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [],
+        "filter": { "products": ["not-an-id"] } }),
+    )
+    .await;
+    assert_eq!(code(&malformed), "BAD_USER_INPUT", "{malformed}");
+    let cashier = shop.app.token(shop.tenant, &[Role::Cashier]);
+    let forbidden = report(
+        &shop,
+        &cashier,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [] }),
+    )
+    .await;
+    assert_eq!(code(&forbidden), "FORBIDDEN", "{forbidden}");
+    let device = report(
+        &shop,
+        &shop.device,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [] }),
+    )
+    .await;
+    assert_eq!(code(&device), "FORBIDDEN", "{device}");
+    let reconcile = shop
+        .app
+        .gql(
+            &cashier,
+            RECONCILE,
+            json!({ "from": "2026-11-27", "to": "2026-11-27" }),
+        )
+        .await;
+    assert_eq!(code(&reconcile), "FORBIDDEN", "{reconcile}");
+}
+
+#[tokio::test]
+async fn no_figure_of_another_tenant_appears() {
+    let a = Shop::open().await;
+    trade(&a).await;
+    // Tenant B, in the same database, trades too.
+    let b_tenant = a.app.tenant("Other").await;
+    let b_owner = a.app.owner(b_tenant);
+    let b_location = a.app.create_location(&b_owner, "AMS1").await;
+    let all =
+        json!({ "from": "2026-11-01", "to": "2026-11-30", "groupBy": ["LOCATION", "TERMINAL"] });
+    let b_view = report(&a, &b_owner, all.clone()).await;
+    assert_eq!(rows(&b_view).len(), 0, "{b_view}");
+    assert_eq!(b_view["data"]["salesReport"]["totals"]["total"], "0");
+    let a_view = report(&a, &a.owner, all).await;
+    assert_eq!(rows(&a_view).len(), 1, "{a_view}");
+    // A's location id, asked by B, reads like an id that does not exist.
+    let foreign = report(
+        &a,
+        &b_owner,
+        json!({ "from": "2026-11-01", "to": "2026-11-30", "groupBy": [],
+        "filter": { "locations": [a.location] } }),
+    )
+    .await;
+    let missing = report(
+        &a,
+        &b_owner,
+        json!({ "from": "2026-11-01", "to": "2026-11-30", "groupBy": [],
+        "filter": { "locations": [Uuid::new_v4().to_string()] } }),
+    )
+    .await;
+    assert_eq!(code(&foreign), "NOT_FOUND", "{foreign}");
+    assert_eq!(
+        foreign["errors"][0]["message"],
+        missing["errors"][0]["message"]
+    );
+    let own = report(
+        &a,
+        &b_owner,
+        json!({ "from": "2026-11-01", "to": "2026-11-30", "groupBy": [],
+        "filter": { "locations": [b_location] } }),
+    )
+    .await;
+    assert_eq!(own["data"]["salesReport"]["totals"]["total"], "0", "{own}");
+    // B's reconcile neither sees nor touches A's cells.
+    let rec = a
+        .app
+        .gql(
+            &b_owner,
+            RECONCILE,
+            json!({ "from": "2026-11-01", "to": "2026-11-30" }),
+        )
+        .await;
+    assert_eq!(rec["data"]["reconcileReports"]["cells"], 0, "{rec}");
+    let after = report(
+        &a,
+        &a.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": [] }),
+    )
+    .await;
+    assert_eq!(after["data"]["salesReport"]["totals"]["total"], "2338");
+}
