@@ -36,6 +36,32 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::Token(args) => print(&format!("{}\n", mint_token(&config, args).await?))?,
         Command::Healthcheck => healthcheck(config.listen).await?,
+        Command::Reconcile { tenant, from, to } => {
+            let db = Db::connect(&config.database_url, &pool_options(&config)).await?;
+            let session = Session {
+                tenant,
+                subject: "cli:reconcile".into(),
+                roles: vec![crate::auth::Role::Owner],
+                terminal: None,
+                location: None,
+            };
+            let outcome = crate::reporting::reconcile::reconcile(&session, &db, from, to).await?;
+            let mut text = format!(
+                "{} cells checked from {from} to {to}, {} differences\n",
+                outcome.cells,
+                outcome.differences.len()
+            );
+            for d in &outcome.differences {
+                text.push_str(&format!(
+                    "{} {} {}: stored {} expected {}\n",
+                    d.table, d.key, d.field, d.stored, d.expected
+                ));
+            }
+            print(&text)?;
+            if !outcome.differences.is_empty() {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }

@@ -40,6 +40,17 @@ pub enum Command {
     /// Exit 0 when the server on POS_LISTEN answers /healthz (for container
     /// health checks).
     Healthcheck,
+    /// Rebuild a tenant's report rollups for business dates FROM to TO
+    /// (inclusive) from the ledger, and print every figure that differed.
+    /// Exits 1 when any did.
+    Reconcile {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
