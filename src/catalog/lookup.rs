@@ -222,12 +222,7 @@ pub fn price_scan(
             place.currency
         )));
     }
-    let time_zone = place.time_zone.parse().map_err(|_| {
-        AppError::internal(format!(
-            "stored time zone {} does not parse",
-            place.time_zone
-        ))
-    })?;
+    let time_zone = crate::org::locations::stored_zone(&place.time_zone)?;
     let quantity = match (snapshot.embedded, snapshot.variant.unit) {
         (Some(Embedded::Weight(_)), Unit::Each) => {
             return Err(AppError::Conflict(

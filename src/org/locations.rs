@@ -217,6 +217,13 @@ fn escape_like(s: &str) -> String {
 
 /// The same answer for an id that does not exist and one that belongs to
 /// another tenant (DESIGN.md, invariant 2).
+/// A location's stored time zone. Zones are validated when written, so
+/// one that does not parse is a server fault.
+pub fn stored_zone(name: &str) -> Result<chrono_tz::Tz> {
+    name.parse()
+        .map_err(|_| AppError::internal(format!("stored time zone {name} does not parse")))
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound("location not found".into())
 }

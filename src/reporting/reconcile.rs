@@ -101,9 +101,7 @@ pub async fn reconcile(
 async fn time_zones(tx: &TenantTx) -> Result<HashMap<Uuid, Tz>> {
     let mut zones = HashMap::new();
     for l in tx.select::<location::Entity>().all(tx.conn()).await? {
-        let tz = l.time_zone.parse().map_err(|_| {
-            AppError::internal(format!("stored time zone {} does not parse", l.time_zone))
-        })?;
+        let tz = crate::org::locations::stored_zone(&l.time_zone)?;
         zones.insert(l.id, tz);
     }
     Ok(zones)

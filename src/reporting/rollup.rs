@@ -51,9 +51,7 @@ pub async fn time_zone_of(tx: &TenantTx, location: Uuid) -> Result<Tz> {
         .one(tx.conn())
         .await?
         .ok_or_else(|| AppError::internal("a ledger record's location is gone"))?;
-    row.time_zone.parse().map_err(|_| {
-        AppError::internal(format!("stored time zone {} does not parse", row.time_zone))
-    })
+    crate::org::locations::stored_zone(&row.time_zone)
 }
 
 /// Measures of `report_sales`, in column order.

@@ -151,24 +151,15 @@ pub(super) async fn settle(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> R
         // Another terminal's sale not here yet: never wait on it.
         return Ok(Settled::Pending { refund, sale });
     }
-    let code = rejection.reason.as_str().to_owned();
-    tx.insert(sync_issue::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set("REJECTION".into()),
-        terminal_id: Set(event.terminal),
-        sequence: Set(Some(event.sequence)),
-        code: Set(code.clone()),
-        message: Set(rejection.message.clone()),
-        record_id: Set(None),
-        payload: Set(Some(event.masked().canonical())),
-        created_at: Set(ctx.now),
-        ..Default::default()
-    })
-    .await?;
-    Ok(Settled::Rejected {
-        code,
-        message: rejection.message,
-    })
+    reject(
+        tx,
+        event,
+        rejection.reason,
+        rejection.message,
+        event.masked().canonical(),
+        ctx.now,
+    )
+    .await
 }
 
 /// Settles a held event that carried a card number (stored masked) as
@@ -179,7 +170,29 @@ async fn refuse_card_number(
     now: chrono::DateTime<Utc>,
 ) -> Result<Settled> {
     let message = "a free-text field holds what looks like a full card number".to_owned();
-    let code = Reason::CardNumberRefused.as_str().to_owned();
+    // Stored masked already: the payload is kept as it is.
+    reject(
+        tx,
+        event,
+        Reason::CardNumberRefused,
+        message,
+        event.canonical(),
+        now,
+    )
+    .await
+}
+
+/// Settles an event as REJECTED and keeps it, with its payload, as a sync
+/// issue for managers.
+async fn reject(
+    tx: &TenantTx,
+    event: &Event,
+    reason: Reason,
+    message: String,
+    payload: String,
+    now: chrono::DateTime<Utc>,
+) -> Result<Settled> {
+    let code = reason.as_str().to_owned();
     tx.insert(sync_issue::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set("REJECTION".into()),
@@ -188,7 +201,7 @@ async fn refuse_card_number(
         code: Set(code.clone()),
         message: Set(message.clone()),
         record_id: Set(None),
-        payload: Set(Some(event.canonical())),
+        payload: Set(Some(payload)),
         created_at: Set(now),
         ..Default::default()
     })

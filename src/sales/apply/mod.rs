@@ -64,12 +64,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn time_zone(&self) -> Result<Tz> {
-        self.head.location.time_zone.parse().map_err(|_| {
-            AppError::internal(format!(
-                "stored time zone {} does not parse",
-                self.head.location.time_zone
-            ))
-        })
+        crate::org::locations::stored_zone(&self.head.location.time_zone)
     }
 
     /// The report cell of an event of this terminal made at `at`.
