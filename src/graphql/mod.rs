@@ -16,7 +16,7 @@ use crate::cache::CatalogCache;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::catalog::loaders;
 use crate::error::AppError;
-use crate::org::{LocationLoader, OrgMutation, OrgQuery};
+use crate::org::{LocationLoader, OrgMutation, OrgQuery, TerminalLoader};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
 use crate::tenancy::Db;
@@ -117,6 +117,10 @@ pub fn prepare(request: &mut async_graphql::Request, db: &Db, session: Option<&S
 pub fn session_data(data: &mut async_graphql::Data, db: &Db, session: &Session) {
     data.insert(DataLoader::new(
         LocationLoader::new(db.clone(), session.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        TerminalLoader(LocationLoader::new(db.clone(), session.clone())),
         tokio::spawn,
     ));
     loaders::register(

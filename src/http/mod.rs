@@ -5,6 +5,7 @@
 mod auth;
 mod graphql;
 mod health;
+mod reports;
 mod subscriptions;
 
 use std::time::Duration;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(graphql::graphiql))
         .route("/graphql", get(graphql::execute).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions::subscriptions))
+        .route("/reports/sales.csv", get(reports::sales_csv))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

@@ -113,7 +113,7 @@ impl From<terminal::TerminalStatus> for TerminalStatus {
 }
 
 /// A POS device registered at one location.
-pub struct Terminal(terminal::Model);
+pub struct Terminal(pub terminal::Model);
 
 #[Object]
 impl Terminal {

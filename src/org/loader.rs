@@ -1,9 +1,10 @@
-//! Batches location lookups within one request (async-graphql dataloader).
+//! Batches location and terminal lookups within one request
+//! (async-graphql dataloader).
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::location;
+use entity::{location, terminal};
 use uuid::Uuid;
 
 use crate::auth::Session;
@@ -28,6 +29,19 @@ impl Loader<Uuid> for LocationLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = super::locations::get_many(&self.session, &self.db, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Terminals by id, for the caller's tenant only.
+pub struct TerminalLoader(pub LocationLoader);
+
+impl Loader<Uuid> for TerminalLoader {
+    type Value = terminal::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = super::terminals::get_many(&self.0.session, &self.0.db, keys).await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }

@@ -7,4 +7,4 @@ pub mod tenant;
 pub mod terminals;
 
 pub use graphql::{Location, OrgMutation, OrgQuery};
-pub use loader::LocationLoader;
+pub use loader::{LocationLoader, TerminalLoader};

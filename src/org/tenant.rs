@@ -8,7 +8,7 @@ use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::money::RoundingMode;
 use crate::money::tax::RoundingLevel;
-use crate::tenancy::Db;
+use crate::tenancy::{Db, TenantTx};
 
 #[derive(SimpleObject)]
 pub struct Tenant {
@@ -75,6 +75,15 @@ pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
         .one(tx.conn())
         .await?
         .map(to_graphql)
+        .ok_or_else(|| AppError::NotFound("tenant not found".into()))
+}
+
+/// The tenant's own currency, within a transaction of its.
+pub async fn currency_of(tx: &TenantTx) -> Result<String> {
+    tx.select::<tenant::Entity>()
+        .one(tx.conn())
+        .await?
+        .map(|t| t.currency)
         .ok_or_else(|| AppError::NotFound("tenant not found".into()))
 }
 

@@ -136,6 +136,16 @@ pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<terminal
     find(&tx, id).await
 }
 
+/// Loads many terminals by id for the dataloader; missing ids are absent.
+pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<terminal::Model>> {
+    let tx = db.read(session).await?;
+    Ok(tx
+        .select::<terminal::Entity>()
+        .filter(terminal::Column::Id.is_in(ids.iter().copied()))
+        .all(tx.conn())
+        .await?)
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
 pub async fn list(
     session: &Session,

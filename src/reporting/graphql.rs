@@ -11,7 +11,8 @@ use crate::catalog::loaders::{self, ProductLoader, TaxGroupLoader, VariantLoader
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, RoundingMode, div_round};
-use crate::org::graphql::Location;
+use crate::org::TerminalLoader;
+use crate::org::graphql::{Location, Terminal};
 use crate::validate;
 
 #[derive(InputObject, Default)]
@@ -97,6 +98,15 @@ impl SalesReportRow {
     async fn terminal_id(&self) -> Option<ID> {
         self.0.terminal.map(|id| ID(id.to_string()))
     }
+    async fn terminal(&self, ctx: &Context<'_>) -> Result<Option<Terminal>> {
+        let Some(id) = self.0.terminal else {
+            return Ok(None);
+        };
+        Ok(loaders::get::<TerminalLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(Terminal))
+    }
     /// The business day (DAY), in the location's time zone.
     async fn day(&self) -> Option<NaiveDate> {
         self.0.day
@@ -143,6 +153,10 @@ impl SalesReportRow {
     async fn payment_method(&self) -> Option<&str> {
         self.0.payment_method.as_deref()
     }
+    /// The ISO 4217 currency of the row's amounts: its locations'.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
     async fn figures(&self) -> ReportFigures {
         (&self.0.figures).into()
     }
@@ -155,7 +169,18 @@ pub struct SalesReport {
     pub rows: Vec<SalesReportRow>,
     /// More rows exist than `first` (or the cap of 10,000) allowed.
     pub truncated: bool,
-    pub totals: ReportFigures,
+    /// The whole report's figures; null when its locations use more than
+    /// one currency (see `totalsByCurrency`).
+    pub totals: Option<ReportFigures>,
+    /// The whole report's figures per currency, one entry per currency
+    /// its locations use.
+    pub totals_by_currency: Vec<CurrencyFigures>,
+}
+
+#[derive(SimpleObject)]
+pub struct CurrencyFigures {
+    pub currency: String,
+    pub figures: ReportFigures,
 }
 
 /// One figure that differed between the stored rollups and the ledger.
@@ -222,7 +247,19 @@ impl ReportingQuery {
         Ok(SalesReport {
             from: r.from,
             to: r.to,
-            totals: (&r.totals).into(),
+            totals: match r.totals.as_slice() {
+                [(_, only)] => Some(only.into()),
+                [] => Some((&Figures::default()).into()),
+                _ => None,
+            },
+            totals_by_currency: r
+                .totals
+                .iter()
+                .map(|(currency, f)| CurrencyFigures {
+                    currency: currency.clone(),
+                    figures: f.into(),
+                })
+                .collect(),
             rows: r.rows.into_iter().map(SalesReportRow).collect(),
             truncated: r.truncated,
         })

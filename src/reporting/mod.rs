@@ -2,7 +2,9 @@
 //! report over them, its CSV export, and `reconcile`, which rebuilds the
 //! rollups from the ledger and reports any difference.
 
+pub mod csv;
 pub mod graphql;
+mod plan;
 pub mod reconcile;
 pub mod report;
 pub mod rollup;

@@ -8,7 +8,7 @@
 //! the rollups store them.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
@@ -16,7 +16,9 @@ use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::tenancy::{Db, TenantTx};
 
-use super::sql::{ITEM_DIMENSIONS, Source, dimension, measures, sort_alias};
+use super::plan::Currencies;
+pub use super::plan::Plan;
+use super::sql::{ITEM_DIMENSIONS, Source, measures, sort_alias};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum Dimension {
@@ -92,6 +94,8 @@ pub struct Row {
     pub variant: Option<Uuid>,
     pub tax_group: Option<Uuid>,
     pub payment_method: Option<String>,
+    /// The currency of the row's amounts (a row never mixes two).
+    pub currency: String,
     pub figures: Figures,
 }
 
@@ -102,7 +106,9 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// More groups exist than `first` allowed.
     pub truncated: bool,
-    pub totals: Figures,
+    /// The whole report's figures, one entry per currency (one, unless
+    /// the tenant's locations use several).
+    pub totals: Vec<(String, Figures)>,
 }
 
 /// The most rows one report returns; `first` may ask for fewer.
@@ -110,7 +116,7 @@ pub const MAX_ROWS: i64 = 10_000;
 /// The longest range with hourly rows.
 const MAX_HOURLY_DAYS: i64 = 366;
 
-fn check(req: &Request) -> Result<(NaiveDate, NaiveDate, Source)> {
+fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)> {
     let from = req
         .from
         .ok_or_else(|| AppError::bad_input("from", "from is required"))?;
@@ -131,11 +137,11 @@ fn check(req: &Request) -> Result<(NaiveDate, NaiveDate, Source)> {
         ));
     }
     if let Some(first) = req.first
-        && !(1..=MAX_ROWS).contains(&first)
+        && !(1..=max_rows).contains(&first)
     {
         return Err(AppError::bad_input(
             "first",
-            format!("first is 1 to {MAX_ROWS}"),
+            format!("first is 1 to {max_rows}"),
         ));
     }
     let items =
@@ -173,7 +179,7 @@ fn check(req: &Request) -> Result<(NaiveDate, NaiveDate, Source)> {
     Ok((from, to, source))
 }
 
-fn base(
+pub(super) fn base(
     tx: &TenantTx,
     req: &Request,
     source: Source,
@@ -204,7 +210,7 @@ fn base(
     q
 }
 
-fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> {
+pub(super) fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> {
     let available: Vec<&str> = measures(source, req)
         .into_iter()
         .filter(|(_, sql)| sql.is_some())
@@ -234,7 +240,7 @@ fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> 
     })
 }
 
-fn date_of(row: &QueryResult, alias: &str) -> Result<NaiveDate> {
+pub(super) fn date_of(row: &QueryResult, alias: &str) -> Result<NaiveDate> {
     let text: String = row.try_get("", alias)?;
     NaiveDate::parse_from_str(&text, "%Y-%m-%d")
         .map_err(|_| AppError::internal(format!("report period {text} does not parse")))
@@ -289,90 +295,71 @@ async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
     Ok(())
 }
 
-/// The sales report, for owners and managers.
-#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
-pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Report> {
+/// Checks a request for a manager and opens its read transaction: every
+/// error a report can give comes from here, before any row is read.
+/// `max_rows` bounds `first`.
+pub async fn prepare(
+    session: &Session,
+    db: &Db,
+    req: Request,
+    max_rows: i64,
+) -> Result<(TenantTx, Plan)> {
     if !session.is_manager() {
         return Err(AppError::Forbidden(
             "reports are for owners and managers".into(),
         ));
     }
-    let (from, to, source) = check(&req)?;
+    let (from, to, source) = check(&req, max_rows)?;
+    if let Some((m, _)) = req.sort
+        && measures(source, &req)
+            .iter()
+            .any(|(a, sql)| *a == sort_alias(m) && sql.is_none())
+    {
+        return Err(AppError::bad_input(
+            "sort",
+            format!("{m:?} is not available for this grouping"),
+        ));
+    }
     let tx = db.read(session).await?;
     check_filters(&tx, &req).await?;
-    let backend = tx.conn().get_database_backend();
-
-    let mut q = base(&tx, &req, source, from, to);
+    let currencies = Currencies::load(&tx).await?;
     let mut dims: Vec<Dimension> = Vec::new();
     for d in &req.group_by {
         if !dims.contains(d) {
             dims.push(*d);
         }
     }
-    for d in &dims {
-        let (alias, sql) = dimension(*d, backend);
-        q.expr_as(Expr::cust(sql), Alias::new(alias));
-        q.add_group_by([Expr::cust(sql)]);
-    }
-    if let Some((m, desc)) = req.sort {
-        let alias = sort_alias(m);
-        if measures(source, &req)
-            .iter()
-            .any(|(a, sql)| *a == alias && sql.is_none())
-        {
-            return Err(AppError::bad_input(
-                "sort",
-                format!("{m:?} is not available for this grouping"),
-            ));
-        }
-        q.order_by(
-            Alias::new(alias),
-            if desc { Order::Desc } else { Order::Asc },
-        );
-    }
-    for d in &dims {
-        q.order_by(Alias::new(dimension(*d, backend).0), Order::Asc);
-    }
-    let limit = req.first.unwrap_or(MAX_ROWS);
-    q.limit(limit as u64 + 1);
-
-    let found = tx.conn().query_all_raw(backend.build(&q)).await?;
-    let truncated = found.len() as i64 > limit;
-    let mut rows = Vec::with_capacity(found.len().min(limit as usize));
-    for r in found.iter().take(limit as usize) {
-        let mut row = Row {
-            figures: figures(r, source, &req)?,
-            ..Row::default()
-        };
-        for d in &dims {
-            let alias = dimension(*d, backend).0;
-            match d {
-                Dimension::Location => row.location = Some(r.try_get("", alias)?),
-                Dimension::Terminal => row.terminal = Some(r.try_get("", alias)?),
-                Dimension::Day => row.day = Some(date_of(r, alias)?),
-                Dimension::Week => row.week = Some(date_of(r, alias)?),
-                Dimension::Month => row.month = Some(date_of(r, alias)?),
-                Dimension::Hour => row.hour = Some(r.try_get("", alias)?),
-                Dimension::Product => row.product = Some(r.try_get("", alias)?),
-                Dimension::Variant => row.variant = Some(r.try_get("", alias)?),
-                Dimension::TaxGroup => row.tax_group = Some(r.try_get("", alias)?),
-                Dimension::PaymentMethod => row.payment_method = Some(r.try_get("", alias)?),
-            }
-        }
-        rows.push(row);
-    }
-    let totals_query = base(&tx, &req, source, from, to);
-    let totals = match tx
-        .conn()
-        .query_one_raw(backend.build(&totals_query))
-        .await?
-    {
-        Some(r) => figures(&r, source, &req)?,
-        None => Figures::default(),
-    };
-    Ok(Report {
+    let plan = Plan {
         from,
         to,
+        req,
+        source,
+        dims,
+        currencies,
+    };
+    Ok((tx, plan))
+}
+
+/// The sales report, for owners and managers.
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Report> {
+    let limit = req.first.unwrap_or(MAX_ROWS);
+    let (tx, plan) = prepare(session, db, req, MAX_ROWS).await?;
+    let backend = tx.conn().get_database_backend();
+    let found = tx.conn().query_all_raw(plan.rows(&tx, limit + 1)).await?;
+    let truncated = found.len() as i64 > limit;
+    let rows = found
+        .iter()
+        .take(limit as usize)
+        .map(|r| plan.decode(r, backend))
+        .collect::<Result<Vec<_>>>()?;
+    let mut totals = Vec::new();
+    for r in tx.conn().query_all_raw(plan.totals(&tx)).await? {
+        totals.push((plan.currency(&r)?, figures(&r, plan.source, &plan.req)?));
+    }
+    Ok(Report {
+        from: plan.from,
+        to: plan.to,
         rows,
         truncated,
         totals,

@@ -14,6 +14,7 @@ mod lookup;
 mod postgres;
 mod pull;
 mod refunds;
+mod report_csv;
 mod reports;
 mod sales;
 mod schema;

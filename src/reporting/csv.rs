@@ -1,0 +1,415 @@
+//! The CSV export of a sales report (`GET /reports/sales.csv`).
+//!
+//! RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds
+//! a comma, a quote, CR or LF, and quotes inside doubled. Names (which a
+//! user typed) that a spreadsheet would run as a formula, starting with
+//! `=`, `+`, `-`, `@`, tab or CR, are prefixed with `'`.
+//!
+//! Rows stream from the database as they come, a chunk at a time, with
+//! names loaded (and cached) through the dataloaders. Amounts are decimal
+//! text in major units of the row's `currency`.
+
+use std::collections::HashSet;
+use std::hash::Hash;
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use futures_util::{Stream, StreamExt};
+use sea_orm::{ConnectionTrait, StreamTrait};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::report::{self, Dimension, Figures, Plan, Request, Row};
+use crate::auth::Session;
+use crate::catalog::loaders::{ProductLoader, Scope, TaxGroupLoader, VariantLoader};
+use crate::error::{AppError, Result};
+use crate::money::{Currency, Quantity, RoundingMode, div_round};
+use crate::org::{LocationLoader, TerminalLoader};
+use crate::tenancy::{Db, TenantTx};
+
+/// The most rows one export holds; `first` may ask for fewer.
+pub const MAX_ROWS: i64 = 1_000_000;
+/// Rows per chunk sent (and per batch of name lookups).
+const CHUNK_ROWS: usize = 500;
+/// A client that takes no chunk for this long loses the export, so a
+/// stalled download cannot hold a database connection.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Appends one field, quoted where RFC 4180 needs it.
+fn field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// Appends a user-typed name, defused against formula injection.
+pub fn text(out: &mut String, value: &str) {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        field(out, &format!("'{value}"));
+    } else {
+        field(out, value);
+    }
+}
+
+fn record(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&f);
+    }
+    out.push_str("\r\n");
+}
+
+/// Measure columns, in order, with how each prints.
+#[derive(Clone, Copy)]
+enum Kind {
+    Money,
+    Count,
+    Quantity,
+}
+
+const MEASURES: [(&str, &str, Kind); 13] = [
+    ("gross_sales", "gross_sales", Kind::Money),
+    ("discounts", "discounts", Kind::Money),
+    ("net_sales", "net_sales", Kind::Money),
+    ("tax", "tax", Kind::Money),
+    ("total", "total", Kind::Money),
+    ("refunds", "refunds", Kind::Money),
+    ("voids", "voids", Kind::Money),
+    ("void_count", "void_count", Kind::Count),
+    ("transactions", "transactions", Kind::Count),
+    ("refund_count", "refund_count", Kind::Count),
+    ("items_sold", "items_sold", Kind::Quantity),
+    ("items_refunded", "items_refunded", Kind::Quantity),
+    ("average_basket", "transactions", Kind::Money),
+];
+
+fn measure(f: &Figures, column: &str) -> Option<i64> {
+    match column {
+        "gross_sales" => f.gross_sales,
+        "discounts" => f.discounts,
+        "net_sales" => f.net_sales,
+        "tax" => f.tax,
+        "total" => Some(f.total),
+        "refunds" => Some(f.refunds),
+        "voids" => Some(f.voids),
+        "void_count" => f.void_count,
+        "transactions" => f.transactions,
+        "refund_count" => f.refund_count,
+        "items_sold" => f.items_sold_milli,
+        "items_refunded" => f.items_refunded_milli,
+        "average_basket" => f
+            .transactions
+            .filter(|n| *n > 0)
+            .map(|n| div_round(f.basket_total.into(), n.into(), RoundingMode::HalfEven) as i64),
+        _ => None,
+    }
+}
+
+/// The header names of a dimension's columns.
+fn dimension_columns(d: Dimension) -> &'static [&'static str] {
+    match d {
+        Dimension::Location => &["location_id", "location_code", "location"],
+        Dimension::Terminal => &["terminal_id", "terminal_code", "terminal"],
+        Dimension::Day => &["day"],
+        Dimension::Week => &["week"],
+        Dimension::Month => &["month"],
+        Dimension::Hour => &["hour"],
+        Dimension::Product => &["product_id", "product"],
+        Dimension::Variant => &["variant_id", "sku", "variant"],
+        Dimension::TaxGroup => &["tax_group_id", "tax_group"],
+        Dimension::PaymentMethod => &["payment_method"],
+    }
+}
+
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// Names of what rows refer to, loaded once per export.
+struct Names {
+    locations: Cached<LocationLoader>,
+    terminals: Cached<TerminalLoader>,
+    products: Cached<ProductLoader>,
+    variants: Cached<VariantLoader>,
+    tax_groups: Cached<TaxGroupLoader>,
+}
+
+fn cached<T: Loader<Uuid>>(loader: T) -> Cached<T> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+}
+
+async fn load<T, F>(
+    loader: &Cached<T>,
+    rows: &[Row],
+    key: F,
+) -> Result<std::collections::HashMap<Uuid, T::Value>>
+where
+    T: Loader<Uuid, Error = async_graphql::Error>,
+    F: Fn(&Row) -> Option<Uuid>,
+{
+    let ids: HashSet<Uuid> = rows.iter().filter_map(key).collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    loader
+        .load_many(ids)
+        .await
+        .map_err(|e| AppError::internal(format!("loading report names: {}", e.message)))
+}
+
+fn or_blank<K: Eq + Hash, V>(
+    map: &std::collections::HashMap<K, V>,
+    key: Option<K>,
+    f: impl Fn(&V) -> String,
+) -> String {
+    key.and_then(|k| map.get(&k)).map(f).unwrap_or_default()
+}
+
+impl Names {
+    fn new(session: &Session, db: &Db) -> Self {
+        let scope = || Scope {
+            db: db.clone(),
+            session: session.clone(),
+        };
+        let locations = || LocationLoader::new(db.clone(), session.clone());
+        Self {
+            locations: cached(locations()),
+            terminals: cached(TerminalLoader(locations())),
+            products: cached(ProductLoader(scope())),
+            variants: cached(VariantLoader(scope())),
+            tax_groups: cached(TaxGroupLoader(scope())),
+        }
+    }
+
+    /// The chunk's rows as CSV records.
+    async fn write(&self, plan: &Plan, rows: &[Row], out: &mut String) -> Result<()> {
+        let locations = load(&self.locations, rows, |r| r.location).await?;
+        let terminals = load(&self.terminals, rows, |r| r.terminal).await?;
+        let products = load(&self.products, rows, |r| r.product).await?;
+        let variants = load(&self.variants, rows, |r| r.variant).await?;
+        let tax_groups = load(&self.tax_groups, rows, |r| r.tax_group).await?;
+        let id = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+        let name = |s: &str| {
+            let mut f = String::new();
+            text(&mut f, s);
+            f
+        };
+        for row in rows {
+            let mut fields: Vec<String> = Vec::new();
+            for d in plan.dimensions() {
+                match d {
+                    Dimension::Location => fields.extend([
+                        id(row.location),
+                        or_blank(&locations, row.location, |l| name(&l.code)),
+                        or_blank(&locations, row.location, |l| name(&l.name)),
+                    ]),
+                    Dimension::Terminal => fields.extend([
+                        id(row.terminal),
+                        or_blank(&terminals, row.terminal, |t| name(&t.code)),
+                        or_blank(&terminals, row.terminal, |t| name(&t.name)),
+                    ]),
+                    Dimension::Day => {
+                        fields.push(row.day.map(|d| d.to_string()).unwrap_or_default())
+                    }
+                    Dimension::Week => {
+                        fields.push(row.week.map(|d| d.to_string()).unwrap_or_default())
+                    }
+                    Dimension::Month => {
+                        fields.push(row.month.map(|d| d.to_string()).unwrap_or_default())
+                    }
+                    Dimension::Hour => {
+                        fields.push(row.hour.map(|h| h.to_string()).unwrap_or_default())
+                    }
+                    Dimension::Product => fields.extend([
+                        id(row.product),
+                        or_blank(&products, row.product, |p| name(&p.name)),
+                    ]),
+                    Dimension::Variant => fields.extend([
+                        id(row.variant),
+                        or_blank(&variants, row.variant, |v| name(&v.sku)),
+                        or_blank(&variants, row.variant, |v| name(&v.name)),
+                    ]),
+                    Dimension::TaxGroup => fields.extend([
+                        id(row.tax_group),
+                        or_blank(&tax_groups, row.tax_group, |t| name(&t.name)),
+                    ]),
+                    Dimension::PaymentMethod => {
+                        fields.push(name(row.payment_method.as_deref().unwrap_or_default()))
+                    }
+                }
+            }
+            let currency = Currency::from_code(&row.currency).ok_or_else(|| {
+                AppError::internal(format!("unknown stored currency {}", row.currency))
+            })?;
+            for (column, needs, kind) in MEASURES {
+                if !plan.has(needs) {
+                    continue;
+                }
+                fields.push(match (measure(&row.figures, column), kind) {
+                    (None, _) => String::new(),
+                    (Some(v), Kind::Money) => currency.format(v),
+                    (Some(v), Kind::Count) => v.to_string(),
+                    (Some(v), Kind::Quantity) => Quantity::from_milli(v).to_string(),
+                });
+            }
+            fields.push(row.currency.clone());
+            record(out, fields);
+        }
+        Ok(())
+    }
+}
+
+fn header(plan: &Plan) -> String {
+    let mut out = String::new();
+    let names = plan
+        .dimensions()
+        .iter()
+        .flat_map(|d| dimension_columns(*d).iter().copied())
+        .chain(
+            MEASURES
+                .iter()
+                .filter(|(_, needs, _)| plan.has(needs))
+                .map(|(column, _, _)| *column),
+        )
+        .chain(["currency"])
+        .map(str::to_owned);
+    record(&mut out, names);
+    out
+}
+
+/// One chunk of the body, or the error that ends it.
+pub type Chunk = std::result::Result<String, std::io::Error>;
+
+/// Checks the request and starts the export. Every error a bad request
+/// can give is returned here, before the first byte; a failure after that
+/// ends the body early (the client sees a broken download, never a short
+/// file that looks whole).
+#[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
+pub async fn export(
+    session: &Session,
+    db: &Db,
+    req: Request,
+) -> Result<impl Stream<Item = Chunk> + Send + 'static> {
+    let (limit, cap) = match req.first {
+        Some(first) => (first, false),
+        None => (MAX_ROWS + 1, true),
+    };
+    let (tx, plan) = report::prepare(session, db, req, MAX_ROWS).await?;
+    let names = Names::new(session, db);
+    let (sender, receiver) = mpsc::channel::<Chunk>(2);
+    tokio::spawn(async move {
+        if let Err(e) = run(&tx, &plan, &names, limit, cap, &sender).await {
+            match e {
+                Stop::Gone => tracing::info!("report export stopped: the client left"),
+                Stop::Failed(e) => {
+                    tracing::error!(error = %e, "report export failed");
+                    let _ = sender
+                        .send(Err(std::io::Error::other("report export failed")))
+                        .await;
+                }
+            }
+        }
+    });
+    Ok(futures_util::stream::unfold(receiver, |mut r| async move {
+        r.recv().await.map(|chunk| (chunk, r))
+    }))
+}
+
+enum Stop {
+    Gone,
+    Failed(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for Stop {
+    fn from(e: E) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+async fn send(sender: &mpsc::Sender<Chunk>, chunk: String) -> std::result::Result<(), Stop> {
+    match tokio::time::timeout(SEND_TIMEOUT, sender.send(Ok(chunk))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Stop::Gone),
+    }
+}
+
+async fn run(
+    tx: &TenantTx,
+    plan: &Plan,
+    names: &Names,
+    limit: i64,
+    cap: bool,
+    sender: &mpsc::Sender<Chunk>,
+) -> std::result::Result<(), Stop> {
+    let backend = ConnectionTrait::get_database_backend(tx.conn());
+    send(sender, header(plan)).await?;
+    let mut stream = tx.conn().stream_raw(plan.rows(tx, limit)).await?;
+    let mut pending: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
+    let mut count: i64 = 0;
+    loop {
+        let next = stream.next().await;
+        let done = next.is_none();
+        if let Some(row) = next {
+            count += 1;
+            if cap && count > MAX_ROWS {
+                return Err(Stop::Failed(AppError::bad_input(
+                    "first",
+                    format!("the export has more than {MAX_ROWS} rows: narrow it"),
+                )));
+            }
+            pending.push(plan.decode(&row?, backend)?);
+        }
+        if pending.len() == CHUNK_ROWS || (done && !pending.is_empty()) {
+            let mut out = String::with_capacity(pending.len() * 160);
+            names.write(plan, &pending, &mut out).await?;
+            pending.clear();
+            send(sender, out).await?;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(value: &str) -> String {
+        let mut out = String::new();
+        text(&mut out, value);
+        out
+    }
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_says() {
+        assert_eq!(one("plain"), "plain");
+        assert_eq!(one("a,b"), "\"a,b\"");
+        assert_eq!(one("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(one("two\nlines"), "\"two\nlines\"");
+        assert_eq!(one("cr\rhere"), "\"cr\rhere\"");
+        assert_eq!(one(""), "");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_defused() {
+        assert_eq!(one("=1+2"), "'=1+2");
+        assert_eq!(one("+31 20"), "'+31 20");
+        assert_eq!(one("-5"), "'-5");
+        assert_eq!(one("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(one("\tx"), "'\tx");
+        assert_eq!(one("=A1,B1"), "\"'=A1,B1\"");
+        assert_eq!(one("a=b"), "a=b");
+    }
+
+    #[test]
+    fn records_end_in_crlf() {
+        let mut out = String::new();
+        record(&mut out, ["a".to_owned(), String::new(), "c".to_owned()]);
+        assert_eq!(out, "a,,c\r\n");
+    }
+}

@@ -1,0 +1,164 @@
+//! A checked report request as SQL: the grouped rows (which `salesReport`
+//! reads at once and the CSV export streams), the totals, and how to read
+//! a row back. Rows and totals are kept apart by currency when the
+//! tenant's locations use more than one.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SelectStatement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, Statement};
+use uuid::Uuid;
+
+use super::report::{Dimension, Request, Row, base, date_of, figures};
+use super::sql::{Source, dimension, measures, sort_alias};
+use crate::error::Result;
+use crate::tenancy::TenantTx;
+
+/// Which currency each location's figures are in. A report never adds
+/// amounts of two currencies: when the tenant's locations use several,
+/// rows and totals are kept apart by currency.
+pub(super) struct Currencies {
+    /// The only currency, or `None` when there are several.
+    only: Option<String>,
+    by_currency: Vec<(String, Vec<Uuid>)>,
+}
+
+impl Currencies {
+    pub(super) async fn load(tx: &TenantTx) -> Result<Self> {
+        use entity::location;
+        let mut by_currency: Vec<(String, Vec<Uuid>)> = Vec::new();
+        for (id, currency) in tx
+            .select::<location::Entity>()
+            .select_only()
+            .column(location::Column::Id)
+            .column(location::Column::Currency)
+            .into_tuple::<(Uuid, String)>()
+            .all(tx.conn())
+            .await?
+        {
+            match by_currency.iter_mut().find(|(c, _)| *c == currency) {
+                Some((_, ids)) => ids.push(id),
+                None => by_currency.push((currency, vec![id])),
+            }
+        }
+        let only = match by_currency.len() {
+            0 => Some(crate::org::tenant::currency_of(tx).await?),
+            1 => Some(by_currency[0].0.clone()),
+            _ => None,
+        };
+        Ok(Self { only, by_currency })
+    }
+
+    /// `CASE WHEN location_id IN (…) THEN 'EUR' … END`, when needed.
+    fn expr(&self) -> Option<Expr> {
+        if self.only.is_some() {
+            return None;
+        }
+        let mut case = sea_orm::sea_query::CaseStatement::new();
+        for (currency, ids) in &self.by_currency {
+            case = case.case(
+                Expr::col(Alias::new("location_id")).is_in(ids.iter().copied()),
+                Expr::val(currency.clone()),
+            );
+        }
+        Some(case.into())
+    }
+}
+
+const CURRENCY: &str = "row_currency";
+
+/// A checked request, with what it takes to build its statements and read
+/// their rows.
+pub struct Plan {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub(super) req: Request,
+    pub(super) source: Source,
+    pub(super) dims: Vec<Dimension>,
+    pub(super) currencies: Currencies,
+}
+
+impl Plan {
+    /// The grouping, in the order asked, without repeats.
+    pub fn dimensions(&self) -> &[Dimension] {
+        &self.dims
+    }
+
+    /// Measures this grouping can say (the others read as `None`).
+    pub fn has(&self, alias: &str) -> bool {
+        measures(self.source, &self.req)
+            .iter()
+            .any(|(a, sql)| *a == alias && sql.is_some())
+    }
+
+    fn currency_column(&self, q: &mut SelectStatement) {
+        if let Some(expr) = self.currencies.expr() {
+            q.expr_as(expr, Alias::new(CURRENCY));
+            q.add_group_by([Expr::col(Alias::new(CURRENCY))]);
+        }
+    }
+
+    /// The grouped rows, ordered, at most `limit` of them.
+    pub fn rows(&self, tx: &TenantTx, limit: i64) -> Statement {
+        let backend = tx.conn().get_database_backend();
+        let mut q = base(tx, &self.req, self.source, self.from, self.to);
+        self.currency_column(&mut q);
+        for d in &self.dims {
+            let (alias, sql) = dimension(*d, backend);
+            q.expr_as(Expr::cust(sql), Alias::new(alias));
+            q.add_group_by([Expr::cust(sql)]);
+        }
+        if self.currencies.only.is_none() {
+            q.order_by(Alias::new(CURRENCY), Order::Asc);
+        }
+        if let Some((m, desc)) = self.req.sort {
+            q.order_by(
+                Alias::new(sort_alias(m)),
+                if desc { Order::Desc } else { Order::Asc },
+            );
+        }
+        for d in &self.dims {
+            q.order_by(Alias::new(dimension(*d, backend).0), Order::Asc);
+        }
+        q.limit(limit as u64);
+        backend.build(&q)
+    }
+
+    /// The totals, one row per currency.
+    pub(super) fn totals(&self, tx: &TenantTx) -> Statement {
+        let mut q = base(tx, &self.req, self.source, self.from, self.to);
+        self.currency_column(&mut q);
+        tx.conn().get_database_backend().build(&q)
+    }
+
+    pub(super) fn currency(&self, r: &QueryResult) -> Result<String> {
+        match &self.currencies.only {
+            Some(c) => Ok(c.clone()),
+            None => Ok(r.try_get("", CURRENCY)?),
+        }
+    }
+
+    /// One row of [`Plan::rows`].
+    pub fn decode(&self, r: &QueryResult, backend: DbBackend) -> Result<Row> {
+        let mut row = Row {
+            currency: self.currency(r)?,
+            figures: figures(r, self.source, &self.req)?,
+            ..Row::default()
+        };
+        for d in &self.dims {
+            let alias = dimension(*d, backend).0;
+            match d {
+                Dimension::Location => row.location = Some(r.try_get("", alias)?),
+                Dimension::Terminal => row.terminal = Some(r.try_get("", alias)?),
+                Dimension::Day => row.day = Some(date_of(r, alias)?),
+                Dimension::Week => row.week = Some(date_of(r, alias)?),
+                Dimension::Month => row.month = Some(date_of(r, alias)?),
+                Dimension::Hour => row.hour = Some(r.try_get("", alias)?),
+                Dimension::Product => row.product = Some(r.try_get("", alias)?),
+                Dimension::Variant => row.variant = Some(r.try_get("", alias)?),
+                Dimension::TaxGroup => row.tax_group = Some(r.try_get("", alias)?),
+                Dimension::PaymentMethod => row.payment_method = Some(r.try_get("", alias)?),
+            }
+        }
+        Ok(row)
+    }
+}
