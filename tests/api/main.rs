@@ -15,6 +15,7 @@ mod postgres;
 mod pull;
 mod refunds;
 mod report_csv;
+mod report_property;
 mod reports;
 mod sales;
 mod schema;

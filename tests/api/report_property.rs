@@ -1,0 +1,515 @@
+//! Property: for random ledgers (sales, partial refunds from any terminal,
+//! voids) at four locations in different time zones, around the year's
+//! DST changes, every report cell equals the figure this test computes
+//! itself from the ledger rows, with its own time-zone arithmetic.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{CREATE_LOCATION, TestApp, location_input};
+use crate::sync::PUSH;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn uuid(&mut self) -> Uuid {
+        Uuid::from_u64_pair(self.next(), self.next())
+    }
+}
+
+const ZONES: [&str; 4] = [
+    "America/New_York",
+    "Europe/Berlin",
+    // DST of 30 minutes.
+    "Australia/Lord_Howe",
+    // UTC+05:45, no DST.
+    "Asia/Kathmandu",
+];
+
+/// The instants clocks changed in 2026 in those zones.
+const CHANGES: [&str; 6] = [
+    "2026-03-08T07:00:00Z",
+    "2026-03-29T01:00:00Z",
+    "2026-04-04T15:00:00Z",
+    "2026-10-03T15:30:00Z",
+    "2026-10-25T01:00:00Z",
+    "2026-11-01T06:00:00Z",
+];
+
+struct Till {
+    id: String,
+    device: String,
+    zone: Tz,
+    events: Vec<Value>,
+}
+
+struct Sold {
+    id: Uuid,
+    till: usize,
+    at: DateTime<Utc>,
+    /// (variant, quantity) per line.
+    lines: Vec<(usize, u32)>,
+    refunded: Vec<u32>,
+    voided: bool,
+}
+
+fn at_text(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn push_event(till: &mut Till, kind: &str, at: DateTime<Utc>, payload: Value) {
+    let sequence = till.events.len() + 1;
+    till.events.push(json!({
+        "terminalId": till.id,
+        "sequence": sequence,
+        "type": kind,
+        "payload": { kind.to_lowercase(): payload },
+        "createdAt": at_text(at),
+    }));
+}
+
+/// Random events in time order: sales of 1–3 lines; refunds of part of a
+/// line, from any terminal; voids by the selling terminal on the sale's
+/// local day.
+fn plan(rng: &mut Rng, tills: &mut [Till], variants: &[(String, i64)]) {
+    let mut instants: Vec<DateTime<Utc>> = (0..40)
+        .map(|_| {
+            let change: DateTime<Utc> = CHANGES[rng.below(CHANGES.len())].parse().unwrap();
+            change + Duration::minutes(rng.below(4 * 24 * 60) as i64 - 2 * 24 * 60)
+        })
+        .collect();
+    instants.sort();
+    let mut sold: Vec<Sold> = Vec::new();
+    for at in instants {
+        let t = rng.below(tills.len());
+        match rng.below(10) {
+            0..=5 => {
+                let lines: Vec<(usize, u32)> = (0..1 + rng.below(3))
+                    .map(|_| (rng.below(variants.len()), 1 + rng.below(3) as u32))
+                    .collect();
+                let id = rng.uuid();
+                // Card pays exactly; cash may give change.
+                let total: i64 = lines
+                    .iter()
+                    .map(|(v, q)| variants[*v].1 * i64::from(*q))
+                    .sum();
+                let tender = if rng.below(2) == 0 {
+                    json!({ "method": "CASH", "amount": "100000" })
+                } else {
+                    json!({ "method": "CARD", "amount": total.to_string() })
+                };
+                push_event(
+                    &mut tills[t],
+                    "SALE",
+                    at,
+                    json!({
+                        "saleId": id.to_string(),
+                        "lines": lines.iter().map(|(v, q)| json!({ "variantId": variants[*v].0, "quantity": q.to_string() })).collect::<Vec<_>>(),
+                        "tenders": [tender],
+                    }),
+                );
+                // Some sales are voided a minute later, on the same day.
+                let zone = tills[t].zone;
+                let later = at + Duration::minutes(1);
+                let voided = rng.below(3) == 0
+                    && later.with_timezone(&zone).date_naive()
+                        == at.with_timezone(&zone).date_naive();
+                if voided {
+                    push_event(
+                        &mut tills[t],
+                        "VOID",
+                        later,
+                        json!({ "voidId": rng.uuid().to_string(), "saleId": id.to_string() }),
+                    );
+                }
+                sold.push(Sold {
+                    id,
+                    till: t,
+                    at,
+                    refunded: vec![0; lines.len()],
+                    lines,
+                    voided,
+                });
+            }
+            6..=8 => {
+                let open: Vec<usize> = (0..sold.len())
+                    .filter(|i| {
+                        let s = &sold[*i];
+                        !s.voided && s.lines.iter().zip(&s.refunded).any(|((_, q), r)| q > r)
+                    })
+                    .collect();
+                if open.is_empty() {
+                    continue;
+                }
+                let s = &mut sold[open[rng.below(open.len())]];
+                let line = (0..s.lines.len())
+                    .find(|i| s.lines[*i].1 > s.refunded[*i])
+                    .unwrap();
+                s.refunded[line] += 1;
+                let unit_gross = variants[s.lines[line].0].1;
+                push_event(
+                    &mut tills[t],
+                    "REFUND",
+                    at,
+                    json!({
+                        "refundId": rng.uuid().to_string(), "saleId": s.id.to_string(),
+                        "lines": [{ "saleLineNo": line + 1, "quantity": "1" }],
+                        "tenders": [{ "method": "CASH", "amount": unit_gross.to_string() }],
+                    }),
+                );
+            }
+            _ => {
+                let zone = tills[t].zone;
+                let day = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
+                let own: Vec<usize> = (0..sold.len())
+                    .filter(|i| {
+                        let s = &sold[*i];
+                        s.till == t
+                            && !s.voided
+                            && s.refunded.iter().all(|r| *r == 0)
+                            && day(s.at) == day(at)
+                    })
+                    .collect();
+                if own.is_empty() {
+                    continue;
+                }
+                let s = &mut sold[own[rng.below(own.len())]];
+                s.voided = true;
+                push_event(
+                    &mut tills[t],
+                    "VOID",
+                    at,
+                    json!({ "voidId": rng.uuid().to_string(), "saleId": s.id.to_string() }),
+                );
+            }
+        }
+    }
+}
+
+/// A report cell's figures, as this test reckons them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Fig {
+    gross: i64,
+    discounts: i64,
+    net: i64,
+    tax: i64,
+    total: i64,
+    refunds: i64,
+    voids: i64,
+    void_count: i64,
+    transactions: i64,
+    refund_count: i64,
+    items_milli: i64,
+    refunded_milli: i64,
+}
+
+fn n(v: &Value) -> i64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an amount: {v}"))
+}
+
+fn milli(v: &Value) -> i64 {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a quantity: {v}"));
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    whole.parse::<i64>().unwrap() * 1000 + format!("{frac:0<3}")[..3].parse::<i64>().unwrap()
+}
+
+/// Every sale of the tenant, with lines, refunds and void.
+async fn ledger(app: &TestApp, owner: &str) -> Vec<Value> {
+    let mut sales = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = app
+            .gql(
+                owner,
+                "query($after: String) { sales(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+                   edges { node { id createdAt location { id } listTotal discountTotal netTotal taxTotal total
+                     lines { variantId quantity listAmount discount net tax gross }
+                     refunds { createdAt location { id } netTotal taxTotal total lines { variantId quantity net tax gross } }
+                     void { id } } } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let page = &body["data"]["sales"];
+        assert!(page.is_object(), "{body}");
+        sales.extend(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if page["pageInfo"]["hasNextPage"] != true {
+            return sales;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+type Key = (String, NaiveDate, u32);
+type ItemKey = (String, String, NaiveDate);
+
+/// Cells by (location, local day, local hour), and by (variant,
+/// location, local day).
+fn expected(
+    sales: &[Value],
+    zones: &BTreeMap<String, Tz>,
+) -> (BTreeMap<Key, Fig>, BTreeMap<ItemKey, Fig>) {
+    let cell = |loc: &Value, at: &Value| -> Key {
+        let loc = loc["id"].as_str().unwrap().to_owned();
+        let at: DateTime<Utc> = at.as_str().unwrap().parse().unwrap();
+        let local = at.with_timezone(&zones[&loc]);
+        (loc, local.date_naive(), local.hour())
+    };
+    let mut cells: BTreeMap<Key, Fig> = BTreeMap::new();
+    let mut items: BTreeMap<ItemKey, Fig> = BTreeMap::new();
+    for s in sales {
+        let key = cell(&s["location"], &s["createdAt"]);
+        let f = cells.entry(key.clone()).or_default();
+        let voided = s["void"].is_object();
+        let lines = s["lines"].as_array().unwrap();
+        if voided {
+            f.voids += n(&s["total"]);
+            f.void_count += 1;
+        } else {
+            f.gross += n(&s["listTotal"]);
+            f.discounts += n(&s["discountTotal"]);
+            f.net += n(&s["netTotal"]);
+            f.tax += n(&s["taxTotal"]);
+            f.total += n(&s["total"]);
+            f.transactions += 1;
+            f.items_milli += lines.iter().map(|l| milli(&l["quantity"])).sum::<i64>();
+        }
+        let mut counted = std::collections::HashSet::new();
+        for l in lines {
+            let i = items
+                .entry((
+                    l["variantId"].as_str().unwrap().to_owned(),
+                    key.0.clone(),
+                    key.1,
+                ))
+                .or_default();
+            if voided {
+                i.voids += n(&l["gross"]);
+            } else {
+                i.gross += n(&l["listAmount"]);
+                i.discounts += n(&l["discount"]);
+                i.net += n(&l["net"]);
+                i.tax += n(&l["tax"]);
+                i.total += n(&l["gross"]);
+                i.items_milli += milli(&l["quantity"]);
+                // A sale counts once per variant it holds.
+                i.transactions += i64::from(counted.insert(l["variantId"].clone().to_string()));
+            }
+        }
+        for r in s["refunds"].as_array().unwrap() {
+            let key = cell(&r["location"], &r["createdAt"]);
+            let f = cells.entry(key.clone()).or_default();
+            f.net -= n(&r["netTotal"]);
+            f.tax -= n(&r["taxTotal"]);
+            f.total -= n(&r["total"]);
+            f.refunds += n(&r["total"]);
+            f.refund_count += 1;
+            for l in r["lines"].as_array().unwrap() {
+                f.refunded_milli += milli(&l["quantity"]);
+                let i = items
+                    .entry((
+                        l["variantId"].as_str().unwrap().to_owned(),
+                        key.0.clone(),
+                        key.1,
+                    ))
+                    .or_default();
+                i.net -= n(&l["net"]);
+                i.tax -= n(&l["tax"]);
+                i.total -= n(&l["gross"]);
+                i.refunds += n(&l["gross"]);
+                i.refunded_milli += milli(&l["quantity"]);
+            }
+        }
+    }
+    (cells, items)
+}
+
+/// What the report says, a figure it cannot give (null) read as 0.
+fn reported(f: &Value) -> Fig {
+    let count = |v: &Value| v.as_i64().unwrap_or(0);
+    Fig {
+        gross: n(&f["grossSales"]),
+        discounts: n(&f["discounts"]),
+        net: n(&f["netSales"]),
+        tax: n(&f["tax"]),
+        total: n(&f["total"]),
+        refunds: n(&f["refunds"]),
+        voids: n(&f["voids"]),
+        void_count: count(&f["voidCount"]),
+        transactions: count(&f["transactions"]),
+        refund_count: count(&f["refundCount"]),
+        items_milli: milli(&f["itemsSold"]),
+        refunded_milli: milli(&f["itemsRefunded"]),
+    }
+}
+
+const FIGURES: &str = "figures { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold itemsRefunded }";
+
+async fn run(seed: u64) {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(seed | 1);
+    let tenant = app.tenant("Zones").await;
+    let owner = app.owner(tenant);
+    // Whole-cent unit prices after tax, so a one-unit refund is exact.
+    let vat = app.tax_group(&owner, "VAT", "21").await;
+    let low = app.tax_group(&owner, "LOW", "9.75").await;
+    let variants = vec![
+        (app.variant(&owner, "GUM", 100, &vat, None).await, 121),
+        (app.variant(&owner, "WINE", 2000, &low, None).await, 2195),
+        (app.variant(&owner, "TEA", 400, &vat, None).await, 484),
+    ];
+    let mut zones = BTreeMap::new();
+    let mut tills = Vec::new();
+    for (i, zone) in ZONES.iter().enumerate() {
+        let mut input = location_input(&format!("L{i}"));
+        input["timeZone"] = json!(zone);
+        let body = app
+            .gql(&owner, CREATE_LOCATION, json!({ "input": input }))
+            .await;
+        let location = body["data"]["createLocation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = app
+            .create_terminal(&owner, &location, &format!("T{i}"))
+            .await;
+        let device = app.device_token(&owner, &id).await;
+        let zone: Tz = zone.parse().unwrap();
+        zones.insert(location, zone);
+        tills.push(Till {
+            id,
+            device,
+            zone,
+            events: Vec::new(),
+        });
+    }
+    plan(&mut rng, &mut tills, &variants);
+    for t in 0..tills.len() {
+        let till = &tills[(t + seed as usize) % tills.len()];
+        if till.events.is_empty() {
+            continue;
+        }
+        let body = app
+            .gql(&till.device, PUSH, json!({ "events": till.events }))
+            .await;
+        for r in body["data"]["syncPush"]["results"].as_array().unwrap() {
+            assert_eq!(r["status"], "APPLIED", "seed {seed}: {r}");
+        }
+    }
+
+    let sales = ledger(&app, &owner).await;
+    let (cells, items) = expected(&sales, &zones);
+    assert!(
+        cells.values().any(|f| f.void_count > 0) && cells.values().any(|f| f.refund_count > 0),
+        "seed {seed}: the ledger should hold voids and refunds"
+    );
+    let body = app
+        .gql(
+            &owner,
+            &format!(
+                "{{ hourly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY, HOUR]) {{ rows {{ locationId day hour {FIGURES} }} totals {{ total }} }}
+                   items: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION, DAY]) {{ rows {{ variant {{ id }} locationId day {FIGURES} }} }}
+                   monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "seed {seed}: {body}");
+    let data = &body["data"];
+
+    let mut got: BTreeMap<Key, Fig> = BTreeMap::new();
+    for r in data["hourly"]["rows"].as_array().unwrap() {
+        let key = (
+            r["locationId"].as_str().unwrap().to_owned(),
+            r["day"].as_str().unwrap().parse().unwrap(),
+            r["hour"].as_u64().unwrap() as u32,
+        );
+        got.insert(key, reported(&r["figures"]));
+    }
+    assert_eq!(
+        got, cells,
+        "seed {seed}: hourly cells differ from the ledger"
+    );
+
+    let mut got_items = BTreeMap::new();
+    for r in data["items"]["rows"].as_array().unwrap() {
+        let key = (
+            r["variant"]["id"].as_str().unwrap().to_owned(),
+            r["locationId"].as_str().unwrap().to_owned(),
+            r["day"].as_str().unwrap().parse().unwrap(),
+        );
+        got_items.insert(key, reported(&r["figures"]));
+    }
+    assert_eq!(
+        got_items, items,
+        "seed {seed}: item cells differ from the ledger"
+    );
+
+    // Months are sums of the same local days.
+    let mut months: BTreeMap<(String, String), Fig> = BTreeMap::new();
+    for ((loc, day, _), f) in &cells {
+        let m = months
+            .entry((loc.clone(), day.format("%Y-%m-01").to_string()))
+            .or_default();
+        m.gross += f.gross;
+        m.discounts += f.discounts;
+        m.net += f.net;
+        m.tax += f.tax;
+        m.total += f.total;
+        m.refunds += f.refunds;
+        m.voids += f.voids;
+        m.void_count += f.void_count;
+        m.transactions += f.transactions;
+        m.refund_count += f.refund_count;
+        m.items_milli += f.items_milli;
+        m.refunded_milli += f.refunded_milli;
+    }
+    let mut got_months = BTreeMap::new();
+    for r in data["monthly"]["rows"].as_array().unwrap() {
+        let key = (
+            r["locationId"].as_str().unwrap().to_owned(),
+            r["month"].as_str().unwrap().to_owned(),
+        );
+        got_months.insert(key, reported(&r["figures"]));
+    }
+    assert_eq!(got_months, months, "seed {seed}");
+    let total: i64 = cells.values().map(|f| f.total).sum();
+    assert_eq!(n(&data["hourly"]["totals"]["total"]), total, "seed {seed}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_report_cell_equals_the_ledger_in_every_time_zone(seed in any::<u64>()) {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(seed));
+    }
+}
