@@ -36,6 +36,21 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::Token(args) => print(&format!("{}\n", mint_token(&config, args).await?))?,
         Command::Healthcheck => healthcheck(config.listen).await?,
+        Command::Seed(args) => {
+            let s = crate::seed::seed(&config, &args).await?;
+            print(&format!(
+                "{}\n{} sales, {} lines, {} refunds, {} voids: {} events pushed in {:.0} s ({:.0} events/s); {:.0} s in all\n",
+                s.tenant,
+                s.sales,
+                s.lines,
+                s.refunds,
+                s.voids,
+                s.events,
+                s.push_seconds,
+                s.events as f64 / s.push_seconds.max(1e-9),
+                s.total_seconds
+            ))?;
+        }
         Command::Reconcile { tenant, from, to } => {
             let db = Db::connect(&config.database_url, &pool_options(&config)).await?;
             let session = Session {

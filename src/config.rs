@@ -40,6 +40,10 @@ pub enum Command {
     /// Exit 0 when the server on POS_LISTEN answers /healthz (for container
     /// health checks).
     Healthcheck,
+    /// Create a tenant with a year of realistic trade (catalog, stores,
+    /// terminals, and sales, refunds and voids pushed through syncPush),
+    /// for demos and the report benchmark. Prints the tenant id.
+    Seed(SeedArgs),
     /// Rebuild a tenant's report rollups for business dates FROM to TO
     /// (inclusive) from the ledger, and print every figure that differed.
     /// Exits 1 when any did.
@@ -51,6 +55,35 @@ pub enum Command {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// The new tenant's name.
+    #[arg(long, default_value = "Benchmark Retail")]
+    pub name: String,
+    /// Sale lines to make, about.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub lines: u64,
+    #[arg(long, default_value_t = 20)]
+    pub locations: usize,
+    /// Terminals in all, spread evenly over the locations.
+    #[arg(long, default_value_t = 200)]
+    pub terminals: usize,
+    #[arg(long, default_value_t = 10_000)]
+    pub variants: usize,
+    /// Days of trade, ending on `end`.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// The last day of trade (default: yesterday).
+    #[arg(long)]
+    pub end: Option<chrono::NaiveDate>,
+    /// Terminals pushing at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// The random seed: the same seed gives the same trade.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Subcommand)]

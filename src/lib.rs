@@ -13,6 +13,7 @@ pub mod money;
 pub mod org;
 pub mod reporting;
 pub mod sales;
+pub mod seed;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;

@@ -186,9 +186,10 @@ pub(super) fn base(
     from: NaiveDate,
     to: NaiveDate,
 ) -> SelectStatement {
+    let coarse = source.coarse(req, from, to);
     let col = |c: &str| Expr::col(Alias::new(c));
     let mut q = Query::select();
-    q.from(Alias::new(source.table()))
+    q.from(Alias::new(source.table(coarse)))
         .and_where(col("tenant_id").eq(tx.tenant()))
         .and_where(col("business_date").gte(from))
         .and_where(col("business_date").lte(to));

@@ -219,6 +219,21 @@ struct Fig {
     refunded_milli: i64,
 }
 
+fn add(m: &mut Fig, f: &Fig) {
+    m.gross += f.gross;
+    m.discounts += f.discounts;
+    m.net += f.net;
+    m.tax += f.tax;
+    m.total += f.total;
+    m.refunds += f.refunds;
+    m.voids += f.voids;
+    m.void_count += f.void_count;
+    m.transactions += f.transactions;
+    m.refund_count += f.refund_count;
+    m.items_milli += f.items_milli;
+    m.refunded_milli += f.refunded_milli;
+}
+
 fn n(v: &Value) -> i64 {
     v.as_str()
         .and_then(|s| s.parse().ok())
@@ -432,7 +447,8 @@ async fn run(seed: u64) {
             &format!(
                 "{{ hourly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY, HOUR]) {{ rows {{ locationId day hour {FIGURES} }} totals {{ total }} }}
                    items: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION, DAY]) {{ rows {{ variant {{ id }} locationId day {FIGURES} }} }}
-                   monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }} }}"
+                   monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
+                   yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }} }}"
             ),
             json!({}),
         )
@@ -468,24 +484,34 @@ async fn run(seed: u64) {
         "seed {seed}: item cells differ from the ledger"
     );
 
+    // Whole months of items (the monthly rollup) are sums of the same
+    // local days.
+    let mut year_items: BTreeMap<(String, String), Fig> = BTreeMap::new();
+    for ((variant, loc, _), f) in &items {
+        add(
+            year_items
+                .entry((variant.clone(), loc.clone()))
+                .or_default(),
+            f,
+        );
+    }
+    let mut got_year = BTreeMap::new();
+    for r in data["yearItems"]["rows"].as_array().unwrap() {
+        let key = (
+            r["variant"]["id"].as_str().unwrap().to_owned(),
+            r["locationId"].as_str().unwrap().to_owned(),
+        );
+        got_year.insert(key, reported(&r["figures"]));
+    }
+    assert_eq!(got_year, year_items, "seed {seed}: monthly item cells");
+
     // Months are sums of the same local days.
     let mut months: BTreeMap<(String, String), Fig> = BTreeMap::new();
     for ((loc, day, _), f) in &cells {
         let m = months
             .entry((loc.clone(), day.format("%Y-%m-01").to_string()))
             .or_default();
-        m.gross += f.gross;
-        m.discounts += f.discounts;
-        m.net += f.net;
-        m.tax += f.tax;
-        m.total += f.total;
-        m.refunds += f.refunds;
-        m.voids += f.voids;
-        m.void_count += f.void_count;
-        m.transactions += f.transactions;
-        m.refund_count += f.refund_count;
-        m.items_milli += f.items_milli;
-        m.refunded_milli += f.refunded_milli;
+        add(m, f);
     }
     let mut got_months = BTreeMap::new();
     for r in data["monthly"]["rows"].as_array().unwrap() {
