@@ -35,6 +35,10 @@ pub struct Difference {
 
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
+    /// The dates checked: the range asked for, rounded out to whole
+    /// months (the monthly rollup's cells are checked whole).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub cells: i64,
     pub differences: Vec<Difference>,
 }
@@ -74,9 +78,13 @@ pub async fn reconcile(
         .all(tx.conn())
         .await?;
     let zones = time_zones(&tx).await?;
-    let mut outcome = Outcome::default();
     // Whole months, so the monthly rollup's cells are checked whole.
     let (from, to) = (month_start(from), month_end(to));
+    let mut outcome = Outcome {
+        from,
+        to,
+        ..Outcome::default()
+    };
     let mut month = Rollups::default();
     let mut start = from;
     while start <= to {

@@ -203,7 +203,12 @@ impl Writes {
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;
         insert_all(tx, &mut self.events, 16).await?;
-        self.rollups.flush(tx).await
+        if crate::reporting::rollup::KEEP_ROLLUPS.load(std::sync::atomic::Ordering::Relaxed) {
+            self.rollups.flush(tx).await
+        } else {
+            self.rollups = Default::default();
+            Ok(())
+        }
     }
 
     /// Whether a sale with this id is waiting to be inserted.
