@@ -1,7 +1,9 @@
 //! Coarser report rollups, so reports over long ranges read few rows:
 //! `report_sales_daily` and `report_tenders_daily` (per location and
 //! business date, no terminal or hour) and `report_items_monthly` (per
-//! location and local month, whose first day `business_date` holds).
+//! location and local month, whose first day `business_date` holds; rows
+//! with the nil location sum all locations, for tenant-wide product
+//! reports).
 //!
 //! Each is the sum of its fine table's rows, kept in the same transaction
 //! that writes them; `reconcile` checks one against the other. The
@@ -123,6 +125,45 @@ fn backfill(level: &Level, backend: DbBackend) -> String {
     )
 }
 
+/// The all-location rows of a monthly level, from its per-location rows.
+fn all_locations(level: &Level, backend: DbBackend) -> String {
+    let nil = match backend {
+        DbBackend::Postgres => "CAST('00000000-0000-0000-0000-000000000000' AS uuid)",
+        _ => "zeroblob(16)",
+    };
+    let keys: Vec<&str> = level
+        .extra_key
+        .iter()
+        .chain(level.carried)
+        .copied()
+        .collect();
+    let columns = ["tenant_id", "business_date", "location_id"]
+        .iter()
+        .chain(&keys)
+        .chain(level.measures)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let group = ["tenant_id", "business_date"]
+        .iter()
+        .chain(&keys)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sums = level
+        .measures
+        .iter()
+        .map(|m| format!("SUM({m})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let keys = keys.join(", ");
+    format!(
+        "INSERT INTO {name} ({columns}) SELECT tenant_id, business_date, {nil}, {keys}, {sums} \
+         FROM {name} GROUP BY {group}",
+        name = level.name
+    )
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -147,6 +188,10 @@ impl MigrationTrait for Migration {
                 }
             }
             conn.execute_unprepared(&backfill(level, backend)).await?;
+            if level.monthly {
+                conn.execute_unprepared(&all_locations(level, backend))
+                    .await?;
+            }
             if pg {
                 for t in [level.fine, level.name] {
                     conn.execute_unprepared(&format!("ALTER TABLE {t} FORCE ROW LEVEL SECURITY"))

@@ -100,7 +100,13 @@ impl Plan {
     /// The grouped rows, ordered, at most `limit` of them.
     pub fn rows(&self, tx: &TenantTx, limit: i64) -> Statement {
         let backend = tx.conn().get_database_backend();
-        let mut q = base(tx, &self.req, self.source, self.from, self.to);
+        let mut q = base(
+            tx,
+            &self.req,
+            self.source,
+            (self.from, self.to),
+            self.currencies.only.is_some(),
+        );
         self.currency_column(&mut q);
         for d in &self.dims {
             let (alias, sql) = dimension(*d, backend);
@@ -125,7 +131,13 @@ impl Plan {
 
     /// The totals, one row per currency.
     pub(super) fn totals(&self, tx: &TenantTx) -> Statement {
-        let mut q = base(tx, &self.req, self.source, self.from, self.to);
+        let mut q = base(
+            tx,
+            &self.req,
+            self.source,
+            (self.from, self.to),
+            self.currencies.only.is_some(),
+        );
         self.currency_column(&mut q);
         tx.conn().get_database_backend().build(&q)
     }

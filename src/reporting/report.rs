@@ -82,6 +82,31 @@ pub struct Figures {
     pub basket_total: i64,
 }
 
+impl Figures {
+    /// Adds another group's figures (of the same report) to these.
+    pub fn add(&mut self, o: &Figures) {
+        let sum = |a: &mut Option<i64>, b: Option<i64>| {
+            *a = match (*a, b) {
+                (Some(x), Some(y)) => Some(x + y),
+                (x, y) => x.or(y),
+            }
+        };
+        sum(&mut self.gross_sales, o.gross_sales);
+        sum(&mut self.discounts, o.discounts);
+        sum(&mut self.net_sales, o.net_sales);
+        sum(&mut self.tax, o.tax);
+        self.total += o.total;
+        self.refunds += o.refunds;
+        self.voids += o.voids;
+        sum(&mut self.void_count, o.void_count);
+        sum(&mut self.transactions, o.transactions);
+        sum(&mut self.refund_count, o.refund_count);
+        sum(&mut self.items_sold_milli, o.items_sold_milli);
+        sum(&mut self.items_refunded_milli, o.items_refunded_milli);
+        self.basket_total += o.basket_total;
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     pub location: Option<Uuid>,
@@ -179,12 +204,14 @@ fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)>
     Ok((from, to, source))
 }
 
+/// The rollup query's FROM and WHERE, and its measures. `one_currency`:
+/// all the tenant's locations use one currency.
 pub(super) fn base(
     tx: &TenantTx,
     req: &Request,
     source: Source,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    one_currency: bool,
 ) -> SelectStatement {
     let coarse = source.coarse(req, from, to);
     let col = |c: &str| Expr::col(Alias::new(c));
@@ -193,6 +220,18 @@ pub(super) fn base(
         .and_where(col("tenant_id").eq(tx.tenant()))
         .and_where(col("business_date").gte(from))
         .and_where(col("business_date").lte(to));
+    if coarse && source == Source::Items {
+        // The monthly items also hold all-location rows (location nil):
+        // read those when no location matters and one currency is in play.
+        let all = one_currency
+            && req.locations.is_empty()
+            && !req.group_by.contains(&Dimension::Location);
+        q.and_where(if all {
+            col("location_id").eq(Uuid::nil())
+        } else {
+            col("location_id").ne(Uuid::nil())
+        });
+    }
     if !req.locations.is_empty() {
         q.and_where(col("location_id").is_in(req.locations.iter().copied()));
     }
@@ -354,9 +393,20 @@ pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Re
         .take(limit as usize)
         .map(|r| plan.decode(r, backend))
         .collect::<Result<Vec<_>>>()?;
-    let mut totals = Vec::new();
-    for r in tx.conn().query_all_raw(plan.totals(&tx)).await? {
-        totals.push((plan.currency(&r)?, figures(&r, plan.source, &plan.req)?));
+    let mut totals: Vec<(String, Figures)> = Vec::new();
+    if truncated || rows.is_empty() {
+        for r in tx.conn().query_all_raw(plan.totals(&tx)).await? {
+            totals.push((plan.currency(&r)?, figures(&r, plan.source, &plan.req)?));
+        }
+    } else {
+        // Every measure is a sum, so with every group here the totals are
+        // the rows' sums: no second pass over the rollup.
+        for row in &rows {
+            match totals.iter_mut().find(|(c, _)| *c == row.currency) {
+                Some((_, t)) => t.add(&row.figures),
+                None => totals.push((row.currency.clone(), row.figures.clone())),
+            }
+        }
     }
     Ok(Report {
         from: plan.from,

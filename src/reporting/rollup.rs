@@ -252,7 +252,8 @@ impl Rollups {
     }
 
     /// The same deltas summed to the coarse levels: per location and date
-    /// (sales, tenders) or month (items), with no terminal and hour 0.
+    /// (sales, tenders) or month (items, also summed over all locations
+    /// with location nil), with no terminal and hour 0.
     pub fn coarse(&self) -> Rollups {
         let mut out = Rollups::default();
         let day = |c: &Cell| Cell {
@@ -272,14 +273,23 @@ impl Rollups {
                 date: month_start(c.date),
                 ..day(c)
             };
-            add(
-                &mut out
-                    .items
-                    .entry((cell, *variant, *group))
-                    .or_insert((*product, [0; 15]))
-                    .1,
-                *m,
-            );
+            // Per location, and for all locations together (location nil).
+            for cell in [
+                cell,
+                Cell {
+                    location: Uuid::nil(),
+                    ..cell
+                },
+            ] {
+                add(
+                    &mut out
+                        .items
+                        .entry((cell, *variant, *group))
+                        .or_insert((*product, [0; 15]))
+                        .1,
+                    *m,
+                );
+            }
         }
         out
     }

@@ -262,6 +262,26 @@ async fn amounts_of_two_currencies_are_never_added_together() {
         "{body}"
     );
     assert_eq!(r["totals"], Value::Null);
+    // Products over a whole month (the monthly rollup) stay apart too.
+    let body = shop
+        .app
+        .gql(
+            &shop.owner,
+            "{ salesReport(from: \"2026-11-01\", to: \"2026-11-30\", groupBy: [PRODUCT], filter: { products: [] }) { rows { currency figures { total } } totals { total } } }",
+            json!({}),
+        )
+        .await;
+    let currencies: Vec<&str> = body["data"]["salesReport"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|r| r["currency"].as_str().unwrap())
+        .collect();
+    assert!(
+        currencies.contains(&"EUR") && currencies.contains(&"USD"),
+        "{body}"
+    );
+    assert_eq!(body["data"]["salesReport"]["totals"], Value::Null, "{body}");
     assert_eq!(
         r["totalsByCurrency"],
         json!([

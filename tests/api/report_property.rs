@@ -448,7 +448,8 @@ async fn run(seed: u64) {
                 "{{ hourly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY, HOUR]) {{ rows {{ locationId day hour {FIGURES} }} totals {{ total }} }}
                    items: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION, DAY]) {{ rows {{ variant {{ id }} locationId day {FIGURES} }} }}
                    monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
-                   yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }} }}"
+                   yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }}
+                   allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }} }}"
             ),
             json!({}),
         )
@@ -504,6 +505,17 @@ async fn run(seed: u64) {
         got_year.insert(key, reported(&r["figures"]));
     }
     assert_eq!(got_year, year_items, "seed {seed}: monthly item cells");
+    // And over all locations (the monthly rollup's all-location rows).
+    let mut all_items: BTreeMap<String, Fig> = BTreeMap::new();
+    for ((variant, _), f) in &year_items {
+        add(all_items.entry(variant.clone()).or_default(), f);
+    }
+    let mut got_all = BTreeMap::new();
+    for r in data["allItems"]["rows"].as_array().unwrap() {
+        let key = r["variant"]["id"].as_str().unwrap().to_owned();
+        got_all.insert(key, reported(&r["figures"]));
+    }
+    assert_eq!(got_all, all_items, "seed {seed}: all-location item cells");
 
     // Months are sums of the same local days.
     let mut months: BTreeMap<(String, String), Fig> = BTreeMap::new();
