@@ -90,7 +90,7 @@ fn print(text: &str) -> std::io::Result<()> {
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError> {
-    let db = Db::connect(config.migrate_url(), &pool_options(config)).await?;
+    let db = Db::connect(config.migrate_url(), &crate::startup::migration_pool_options()).await?;
     let conn = db.raw();
     match action {
         MigrateAction::Up => Migrator::up(conn, None).await?,

@@ -74,9 +74,19 @@ pub fn pool_options(config: &Config) -> PoolOptions {
     }
 }
 
+/// The migration connection's pool: no statement timeout, since a
+/// migration may fill a new table from a large one (PostgreSQL reads 0 as
+/// none).
+pub fn migration_pool_options() -> PoolOptions {
+    PoolOptions {
+        max_connections: 2,
+        statement_timeout: Duration::ZERO,
+    }
+}
+
 /// Applies pending migrations with the migration URL (a table owner).
 pub async fn migrate_up(config: &Config) -> Result<(), BoxError> {
-    let owner = Db::connect(config.migrate_url(), &pool_options(config)).await?;
+    let owner = Db::connect(config.migrate_url(), &migration_pool_options()).await?;
     Migrator::up(owner.raw(), None).await?;
     owner.raw().clone().close().await?;
     Ok(())
