@@ -384,9 +384,6 @@ async fn sizes(t: &Target, tenant: Uuid) {
         "report_sales",
         "report_items",
         "report_tenders",
-        "report_sales_daily",
-        "report_tenders_daily",
-        "report_items_monthly",
     ] {
         let rows = one_i64(
             &t.owner,

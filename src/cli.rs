@@ -62,10 +62,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             };
             let outcome = crate::reporting::reconcile::reconcile(&session, &db, from, to).await?;
             let mut text = format!(
-                "{} cells checked from {} to {}, {} differences\n",
+                "{} cells checked from {from} to {to}, {} differences\n",
                 outcome.cells,
-                outcome.from,
-                outcome.to,
                 outcome.differences.len()
             );
             for d in &outcome.differences {
@@ -90,7 +88,11 @@ fn print(text: &str) -> std::io::Result<()> {
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError> {
-    let db = Db::connect(config.migrate_url(), &crate::startup::migration_pool_options()).await?;
+    let db = Db::connect(
+        config.migrate_url(),
+        &crate::startup::migration_pool_options(),
+    )
+    .await?;
     let conn = db.raw();
     match action {
         MigrateAction::Up => Migrator::up(conn, None).await?,

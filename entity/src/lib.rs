@@ -22,11 +22,8 @@ pub mod receipt;
 pub mod refund;
 pub mod refund_line;
 pub mod report_item;
-pub mod report_item_monthly;
 pub mod report_sale;
-pub mod report_sale_daily;
 pub mod report_tender;
-pub mod report_tender_daily;
 pub mod sale;
 pub mod sale_line;
 pub mod sale_state;
@@ -85,11 +82,8 @@ tenant_owned!(
     refund,
     refund_line,
     report_item,
-    report_item_monthly,
     report_sale,
-    report_sale_daily,
     report_tender,
-    report_tender_daily,
     sale,
     sale_line,
     sale_state,

@@ -15,7 +15,6 @@ mod m20261127_000003_ledger;
 mod m20261127_000004_sync;
 mod m20261127_000005_ledger_keys;
 mod m20261127_000006_reporting;
-mod m20261127_000007_report_levels;
 pub mod rls;
 
 pub struct Migrator;
@@ -30,7 +29,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_sync::Migration),
             Box::new(m20261127_000005_ledger_keys::Migration),
             Box::new(m20261127_000006_reporting::Migration),
-            Box::new(m20261127_000007_report_levels::Migration),
         ]
     }
 }

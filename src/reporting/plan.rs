@@ -100,13 +100,7 @@ impl Plan {
     /// The grouped rows, ordered, at most `limit` of them.
     pub fn rows(&self, tx: &TenantTx, limit: i64) -> Statement {
         let backend = tx.conn().get_database_backend();
-        let mut q = base(
-            tx,
-            &self.req,
-            self.source,
-            (self.from, self.to),
-            self.currencies.only.is_some(),
-        );
+        let mut q = base(tx, &self.req, self.source, (self.from, self.to));
         self.currency_column(&mut q);
         for d in &self.dims {
             let (alias, sql) = dimension(*d, backend);
@@ -131,13 +125,7 @@ impl Plan {
 
     /// The totals, one row per currency.
     pub(super) fn totals(&self, tx: &TenantTx) -> Statement {
-        let mut q = base(
-            tx,
-            &self.req,
-            self.source,
-            (self.from, self.to),
-            self.currencies.only.is_some(),
-        );
+        let mut q = base(tx, &self.req, self.source, (self.from, self.to));
         self.currency_column(&mut q);
         tx.conn().get_database_backend().build(&q)
     }

@@ -8,16 +8,16 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 use entity::{
-    location, refund, report_item, report_item_monthly, report_sale, report_sale_daily,
-    report_tender, report_tender_daily, sale, sale_void, terminal_ledger, variant,
+    location, refund, report_item, report_sale, report_tender, sale, sale_void, terminal_ledger,
+    variant,
 };
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::rollup::{Cell, Level, Rollups, month_start};
+use super::rollup::{Cell, Rollups};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
@@ -35,10 +35,6 @@ pub struct Difference {
 
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// The dates checked: the range asked for, rounded out to whole
-    /// months (the monthly rollup's cells are checked whole).
-    pub from: NaiveDate,
-    pub to: NaiveDate,
     pub cells: i64,
     pub differences: Vec<Difference>,
 }
@@ -78,54 +74,16 @@ pub async fn reconcile(
         .all(tx.conn())
         .await?;
     let zones = time_zones(&tx).await?;
-    // Whole months, so the monthly rollup's cells are checked whole.
-    let (from, to) = (month_start(from), month_end(to));
-    let mut outcome = Outcome {
-        from,
-        to,
-        ..Outcome::default()
-    };
-    let mut month = Rollups::default();
+    let mut outcome = Outcome::default();
     let mut start = from;
     while start <= to {
-        let end = (start + Duration::days(WINDOW_DAYS - 1))
-            .min(month_end(start))
-            .min(to);
+        let end = (start + Duration::days(WINDOW_DAYS - 1)).min(to);
         let expected = from_ledger(&tx, &zones, start, end).await?;
-        let coarse = expected.coarse();
-        let stored_fine = stored(&tx, start, end).await?;
+        let stored = stored(&tx, start, end).await?;
         let before = outcome.differences.len();
-        compare(&stored_fine, &expected, &FINE, &mut outcome);
+        compare(&stored, &expected, &mut outcome);
         if outcome.differences.len() > before {
-            rewrite(&tx, &expected, Tables::Fine, start, end).await?;
-        }
-        // The daily rollups of these days.
-        let daily = Rollups {
-            items: Default::default(),
-            ..coarse.clone()
-        };
-        let mut stored_daily = stored_coarse(&tx, start, end, false).await?;
-        stored_daily.items.clear();
-        let before = outcome.differences.len();
-        compare(&stored_daily, &daily, &COARSE, &mut outcome);
-        if outcome.differences.len() > before {
-            rewrite(&tx, &daily, Tables::Daily, start, end).await?;
-        }
-        month.merge(Rollups {
-            items: coarse.items,
-            ..Rollups::default()
-        });
-        if end == month_end(start) || end == to {
-            let first = month_start(start);
-            let mut stored_month = stored_coarse(&tx, first, end, true).await?;
-            stored_month.sales.clear();
-            stored_month.tenders.clear();
-            let before = outcome.differences.len();
-            compare(&stored_month, &month, &COARSE, &mut outcome);
-            if outcome.differences.len() > before {
-                rewrite(&tx, &month, Tables::Monthly, first, end).await?;
-            }
-            month = Rollups::default();
+            rewrite(&tx, expected, start, end).await?;
         }
         start = end + Duration::days(1);
     }
@@ -262,53 +220,7 @@ async fn stored(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Rollups
     Ok(Rollups::from_rows(&sales, &items, &tenders))
 }
 
-/// Stored coarse rows of these dates: the daily ones, or with `monthly`
-/// the monthly item rows.
-async fn stored_coarse(
-    tx: &TenantTx,
-    from: NaiveDate,
-    to: NaiveDate,
-    monthly: bool,
-) -> Result<Rollups> {
-    if monthly {
-        let items = tx
-            .select::<report_item_monthly::Entity>()
-            .filter(report_item_monthly::Column::BusinessDate.between(from, to))
-            .all(tx.conn())
-            .await?;
-        return Ok(Rollups::from_coarse_rows(&[], &items, &[]));
-    }
-    let sales = tx
-        .select::<report_sale_daily::Entity>()
-        .filter(report_sale_daily::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
-        .await?;
-    let tenders = tx
-        .select::<report_tender_daily::Entity>()
-        .filter(report_tender_daily::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
-        .await?;
-    Ok(Rollups::from_coarse_rows(&sales, &[], &tenders))
-}
-
-/// The last day of `date`'s month.
-fn month_end(date: NaiveDate) -> NaiveDate {
-    let first = month_start(date);
-    (first + Duration::days(31)).with_day(1).unwrap_or(first) - Duration::days(1)
-}
-
-/// Table names of a level: sales, items, tenders.
-const FINE: [&str; 3] = ["report_sales", "report_items", "report_tenders"];
-const COARSE: [&str; 3] = [
-    "report_sales_daily",
-    "report_items_monthly",
-    "report_tenders_daily",
-];
-
 fn describe(c: &Cell) -> String {
-    if c.terminal.is_nil() {
-        return format!("location={} date={}", c.location, c.date);
-    }
     format!(
         "location={} terminal={} date={} hour={}",
         c.location, c.terminal, c.date, c.hour
@@ -338,19 +250,14 @@ fn diff_cells<const N: usize>(
     }
 }
 
-fn compare(
-    stored: &Rollups,
-    expected: &Rollups,
-    tables: &[&'static str; 3],
-    outcome: &mut Outcome,
-) {
+fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
     let mut keys: Vec<&Cell> = stored.sales.keys().chain(expected.sales.keys()).collect();
     keys.sort();
     keys.dedup();
     for k in keys {
         outcome.cells += 1;
         diff_cells(
-            tables[0],
+            "report_sales",
             &SALE_FIELDS,
             describe(k),
             stored.sales.get(k),
@@ -366,7 +273,7 @@ fn compare(
         let key = format!("{} variant={} tax_group={}", describe(&k.0), k.1, k.2);
         let (s, e) = (stored.items.get(k), expected.items.get(k));
         diff_cells(
-            tables[1],
+            "report_items",
             &ITEM_FIELDS,
             key,
             s.map(|x| &x.1),
@@ -385,7 +292,7 @@ fn compare(
         outcome.cells += 1;
         let key = format!("{} method={}", describe(&k.0), k.1);
         diff_cells(
-            tables[2],
+            "report_tenders",
             &TENDER_FIELDS,
             key,
             stored.tenders.get(k),
@@ -395,39 +302,23 @@ fn compare(
     }
 }
 
-/// Which rollup tables a rewrite replaces.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tables {
-    Fine,
-    Daily,
-    Monthly,
-}
-
-/// Replaces those tables' rows of these dates with `expected`.
 async fn rewrite(
     tx: &TenantTx,
-    expected: &Rollups,
-    tables: Tables,
+    mut expected: Rollups,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<()> {
-    macro_rules! clear {
-        ($($e:ident),*) => {{$(
-            tx.delete_many::<$e::Entity>()
-                .filter($e::Column::BusinessDate.between(from, to))
-                .exec(tx.conn())
-                .await?;
-        )*}};
-    }
-    match tables {
-        Tables::Fine => clear!(report_sale, report_item, report_tender),
-        Tables::Daily => clear!(report_sale_daily, report_tender_daily),
-        Tables::Monthly => clear!(report_item_monthly),
-    }
-    let level = if tables == Tables::Fine {
-        Level::Fine
-    } else {
-        Level::Coarse
-    };
-    expected.write(tx, level).await
+    tx.delete_many::<report_sale::Entity>()
+        .filter(report_sale::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_item::Entity>()
+        .filter(report_item::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_tender::Entity>()
+        .filter(report_tender::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    expected.flush(tx).await
 }

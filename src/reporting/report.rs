@@ -204,34 +204,19 @@ fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)>
     Ok((from, to, source))
 }
 
-/// The rollup query's FROM and WHERE, and its measures. `one_currency`:
-/// all the tenant's locations use one currency.
+/// The rollup query's FROM and WHERE, and its measures.
 pub(super) fn base(
     tx: &TenantTx,
     req: &Request,
     source: Source,
     (from, to): (NaiveDate, NaiveDate),
-    one_currency: bool,
 ) -> SelectStatement {
-    let coarse = source.coarse(req, from, to);
     let col = |c: &str| Expr::col(Alias::new(c));
     let mut q = Query::select();
-    q.from(Alias::new(source.table(coarse)))
+    q.from(Alias::new(source.table()))
         .and_where(col("tenant_id").eq(tx.tenant()))
         .and_where(col("business_date").gte(from))
         .and_where(col("business_date").lte(to));
-    if coarse && source == Source::Items {
-        // The monthly items also hold all-location rows (location nil):
-        // read those when no location matters and one currency is in play.
-        let all = one_currency
-            && req.locations.is_empty()
-            && !req.group_by.contains(&Dimension::Location);
-        q.and_where(if all {
-            col("location_id").eq(Uuid::nil())
-        } else {
-            col("location_id").ne(Uuid::nil())
-        });
-    }
     if !req.locations.is_empty() {
         q.and_where(col("location_id").is_in(req.locations.iter().copied()));
     }

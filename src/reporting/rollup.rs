@@ -9,11 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use entity::{
-    refund, refund_line, report_item, report_item_monthly, report_sale, report_sale_daily,
-    report_tender, report_tender_daily, sale, sale_line, tender,
+    refund, refund_line, report_item, report_sale, report_tender, sale, sale_line, tender,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
@@ -251,80 +250,26 @@ impl Rollups {
         }
     }
 
-    /// The same deltas summed to the coarse levels: per location and date
-    /// (sales, tenders) or month (items, also summed over all locations
-    /// with location nil), with no terminal and hour 0.
-    pub fn coarse(&self) -> Rollups {
-        let mut out = Rollups::default();
-        let day = |c: &Cell| Cell {
-            location: c.location,
-            terminal: Uuid::nil(),
-            date: c.date,
-            hour: 0,
-        };
-        for (c, m) in &self.sales {
-            add(out.sales.entry(day(c)).or_default(), *m);
-        }
-        for ((c, method), m) in &self.tenders {
-            add(out.tenders.entry((day(c), method.clone())).or_default(), *m);
-        }
-        for ((c, variant, group), (product, m)) in &self.items {
-            let cell = Cell {
-                date: month_start(c.date),
-                ..day(c)
-            };
-            // Per location, and for all locations together (location nil).
-            for cell in [
-                cell,
-                Cell {
-                    location: Uuid::nil(),
-                    ..cell
-                },
-            ] {
-                add(
-                    &mut out
-                        .items
-                        .entry((cell, *variant, *group))
-                        .or_insert((*product, [0; 15]))
-                        .1,
-                    *m,
-                );
-            }
-        }
-        out
-    }
-
-    /// Adds every delta to its row, at every level, inserting rows that do
-    /// not exist yet.
+    /// Adds every delta to its row, inserting rows that do not exist yet.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
         let me = std::mem::take(self);
-        let coarse = me.coarse();
-        me.write(tx, Level::Fine).await?;
-        coarse.write(tx, Level::Coarse).await
-    }
-
-    /// Adds these cells to one level's tables: the fine cells, or cells of
-    /// [`Rollups::coarse`].
-    pub async fn write(&self, tx: &TenantTx, level: Level) -> Result<()> {
         let tenant = tx.tenant();
-        let fine = level == Level::Fine;
         let head = |c: &Cell| -> Vec<SimpleExpr> {
-            let mut h: Vec<SimpleExpr> = vec![tenant.into(), c.date.into()];
-            if fine {
-                h.push(c.hour.into());
-            }
-            h.push(c.location.into());
-            if fine {
-                h.push(c.terminal.into());
-            }
-            h
+            vec![
+                tenant.into(),
+                c.date.into(),
+                c.hour.into(),
+                c.location.into(),
+                c.terminal.into(),
+            ]
         };
-        let sales: Vec<Vec<SimpleExpr>> = self
+        let sales: Vec<Vec<SimpleExpr>> = me
             .sales
             .iter()
             .map(|(c, m)| head(c).into_iter().chain(m.map(Into::into)).collect())
             .collect();
-        let items: Vec<Vec<SimpleExpr>> = self
+        upsert::<report_sale::Entity>(tx, sales).await?;
+        let items: Vec<Vec<SimpleExpr>> = me
             .items
             .iter()
             .map(|((c, variant, group), (product, m))| {
@@ -334,7 +279,8 @@ impl Rollups {
                 row
             })
             .collect();
-        let tenders: Vec<Vec<SimpleExpr>> = self
+        upsert::<report_item::Entity>(tx, items).await?;
+        let tenders: Vec<Vec<SimpleExpr>> = me
             .tenders
             .iter()
             .map(|((c, method), m)| {
@@ -344,30 +290,8 @@ impl Rollups {
                 row
             })
             .collect();
-        if fine {
-            upsert::<report_sale::Entity>(tx, sales).await?;
-            upsert::<report_item::Entity>(tx, items).await?;
-            upsert::<report_tender::Entity>(tx, tenders).await
-        } else {
-            upsert::<report_sale_daily::Entity>(tx, sales).await?;
-            upsert::<report_item_monthly::Entity>(tx, items).await?;
-            upsert::<report_tender_daily::Entity>(tx, tenders).await
-        }
+        upsert::<report_tender::Entity>(tx, tenders).await
     }
-}
-
-/// Which tables a [`Rollups`] is written to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// `report_sales`, `report_items`, `report_tenders`.
-    Fine,
-    /// `report_sales_daily`, `report_items_monthly`, `report_tenders_daily`.
-    Coarse,
-}
-
-/// The first day of `date`'s month.
-pub fn month_start(date: NaiveDate) -> NaiveDate {
-    date.with_day(1).unwrap_or(date)
 }
 
 /// The key as the migration lays it out, then the rest in entity order.

@@ -1,10 +1,7 @@
 //! Stored rollup rows as cells, and the names of their measures, for
 //! `reconcile` to compare with what the ledger gives.
 
-use entity::{
-    report_item, report_item_monthly, report_sale, report_sale_daily, report_tender,
-    report_tender_daily,
-};
+use entity::{report_item, report_sale, report_tender};
 use uuid::Uuid;
 
 use super::rollup::{Cell, Rollups};
@@ -61,66 +58,8 @@ pub const TENDER_FIELDS: [&str; 6] = [
     "void_amount",
 ];
 
-/// A stored row's measures, in cell order (the fine and coarse tables
-/// share the measure columns).
-macro_rules! sale_measures {
-    ($r:expr) => {
-        [
-            $r.sales_count,
-            $r.list_total,
-            $r.discount_total,
-            $r.net_total,
-            $r.tax_total,
-            $r.total,
-            $r.quantity_milli,
-            $r.refund_count,
-            $r.refund_net,
-            $r.refund_tax,
-            $r.refund_total,
-            $r.refunded_milli,
-            $r.void_count,
-            $r.void_total,
-        ]
-    };
-}
-
-macro_rules! item_measures {
-    ($r:expr) => {
-        [
-            $r.list_amount,
-            $r.discount,
-            $r.net,
-            $r.tax,
-            $r.gross,
-            $r.quantity_milli,
-            $r.refund_net,
-            $r.refund_tax,
-            $r.refund_gross,
-            $r.refunded_milli,
-            $r.void_gross,
-            $r.sales_variant,
-            $r.sales_product,
-            $r.sales_tax_group,
-            $r.sales_product_tax_group,
-        ]
-    };
-}
-
-macro_rules! tender_measures {
-    ($r:expr) => {
-        [
-            $r.sales_count,
-            $r.amount,
-            $r.refund_count,
-            $r.refund_amount,
-            $r.void_count,
-            $r.void_amount,
-        ]
-    };
-}
-
 impl Rollups {
-    /// The stored fine rows, as deltas from nothing.
+    /// The stored rows, as deltas from nothing.
     pub fn from_rows(
         sales: &[report_sale::Model],
         items: &[report_item::Model],
@@ -129,48 +68,65 @@ impl Rollups {
         let mut me = Rollups::default();
         for r in sales {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.sales.insert(cell, sale_measures!(r));
-        }
-        for r in items {
-            let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.items.insert(
-                (cell, r.variant_id, r.tax_group_id),
-                (r.product_id, item_measures!(r)),
-            );
-        }
-        for r in tenders {
-            let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.tenders
-                .insert((cell, r.method.clone()), tender_measures!(r));
-        }
-        me
-    }
-
-    /// The stored coarse rows, as [`Rollups::coarse`] gives them.
-    pub fn from_coarse_rows(
-        sales: &[report_sale_daily::Model],
-        items: &[report_item_monthly::Model],
-        tenders: &[report_tender_daily::Model],
-    ) -> Self {
-        let nil = Uuid::nil();
-        let mut me = Rollups::default();
-        for r in sales {
             me.sales.insert(
-                cell(r.location_id, nil, r.business_date, 0),
-                sale_measures!(r),
+                cell,
+                [
+                    r.sales_count,
+                    r.list_total,
+                    r.discount_total,
+                    r.net_total,
+                    r.tax_total,
+                    r.total,
+                    r.quantity_milli,
+                    r.refund_count,
+                    r.refund_net,
+                    r.refund_tax,
+                    r.refund_total,
+                    r.refunded_milli,
+                    r.void_count,
+                    r.void_total,
+                ],
             );
         }
         for r in items {
-            let cell = cell(r.location_id, nil, r.business_date, 0);
+            let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
             me.items.insert(
                 (cell, r.variant_id, r.tax_group_id),
-                (r.product_id, item_measures!(r)),
+                (
+                    r.product_id,
+                    [
+                        r.list_amount,
+                        r.discount,
+                        r.net,
+                        r.tax,
+                        r.gross,
+                        r.quantity_milli,
+                        r.refund_net,
+                        r.refund_tax,
+                        r.refund_gross,
+                        r.refunded_milli,
+                        r.void_gross,
+                        r.sales_variant,
+                        r.sales_product,
+                        r.sales_tax_group,
+                        r.sales_product_tax_group,
+                    ],
+                ),
             );
         }
         for r in tenders {
-            let cell = cell(r.location_id, nil, r.business_date, 0);
-            me.tenders
-                .insert((cell, r.method.clone()), tender_measures!(r));
+            let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
+            me.tenders.insert(
+                (cell, r.method.clone()),
+                [
+                    r.sales_count,
+                    r.amount,
+                    r.refund_count,
+                    r.refund_amount,
+                    r.void_count,
+                    r.void_amount,
+                ],
+            );
         }
         me
     }

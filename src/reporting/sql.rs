@@ -1,7 +1,6 @@
 //! The SQL of `salesReport`: which rollup answers a request, each
 //! measure's aggregate there, and each dimension's expression per backend.
 
-use chrono::{Datelike, NaiveDate};
 use sea_orm::DbBackend;
 
 use super::report::{Dimension, Measure, Request};
@@ -14,33 +13,11 @@ pub enum Source {
 }
 
 impl Source {
-    /// The rollup table to read: the coarse one (per location and day,
-    /// or month for items) when it can answer.
-    pub fn table(self, coarse: bool) -> &'static str {
-        match (self, coarse) {
-            (Source::Sales, false) => "report_sales",
-            (Source::Items, false) => "report_items",
-            (Source::Tenders, false) => "report_tenders",
-            (Source::Sales, true) => "report_sales_daily",
-            (Source::Items, true) => "report_items_monthly",
-            (Source::Tenders, true) => "report_tenders_daily",
-        }
-    }
-
-    /// Whether the coarse table answers `req` over `from`–`to`: no terminal
-    /// or hour, and for items whole months without days or weeks.
-    pub fn coarse(self, req: &Request, from: NaiveDate, to: NaiveDate) -> bool {
-        let has = |ds: &[Dimension]| req.group_by.iter().any(|d| ds.contains(d));
-        if !req.terminals.is_empty() || has(&[Dimension::Terminal, Dimension::Hour]) {
-            return false;
-        }
+    pub fn table(self) -> &'static str {
         match self {
-            Source::Sales | Source::Tenders => true,
-            Source::Items => {
-                !has(&[Dimension::Day, Dimension::Week])
-                    && from.day() == 1
-                    && (to + chrono::Duration::days(1)).day() == 1
-            }
+            Source::Sales => "report_sales",
+            Source::Items => "report_items",
+            Source::Tenders => "report_tenders",
         }
     }
 }
