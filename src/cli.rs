@@ -62,8 +62,10 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             };
             let outcome = crate::reporting::reconcile::reconcile(&session, &db, from, to).await?;
             let mut text = format!(
-                "{} cells checked from {from} to {to}, {} differences\n",
+                "{} cells checked from {} to {}, {} differences\n",
                 outcome.cells,
+                outcome.from,
+                outcome.to,
                 outcome.differences.len()
             );
             for d in &outcome.differences {

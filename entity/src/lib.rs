@@ -22,8 +22,12 @@ pub mod receipt;
 pub mod refund;
 pub mod refund_line;
 pub mod report_item;
+pub mod report_item_monthly;
+pub mod report_item_pending;
 pub mod report_sale;
+pub mod report_sale_monthly;
 pub mod report_tender;
+pub mod report_tender_monthly;
 pub mod sale;
 pub mod sale_line;
 pub mod sale_state;
@@ -82,8 +86,12 @@ tenant_owned!(
     refund,
     refund_line,
     report_item,
+    report_item_monthly,
+    report_item_pending,
     report_sale,
+    report_sale_monthly,
     report_tender,
+    report_tender_monthly,
     sale,
     sale_line,
     sale_state,

@@ -15,7 +15,11 @@ mod m20261127_000003_ledger;
 mod m20261127_000004_sync;
 mod m20261127_000005_ledger_keys;
 mod m20261127_000006_reporting;
+mod m20261127_000007_report_months;
 pub mod rls;
+
+/// The report rollups' measure columns, in table order.
+pub use m20261127_000006_reporting::{ITEM_MEASURES, SALE_MEASURES, TENDER_MEASURES};
 
 pub struct Migrator;
 
@@ -29,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_sync::Migration),
             Box::new(m20261127_000005_ledger_keys::Migration),
             Box::new(m20261127_000006_reporting::Migration),
+            Box::new(m20261127_000007_report_months::Migration),
         ]
     }
 }

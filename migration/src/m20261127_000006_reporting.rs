@@ -56,67 +56,69 @@ fn rollup(
     table.primary_key(&mut pk).to_owned()
 }
 
-fn measures(names: &[&'static str]) -> Vec<ColumnDef> {
+pub const SALE_MEASURES: [&str; 14] = [
+    "sales_count",
+    "list_total",
+    "discount_total",
+    "net_total",
+    "tax_total",
+    "total",
+    "quantity_milli",
+    "refund_count",
+    "refund_net",
+    "refund_tax",
+    "refund_total",
+    "refunded_milli",
+    "void_count",
+    "void_total",
+];
+
+pub const ITEM_MEASURES: [&str; 15] = [
+    "list_amount",
+    "discount",
+    "net",
+    "tax",
+    "gross",
+    "quantity_milli",
+    "refund_net",
+    "refund_tax",
+    "refund_gross",
+    "refunded_milli",
+    "void_gross",
+    "sales_variant",
+    "sales_product",
+    "sales_tax_group",
+    "sales_product_tax_group",
+];
+
+pub const TENDER_MEASURES: [&str; 6] = [
+    "sales_count",
+    "amount",
+    "refund_count",
+    "refund_amount",
+    "void_count",
+    "void_amount",
+];
+
+pub(crate) fn measures(names: &[&'static str]) -> Vec<ColumnDef> {
     names.iter().map(|n| big(c(n))).collect()
 }
 
 fn tables() -> Vec<TableCreateStatement> {
     vec![
-        rollup(
-            "report_sales",
-            &[],
-            measures(&[
-                "sales_count",
-                "list_total",
-                "discount_total",
-                "net_total",
-                "tax_total",
-                "total",
-                "quantity_milli",
-                "refund_count",
-                "refund_net",
-                "refund_tax",
-                "refund_total",
-                "refunded_milli",
-                "void_count",
-                "void_total",
-            ]),
-        ),
+        rollup("report_sales", &[], measures(&SALE_MEASURES)),
         rollup("report_items", &["variant_id", "tax_group_id"], {
             let mut cols = vec![
                 uuid(c("variant_id")),
                 uuid(c("tax_group_id")),
                 uuid(c("product_id")),
             ];
-            cols.extend(measures(&[
-                "list_amount",
-                "discount",
-                "net",
-                "tax",
-                "gross",
-                "quantity_milli",
-                "refund_net",
-                "refund_tax",
-                "refund_gross",
-                "refunded_milli",
-                "void_gross",
-                "sales_variant",
-                "sales_product",
-                "sales_tax_group",
-                "sales_product_tax_group",
-            ]));
+            cols.extend(measures(&ITEM_MEASURES));
             cols
         }),
         rollup("report_tenders", &["method"], {
             let mut cols = vec![text(c("method"), 16)];
-            cols.extend(measures(&[
-                "sales_count",
-                "amount",
-                "refund_count",
-                "refund_amount",
-                "void_count",
-                "void_amount",
-            ]));
+            cols.extend(measures(&TENDER_MEASURES));
             cols
         }),
     ]

@@ -195,6 +195,7 @@ pub struct ReportDifference {
 
 #[derive(SimpleObject)]
 pub struct ReconcileResult {
+    /// The dates checked: those asked for, rounded out to whole months.
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// Rollup cells checked.
@@ -283,8 +284,8 @@ impl ReportingMutation {
     ) -> Result<ReconcileResult> {
         let r = reconcile::reconcile(ctx.session()?, ctx.db()?, from, to).await?;
         Ok(ReconcileResult {
-            from,
-            to,
+            from: r.from,
+            to: r.to,
             cells: r.cells,
             differences: r
                 .differences

@@ -4,6 +4,9 @@
 
 pub mod csv;
 pub mod graphql;
+mod month_check;
+pub mod months;
+mod parts;
 mod plan;
 pub mod reconcile;
 pub mod report;

@@ -8,7 +8,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, Statement};
 use uuid::Uuid;
 
-use super::report::{Dimension, Request, Row, base, date_of, figures};
+use super::parts::{Monthly, select};
+use super::report::{Dimension, Request, Row, date_of, figures};
 use super::sql::{Source, dimension, measures, sort_alias};
 use crate::error::Result;
 use crate::tenancy::TenantTx;
@@ -48,6 +49,11 @@ impl Currencies {
         Ok(Self { only, by_currency })
     }
 
+    /// Whether the tenant's locations use more than one currency.
+    pub(super) fn several(&self) -> bool {
+        self.only.is_none()
+    }
+
     /// `CASE WHEN location_id IN (…) THEN 'EUR' … END`, when needed.
     fn expr(&self) -> Option<Expr> {
         if self.only.is_some() {
@@ -75,6 +81,7 @@ pub struct Plan {
     pub(super) source: Source,
     pub(super) dims: Vec<Dimension>,
     pub(super) currencies: Currencies,
+    pub(super) monthly: Monthly,
 }
 
 impl Plan {
@@ -100,7 +107,7 @@ impl Plan {
     /// The grouped rows, ordered, at most `limit` of them.
     pub fn rows(&self, tx: &TenantTx, limit: i64) -> Statement {
         let backend = tx.conn().get_database_backend();
-        let mut q = base(tx, &self.req, self.source, (self.from, self.to));
+        let mut q = select(tx, self);
         self.currency_column(&mut q);
         for d in &self.dims {
             let (alias, sql) = dimension(*d, backend);
@@ -125,7 +132,7 @@ impl Plan {
 
     /// The totals, one row per currency.
     pub(super) fn totals(&self, tx: &TenantTx) -> Statement {
-        let mut q = base(tx, &self.req, self.source, (self.from, self.to));
+        let mut q = select(tx, self);
         self.currency_column(&mut q);
         tx.conn().get_database_backend().build(&q)
     }

@@ -17,6 +17,8 @@ use entity::{
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::month_check::check_month;
+use super::months::{Months, month_end, month_start};
 use super::rollup::{Cell, Rollups};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
 use crate::auth::Session;
@@ -35,6 +37,10 @@ pub struct Difference {
 
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
+    /// The dates checked: the range asked for, rounded out to whole
+    /// months (the monthly rollups' cells are checked whole).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub cells: i64,
     pub differences: Vec<Difference>,
 }
@@ -74,16 +80,37 @@ pub async fn reconcile(
         .all(tx.conn())
         .await?;
     let zones = time_zones(&tx).await?;
-    let mut outcome = Outcome::default();
+    // Pending item deltas are folded first, so the item months hold every
+    // figure when they are checked.
+    super::months::compact(&tx, true).await?;
+    let (from, to) = (month_start(from), month_end(to));
+    let mut outcome = Outcome {
+        from,
+        to,
+        ..Outcome::default()
+    };
+    let mut month = Months::default();
     let mut start = from;
     while start <= to {
-        let end = (start + Duration::days(WINDOW_DAYS - 1)).min(to);
+        let end = (start + Duration::days(WINDOW_DAYS - 1))
+            .min(month_end(start))
+            .min(to);
         let expected = from_ledger(&tx, &zones, start, end).await?;
         let stored = stored(&tx, start, end).await?;
         let before = outcome.differences.len();
         compare(&stored, &expected, &mut outcome);
         if outcome.differences.len() > before {
-            rewrite(&tx, expected, start, end).await?;
+            rewrite(&tx, &expected, start, end).await?;
+        }
+        month.merge(Months::of(&expected));
+        if end == month_end(start) {
+            check_month(
+                &tx,
+                month_start(start),
+                std::mem::take(&mut month),
+                &mut outcome,
+            )
+            .await?;
         }
         start = end + Duration::days(1);
     }
@@ -227,7 +254,7 @@ fn describe(c: &Cell) -> String {
     )
 }
 
-fn diff_cells<const N: usize>(
+pub(super) fn diff_cells<const N: usize>(
     table: &'static str,
     fields: &[&'static str; N],
     key: String,
@@ -302,12 +329,7 @@ fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
     }
 }
 
-async fn rewrite(
-    tx: &TenantTx,
-    mut expected: Rollups,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<()> {
+async fn rewrite(tx: &TenantTx, expected: &Rollups, from: NaiveDate, to: NaiveDate) -> Result<()> {
     tx.delete_many::<report_sale::Entity>()
         .filter(report_sale::Column::BusinessDate.between(from, to))
         .exec(tx.conn())
@@ -320,5 +342,5 @@ async fn rewrite(
         .filter(report_tender::Column::BusinessDate.between(from, to))
         .exec(tx.conn())
         .await?;
-    expected.flush(tx).await
+    expected.write_fine(tx).await
 }

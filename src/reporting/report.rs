@@ -8,7 +8,6 @@
 //! the rollups store them.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
@@ -16,6 +15,7 @@ use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::tenancy::{Db, TenantTx};
 
+use super::parts::Monthly;
 use super::plan::Currencies;
 pub use super::plan::Plan;
 use super::sql::{ITEM_DIMENSIONS, Source, measures, sort_alias};
@@ -204,37 +204,6 @@ fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)>
     Ok((from, to, source))
 }
 
-/// The rollup query's FROM and WHERE, and its measures.
-pub(super) fn base(
-    tx: &TenantTx,
-    req: &Request,
-    source: Source,
-    (from, to): (NaiveDate, NaiveDate),
-) -> SelectStatement {
-    let col = |c: &str| Expr::col(Alias::new(c));
-    let mut q = Query::select();
-    q.from(Alias::new(source.table()))
-        .and_where(col("tenant_id").eq(tx.tenant()))
-        .and_where(col("business_date").gte(from))
-        .and_where(col("business_date").lte(to));
-    if !req.locations.is_empty() {
-        q.and_where(col("location_id").is_in(req.locations.iter().copied()));
-    }
-    if !req.terminals.is_empty() {
-        q.and_where(col("terminal_id").is_in(req.terminals.iter().copied()));
-    }
-    if !req.products.is_empty() {
-        q.and_where(col("product_id").is_in(req.products.iter().copied()));
-    }
-    let measures = measures(source, req);
-    for (alias, sql) in &measures {
-        if let Some(sql) = sql {
-            q.expr_as(Expr::cust(sql.clone()), Alias::new(*alias));
-        }
-    }
-    q
-}
-
 pub(super) fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> {
     let available: Vec<&str> = measures(source, req)
         .into_iter()
@@ -354,6 +323,7 @@ pub async fn prepare(
             dims.push(*d);
         }
     }
+    let monthly = Monthly::for_request(&req, source, &dims, !currencies.several());
     let plan = Plan {
         from,
         to,
@@ -361,6 +331,7 @@ pub async fn prepare(
         source,
         dims,
         currencies,
+        monthly,
     };
     Ok((tx, plan))
 }

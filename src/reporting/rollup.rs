@@ -76,7 +76,7 @@ pub struct Rollups {
     pub tenders: BTreeMap<(Cell, String), TenderCell>,
 }
 
-fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
+pub(super) fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
     for (a, d) in into.iter_mut().zip(delta) {
         *a += d;
     }
@@ -250,9 +250,18 @@ impl Rollups {
         }
     }
 
-    /// Adds every delta to its row, inserting rows that do not exist yet.
+    /// Adds every delta to its row, inserting rows that do not exist yet,
+    /// and to the months' rollups.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
         let me = std::mem::take(self);
+        super::months::Months::of(&me).add_to(tx).await?;
+        me.write_fine(tx).await
+    }
+
+    /// Adds every delta to its fine row only (`reconcile` rebuilds the
+    /// months on their own).
+    pub async fn write_fine(&self, tx: &TenantTx) -> Result<()> {
+        let me = self;
         let tenant = tx.tenant();
         let head = |c: &Cell| -> Vec<SimpleExpr> {
             vec![
@@ -303,7 +312,10 @@ const KEY: [&str; 5] = [
     "terminal_id",
 ];
 
-async fn upsert<E: EntityTrait>(tx: &TenantTx, rows: Vec<Vec<SimpleExpr>>) -> Result<()> {
+pub(super) async fn upsert<E: EntityTrait>(
+    tx: &TenantTx,
+    rows: Vec<Vec<SimpleExpr>>,
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }

@@ -16,47 +16,74 @@ fn cell(location: Uuid, terminal: Uuid, date: chrono::NaiveDate, hour: i32) -> C
 }
 
 /// Field names of each rollup's measures, in cell order.
-pub const SALE_FIELDS: [&str; 14] = [
-    "sales_count",
-    "list_total",
-    "discount_total",
-    "net_total",
-    "tax_total",
-    "total",
-    "quantity_milli",
-    "refund_count",
-    "refund_net",
-    "refund_tax",
-    "refund_total",
-    "refunded_milli",
-    "void_count",
-    "void_total",
-];
-pub const ITEM_FIELDS: [&str; 15] = [
-    "list_amount",
-    "discount",
-    "net",
-    "tax",
-    "gross",
-    "quantity_milli",
-    "refund_net",
-    "refund_tax",
-    "refund_gross",
-    "refunded_milli",
-    "void_gross",
-    "sales_variant",
-    "sales_product",
-    "sales_tax_group",
-    "sales_product_tax_group",
-];
-pub const TENDER_FIELDS: [&str; 6] = [
-    "sales_count",
-    "amount",
-    "refund_count",
-    "refund_amount",
-    "void_count",
-    "void_amount",
-];
+pub use migration::{
+    ITEM_MEASURES as ITEM_FIELDS, SALE_MEASURES as SALE_FIELDS, TENDER_MEASURES as TENDER_FIELDS,
+};
+
+/// A stored row's sale measures (of `report_sales` or a month of it), in
+/// cell order.
+macro_rules! sale_cell {
+    ($r:expr) => {
+        [
+            $r.sales_count,
+            $r.list_total,
+            $r.discount_total,
+            $r.net_total,
+            $r.tax_total,
+            $r.total,
+            $r.quantity_milli,
+            $r.refund_count,
+            $r.refund_net,
+            $r.refund_tax,
+            $r.refund_total,
+            $r.refunded_milli,
+            $r.void_count,
+            $r.void_total,
+        ]
+    };
+}
+
+/// A stored row's product and item measures, in cell order.
+macro_rules! item_cell {
+    ($r:expr) => {
+        (
+            $r.product_id,
+            [
+                $r.list_amount,
+                $r.discount,
+                $r.net,
+                $r.tax,
+                $r.gross,
+                $r.quantity_milli,
+                $r.refund_net,
+                $r.refund_tax,
+                $r.refund_gross,
+                $r.refunded_milli,
+                $r.void_gross,
+                $r.sales_variant,
+                $r.sales_product,
+                $r.sales_tax_group,
+                $r.sales_product_tax_group,
+            ],
+        )
+    };
+}
+
+/// A stored row's tender measures, in cell order.
+macro_rules! tender_cell {
+    ($r:expr) => {
+        [
+            $r.sales_count,
+            $r.amount,
+            $r.refund_count,
+            $r.refund_amount,
+            $r.void_count,
+            $r.void_amount,
+        ]
+    };
+}
+
+pub(super) use {item_cell, sale_cell, tender_cell};
 
 impl Rollups {
     /// The stored rows, as deltas from nothing.
@@ -68,65 +95,16 @@ impl Rollups {
         let mut me = Rollups::default();
         for r in sales {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.sales.insert(
-                cell,
-                [
-                    r.sales_count,
-                    r.list_total,
-                    r.discount_total,
-                    r.net_total,
-                    r.tax_total,
-                    r.total,
-                    r.quantity_milli,
-                    r.refund_count,
-                    r.refund_net,
-                    r.refund_tax,
-                    r.refund_total,
-                    r.refunded_milli,
-                    r.void_count,
-                    r.void_total,
-                ],
-            );
+            me.sales.insert(cell, sale_cell!(r));
         }
         for r in items {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.items.insert(
-                (cell, r.variant_id, r.tax_group_id),
-                (
-                    r.product_id,
-                    [
-                        r.list_amount,
-                        r.discount,
-                        r.net,
-                        r.tax,
-                        r.gross,
-                        r.quantity_milli,
-                        r.refund_net,
-                        r.refund_tax,
-                        r.refund_gross,
-                        r.refunded_milli,
-                        r.void_gross,
-                        r.sales_variant,
-                        r.sales_product,
-                        r.sales_tax_group,
-                        r.sales_product_tax_group,
-                    ],
-                ),
-            );
+            me.items
+                .insert((cell, r.variant_id, r.tax_group_id), item_cell!(r));
         }
         for r in tenders {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            me.tenders.insert(
-                (cell, r.method.clone()),
-                [
-                    r.sales_count,
-                    r.amount,
-                    r.refund_count,
-                    r.refund_amount,
-                    r.void_count,
-                    r.void_amount,
-                ],
-            );
+            me.tenders.insert((cell, r.method.clone()), tender_cell!(r));
         }
         me
     }

@@ -105,8 +105,9 @@ impl Db {
             .await
     }
 
-    /// A write transaction for a tenant id that no session carries yet:
-    /// only for creating a tenant from the CLI.
+    /// A write transaction for a tenant id that no session carries: for
+    /// creating a tenant from the CLI, and for background work of a tenant
+    /// a request started (compacting its report deltas).
     pub async fn write_for_tenant(&self, tenant: Uuid) -> Result<TenantTx> {
         self.begin(tenant, SqliteTransactionMode::Immediate).await
     }
@@ -143,8 +144,9 @@ impl Db {
         Ok(TenantTx {
             txn,
             tenant,
-            hook: self.hook.clone(),
+            db: self.clone(),
             cached_data_changed: AtomicBool::new(false),
+            compact_rollups: AtomicBool::new(false),
         })
     }
 }
@@ -154,8 +156,9 @@ impl Db {
 pub struct TenantTx {
     txn: DatabaseTransaction,
     tenant: Uuid,
-    hook: Option<Arc<dyn CommitHook>>,
+    db: Db,
     cached_data_changed: AtomicBool,
+    compact_rollups: AtomicBool,
 }
 
 impl TenantTx {
@@ -232,12 +235,22 @@ impl TenantTx {
         self.cached_data_changed.store(true, Ordering::Relaxed);
     }
 
+    /// Marks this transaction as appending report deltas that are folded
+    /// into shared monthly rows after it commits
+    /// ([`crate::reporting::months`]).
+    pub fn compact_rollups_on_commit(&self) {
+        self.compact_rollups.store(true, Ordering::Relaxed);
+    }
+
     pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
         self.txn.commit().await?;
         if self.cached_data_changed.load(Ordering::Relaxed)
-            && let Some(hook) = &self.hook
+            && let Some(hook) = &self.db.hook
         {
             hook.cached_data_changed(self.tenant);
+        }
+        if self.compact_rollups.load(Ordering::Relaxed) {
+            crate::reporting::months::schedule(self.db.clone(), self.tenant);
         }
         Ok(())
     }

@@ -122,6 +122,28 @@ async fn reports_agree_with_the_z_report_to_the_minor_unit() {
     assert_eq!(sum, 2338);
 }
 
+/// Reconcile finds every damaged cell (`field` off by `by` in `table`),
+/// and nothing once it has rewritten them.
+async fn reconcile_repairs(shop: &Shop, vars: Value, table: &str, field: &str, by: i64) {
+    let damaged = shop.app.gql(&shop.owner, RECONCILE, vars.clone()).await;
+    let differences = damaged["data"]["reconcileReports"]["differences"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{damaged}"));
+    assert!(!differences.is_empty());
+    assert!(
+        differences.iter().all(|d| d["table"] == table
+            && d["field"] == field
+            && d["stored"].as_i64().unwrap() - d["expected"].as_i64().unwrap() == by),
+        "{damaged}"
+    );
+    let again = shop.app.gql(&shop.owner, RECONCILE, vars).await;
+    assert_eq!(
+        again["data"]["reconcileReports"]["differences"],
+        json!([]),
+        "{again}"
+    );
+}
+
 #[tokio::test]
 async fn reconcile_finds_nothing_and_repairs_a_damaged_rollup() {
     let shop = Shop::open().await;
@@ -138,22 +160,7 @@ async fn reconcile_finds_nothing_and_repairs_a_damaged_rollup() {
         .execute_unprepared("UPDATE report_sales SET total = total + 7")
         .await
         .expect("damage");
-    let damaged = shop.app.gql(&shop.owner, RECONCILE, vars.clone()).await;
-    let differences = damaged["data"]["reconcileReports"]["differences"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{damaged}"));
-    assert!(!differences.is_empty());
-    assert!(
-        differences.iter().all(|d| d["field"] == "total"
-            && d["stored"].as_i64().unwrap() - d["expected"].as_i64().unwrap() == 7),
-        "{damaged}"
-    );
-    let again = shop.app.gql(&shop.owner, RECONCILE, vars).await;
-    assert_eq!(
-        again["data"]["reconcileReports"]["differences"],
-        json!([]),
-        "{again}"
-    );
+    reconcile_repairs(&shop, vars, "report_sales", "total", 7).await;
     let day = report(
         &shop,
         &shop.owner,
@@ -164,6 +171,88 @@ async fn reconcile_finds_nothing_and_repairs_a_damaged_rollup() {
         day["data"]["salesReport"]["totals"]["total"], "2338",
         "{day}"
     );
+}
+
+async fn count(owner: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let row = owner
+        .query_one_raw(sea_orm::Statement::from_string(
+            owner.get_database_backend(),
+            sql,
+        ))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
+/// The same groupings over the two trading days (hourly rows), the whole
+/// month (monthly rows, item deltas pending or compacted) and a range
+/// with partial months at both ends (both).
+async fn month_views(shop: &Shop) -> Vec<Value> {
+    let mut out = Vec::new();
+    for group_by in [
+        json!([]),
+        json!(["VARIANT"]),
+        json!(["LOCATION", "PRODUCT"]),
+        json!(["TERMINAL", "MONTH"]),
+        json!(["PAYMENT_METHOD"]),
+        json!(["TAX_GROUP", "MONTH"]),
+    ] {
+        let mut views = Vec::new();
+        for (from, to) in [
+            ("2026-11-27", "2026-11-28"),
+            ("2026-11-01", "2026-11-30"),
+            ("2026-10-15", "2026-12-10"),
+        ] {
+            let body = report(
+                shop,
+                &shop.owner,
+                json!({ "from": from, "to": to, "groupBy": group_by }),
+            )
+            .await;
+            assert!(body["errors"].is_null(), "{body}");
+            views.push(body["data"]["salesReport"].clone());
+        }
+        assert_eq!(views[0], views[1], "{group_by}: month vs days");
+        assert_eq!(views[0], views[2], "{group_by}: partial months vs days");
+        out.push(views.remove(0));
+    }
+    out
+}
+
+#[tokio::test]
+async fn monthly_rollups_equal_the_days_before_and_after_compaction() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let before = month_views(&shop).await;
+    assert!(!rows(&json!({ "data": { "salesReport": before[1] } })).is_empty());
+
+    // The pushes' item deltas are folded into the shared monthly rows in
+    // the background.
+    let owner = shop.app.owner_connection().await;
+    let mut waited = 0;
+    while count(&owner, "SELECT COUNT(*) FROM report_items_pending").await > 0 {
+        assert!(waited < 100, "pending item deltas were never compacted");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let nil = if shop.app.is_postgres() {
+        "'00000000-0000-0000-0000-000000000000'"
+    } else {
+        "zeroblob(16)"
+    };
+    let all = format!("SELECT COUNT(*) FROM report_items_monthly WHERE location_id = {nil}");
+    assert!(count(&owner, &all).await > 0);
+    assert_eq!(month_views(&shop).await, before);
+
+    // A damaged month is found and rewritten by reconcile.
+    owner
+        .execute_unprepared("UPDATE report_items_monthly SET net = net + 5")
+        .await
+        .expect("damage");
+    let vars = json!({ "from": "2026-11-10", "to": "2026-11-12" });
+    reconcile_repairs(&shop, vars, "report_items_monthly", "net", 5).await;
+    assert_eq!(month_views(&shop).await, before);
 }
 
 #[tokio::test]

@@ -1,0 +1,224 @@
+//! Monthly report rollups, so reports over long ranges read a few thousand
+//! rows instead of millions:
+//!
+//! - `report_sales_monthly` and `report_tenders_monthly`, per location,
+//!   terminal and local month. Like the fine rollups they are written in
+//!   the transaction that applies each event, under the terminal's ledger
+//!   lock, so concurrent pushes never share a row.
+//! - `report_items_monthly`, per location and local month, plus rows with
+//!   the nil location that sum every location (tenant-wide product
+//!   reports). Its rows are shared by every terminal of a location or a
+//!   tenant, so pushes never write them: each push appends its deltas to
+//!   `report_items_pending`, and a compaction folds those into the monthly
+//!   rows after the push commits. Reports read both tables, so a figure is
+//!   counted once, before or after compaction.
+//!
+//! `business_date` holds the first day of the month. The migration fills
+//! the monthly tables from the fine rows already stored. On PostgreSQL that
+//! runs as the tables' owner with RLS not forced for the length of the
+//! migration's transaction, so it sees every tenant's rows.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+use crate::columns::{date, text, uuid};
+use crate::m20261127_000006_reporting::{ITEM_MEASURES, SALE_MEASURES, TENDER_MEASURES, measures};
+use crate::rls::protect_tenant_table;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn c(name: &'static str) -> Alias {
+    Alias::new(name)
+}
+
+struct Level {
+    name: &'static str,
+    fine: &'static str,
+    /// Key columns after `tenant_id, business_date, location_id`.
+    extra_key: &'static [&'static str],
+    /// Other non-measure columns (carried, not summed).
+    carried: &'static [&'static str],
+    measures: &'static [&'static str],
+}
+
+const SALES: Level = Level {
+    name: "report_sales_monthly",
+    fine: "report_sales",
+    extra_key: &["terminal_id"],
+    carried: &[],
+    measures: &SALE_MEASURES,
+};
+const TENDERS: Level = Level {
+    name: "report_tenders_monthly",
+    fine: "report_tenders",
+    extra_key: &["terminal_id", "method"],
+    carried: &[],
+    measures: &TENDER_MEASURES,
+};
+const ITEMS: Level = Level {
+    name: "report_items_monthly",
+    fine: "report_items",
+    extra_key: &["variant_id", "tax_group_id"],
+    carried: &["product_id"],
+    measures: &ITEM_MEASURES,
+};
+const PENDING: &str = "report_items_pending";
+
+fn column(name: &'static str) -> ColumnDef {
+    match name {
+        "method" => text(c(name), 16),
+        "business_date" => date(c(name)),
+        _ => uuid(c(name)),
+    }
+}
+
+fn tables() -> Vec<TableCreateStatement> {
+    let mut out = Vec::new();
+    for level in [&SALES, &TENDERS, &ITEMS] {
+        let mut table = Table::create();
+        table.table(c(level.name));
+        let key: Vec<&str> = ["tenant_id", "business_date", "location_id"]
+            .iter()
+            .chain(level.extra_key)
+            .copied()
+            .collect();
+        let mut cols: Vec<ColumnDef> = key.iter().chain(level.carried).map(|k| column(k)).collect();
+        cols.extend(measures(level.measures));
+        for mut col in cols {
+            table.col(&mut col);
+        }
+        let mut pk = Index::create();
+        for k in &key {
+            pk.col(c(k));
+        }
+        out.push(table.primary_key(&mut pk).to_owned());
+    }
+    // The pending deltas: keyed by a v7 id, since rows of one cell repeat.
+    let mut table = Table::create();
+    table.table(c(PENDING));
+    let mut cols: Vec<ColumnDef> = [
+        "tenant_id",
+        "id",
+        "business_date",
+        "location_id",
+        "variant_id",
+        "tax_group_id",
+        "product_id",
+    ]
+    .iter()
+    .map(|k| column(k))
+    .collect();
+    cols.extend(measures(&ITEM_MEASURES));
+    for mut col in cols {
+        table.col(&mut col);
+    }
+    let mut pk = Index::create();
+    pk.col(c("tenant_id")).col(c("id"));
+    out.push(table.primary_key(&mut pk).to_owned());
+    out
+}
+
+fn month(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "CAST(date_trunc('month', business_date) AS DATE)",
+        _ => "date(business_date, 'start of month')",
+    }
+}
+
+/// `INSERT INTO level SELECT … SUM(…) FROM fine GROUP BY …`, per location
+/// or, with `nil`, over all locations.
+fn backfill(level: &Level, backend: DbBackend, nil: Option<&str>) -> String {
+    let keys: Vec<&str> = level.extra_key.to_vec();
+    let columns = ["tenant_id", "business_date", "location_id"]
+        .iter()
+        .chain(&keys)
+        .chain(level.carried)
+        .chain(level.measures)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut group = vec!["tenant_id".to_owned(), month(backend).to_owned()];
+    if nil.is_none() {
+        group.push("location_id".into());
+    }
+    group.extend(keys.iter().map(|k| (*k).to_owned()));
+    let mut select = vec!["tenant_id".to_owned(), month(backend).to_owned()];
+    select.push(nil.unwrap_or("location_id").to_owned());
+    select.extend(keys.iter().map(|k| (*k).to_owned()));
+    // A variant's product never changes; any row's will do.
+    select.extend(level.carried.iter().map(|k| match backend {
+        DbBackend::Postgres => format!("(array_agg({k}))[1]"),
+        _ => format!("MAX({k})"),
+    }));
+    select.extend(level.measures.iter().map(|m| format!("SUM({m})")));
+    format!(
+        "INSERT INTO {} ({columns}) SELECT {} FROM {} GROUP BY {}",
+        level.name,
+        select.join(", "),
+        level.fine,
+        group.join(", ")
+    )
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let conn = manager.get_connection();
+        let pg = backend == DbBackend::Postgres;
+        for table in tables() {
+            manager.create_table(table).await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("report_items_pending_month")
+                    .table(c(PENDING))
+                    .col(c("tenant_id"))
+                    .col(c("business_date"))
+                    .to_owned(),
+            )
+            .await?;
+        for name in [SALES.name, TENDERS.name, ITEMS.name, PENDING] {
+            protect_tenant_table(manager, name, "tenant_id", "SELECT, INSERT, UPDATE, DELETE")
+                .await?;
+        }
+        let nil = match backend {
+            DbBackend::Postgres => "CAST('00000000-0000-0000-0000-000000000000' AS uuid)",
+            _ => "zeroblob(16)",
+        };
+        for (level, all) in [(&SALES, false), (&TENDERS, false), (&ITEMS, true)] {
+            if pg {
+                for t in [level.fine, level.name] {
+                    conn.execute_unprepared(&format!(
+                        "ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY"
+                    ))
+                    .await?;
+                }
+            }
+            conn.execute_unprepared(&backfill(level, backend, None))
+                .await?;
+            if all {
+                conn.execute_unprepared(&backfill(level, backend, Some(nil)))
+                    .await?;
+            }
+            if pg {
+                for t in [level.fine, level.name] {
+                    conn.execute_unprepared(&format!("ALTER TABLE {t} FORCE ROW LEVEL SECURITY"))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in [SALES.name, TENDERS.name, ITEMS.name, PENDING] {
+            manager
+                .drop_table(Table::drop().table(c(name)).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

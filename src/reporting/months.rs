@@ -1,0 +1,419 @@
+//! The monthly rollups: what a unit of work's fine deltas add to the
+//! months, and the compaction of the pending item deltas.
+//!
+//! Sales and tenders per terminal and month are upserted with the fine
+//! rows: only the terminal's own pushes write them. Item months are shared
+//! by every terminal of a location (and the all-location rows by every
+//! terminal of the tenant), so a push only appends its deltas to
+//! `report_items_pending`; [`compact`] folds them into
+//! `report_items_monthly` after it commits, in a transaction of its own
+//! that no push waits on. Reports read the monthly rows plus the pending
+//! ones, in one statement, so a delta counts exactly once either way.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{Datelike, NaiveDate};
+use entity::{report_item_pending, report_sale_monthly, report_tender_monthly};
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use uuid::Uuid;
+
+use super::rollup::{ItemCell, Rollups, SaleCell, TenderCell, add, upsert};
+use super::rows::ITEM_FIELDS;
+use crate::error::Result;
+use crate::tenancy::{Db, TenantTx};
+
+/// The first day of `date`'s month.
+pub fn month_start(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// The last day of `date`'s month.
+pub fn month_end(date: NaiveDate) -> NaiveDate {
+    let (y, m) = if date.month() == 12 {
+        (date.year() + 1, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(date)
+}
+
+/// Month cells: (month, location, terminal) for sales; the same and the
+/// method for tenders; (month, location, variant, tax group) for items.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Months {
+    pub sales: BTreeMap<(NaiveDate, Uuid, Uuid), SaleCell>,
+    pub tenders: BTreeMap<(NaiveDate, Uuid, Uuid, String), TenderCell>,
+    pub items: BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)>,
+}
+
+impl Months {
+    /// The fine cells summed per month.
+    pub fn of(fine: &Rollups) -> Self {
+        let mut me = Months::default();
+        for (c, v) in &fine.sales {
+            let k = (month_start(c.date), c.location, c.terminal);
+            add(me.sales.entry(k).or_default(), *v);
+        }
+        for ((c, method), v) in &fine.tenders {
+            let k = (month_start(c.date), c.location, c.terminal, method.clone());
+            add(me.tenders.entry(k).or_default(), *v);
+        }
+        for ((c, variant, group), (product, v)) in &fine.items {
+            let k = (month_start(c.date), c.location, *variant, *group);
+            add(&mut me.items.entry(k).or_insert((*product, [0; 15])).1, *v);
+        }
+        me
+    }
+
+    pub fn merge(&mut self, other: Months) {
+        for (k, v) in other.sales {
+            add(self.sales.entry(k).or_default(), v);
+        }
+        for (k, v) in other.tenders {
+            add(self.tenders.entry(k).or_default(), v);
+        }
+        for (k, (p, v)) in other.items {
+            add(&mut self.items.entry(k).or_insert((p, [0; 15])).1, v);
+        }
+    }
+
+    /// The item months summed over every location, keyed by the nil
+    /// location.
+    pub fn all_locations(&self) -> BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)> {
+        let mut all = BTreeMap::new();
+        for ((month, _, variant, group), (product, v)) in &self.items {
+            let k = (*month, Uuid::nil(), *variant, *group);
+            add(&mut all.entry(k).or_insert((*product, [0; 15])).1, *v);
+        }
+        all
+    }
+
+    /// Adds these deltas: sales and tender months in place, item months as
+    /// pending rows (compacted once the transaction commits).
+    pub async fn add_to(&self, tx: &TenantTx) -> Result<()> {
+        upsert::<report_sale_monthly::Entity>(tx, self.sale_rows(tx.tenant())).await?;
+        upsert::<report_tender_monthly::Entity>(tx, self.tender_rows(tx.tenant())).await?;
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let rows = item_rows(tx.tenant(), self.items.iter(), true);
+        insert::<report_item_pending::Entity>(tx, rows).await?;
+        tx.compact_rollups_on_commit();
+        Ok(())
+    }
+
+    pub(super) fn sale_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+        self.sales
+            .iter()
+            .map(|((month, location, terminal), m)| {
+                let mut row: Vec<SimpleExpr> = vec![
+                    tenant.into(),
+                    (*month).into(),
+                    (*location).into(),
+                    (*terminal).into(),
+                ];
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect()
+    }
+
+    pub(super) fn tender_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+        self.tenders
+            .iter()
+            .map(|((month, location, terminal, method), m)| {
+                let mut row: Vec<SimpleExpr> = vec![
+                    tenant.into(),
+                    (*month).into(),
+                    (*location).into(),
+                    (*terminal).into(),
+                    method.clone().into(),
+                ];
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect()
+    }
+}
+
+/// Rows of `report_items_monthly`, or with `with_id` of
+/// `report_items_pending`, in column order.
+pub(super) fn item_rows<'a>(
+    tenant: Uuid,
+    items: impl Iterator<Item = (&'a (NaiveDate, Uuid, Uuid, Uuid), &'a (Uuid, ItemCell))>,
+    with_id: bool,
+) -> Vec<Vec<SimpleExpr>> {
+    items
+        .map(|((month, location, variant, group), (product, m))| {
+            let mut row: Vec<SimpleExpr> = vec![tenant.into()];
+            if with_id {
+                row.push(Uuid::now_v7().into());
+            }
+            row.extend([
+                (*month).into(),
+                (*location).into(),
+                (*variant).into(),
+                (*group).into(),
+                (*product).into(),
+            ]);
+            row.extend(m.map(Into::into));
+            row
+        })
+        .collect()
+}
+
+/// Plain multi-row inserts of `rows`, in the entity's column order.
+pub(super) async fn insert<E: sea_orm::EntityTrait>(
+    tx: &TenantTx,
+    rows: Vec<Vec<SimpleExpr>>,
+) -> Result<()> {
+    use sea_orm::Iterable;
+    use sea_orm::sea_query::Query;
+    let columns: Vec<E::Column> = E::Column::iter().collect();
+    let per_statement = (20_000 / columns.len()).clamp(1, 500);
+    for chunk in rows.chunks(per_statement) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(E::default())
+            .columns(columns.iter().copied());
+        for row in chunk {
+            insert.values_panic(row.iter().cloned());
+        }
+        let backend = tx.conn().get_database_backend();
+        tx.conn().execute_raw(backend.build(&insert)).await?;
+    }
+    Ok(())
+}
+
+/// At most this many pending rows are folded per statement, so one pass
+/// stays well inside the statement timeout.
+const BATCH: i64 = 20_000;
+
+/// Folds the tenant's pending item deltas into `report_items_monthly`
+/// (per location and all-location rows). Returns how many it folded. On
+/// PostgreSQL the pending rows are deleted and added in one statement, so
+/// a row committed meanwhile is either folded or left for the next pass,
+/// never lost; a second compactor of the same tenant skips (advisory
+/// lock) unless `wait`.
+pub async fn compact(tx: &TenantTx, wait: bool) -> Result<u64> {
+    let backend = tx.conn().get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    if pg {
+        let key = format!("report_items_pending:{}", tx.tenant());
+        let sql = if wait {
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7)) IS NULL"
+        } else {
+            "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7))"
+        };
+        let got = tx
+            .conn()
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.into()]))
+            .await?
+            .map(|r| r.try_get_by_index::<bool>(0))
+            .transpose()?
+            .unwrap_or(false);
+        if !got {
+            return Ok(0);
+        }
+    }
+    let mut folded = 0;
+    loop {
+        let n = if pg {
+            compact_pg(tx).await?
+        } else {
+            compact_sqlite(tx).await?
+        };
+        folded += n;
+        if (n as i64) < BATCH {
+            return Ok(folded);
+        }
+    }
+}
+
+fn measure_list() -> String {
+    ITEM_FIELDS.join(", ")
+}
+
+fn sums() -> String {
+    ITEM_FIELDS
+        .iter()
+        .map(|m| format!("SUM({m})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn on_conflict() -> String {
+    let set = ITEM_FIELDS
+        .iter()
+        .map(|m| format!("{m} = report_items_monthly.{m} + excluded.{m}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "ON CONFLICT (tenant_id, business_date, location_id, variant_id, tax_group_id) \
+         DO UPDATE SET {set}"
+    )
+}
+
+async fn compact_pg(tx: &TenantTx) -> Result<u64> {
+    let (m, s) = (measure_list(), sums());
+    let sql = format!(
+        "WITH moved AS (\
+           DELETE FROM report_items_pending WHERE tenant_id = $1 AND id IN (\
+             SELECT id FROM report_items_pending WHERE tenant_id = $1 LIMIT {BATCH}) \
+           RETURNING *), \
+         cells AS (\
+           SELECT tenant_id, business_date, location_id, variant_id, tax_group_id, \
+                  (array_agg(product_id))[1] AS product_id, {s} \
+           FROM moved GROUP BY tenant_id, business_date, location_id, variant_id, tax_group_id \
+           UNION ALL \
+           SELECT tenant_id, business_date, $2, variant_id, tax_group_id, \
+                  (array_agg(product_id))[1], {s} \
+           FROM moved GROUP BY tenant_id, business_date, variant_id, tax_group_id), \
+         added AS (\
+           INSERT INTO report_items_monthly \
+             (tenant_id, business_date, location_id, variant_id, tax_group_id, product_id, {m}) \
+           SELECT * FROM cells ORDER BY business_date, location_id, variant_id, tax_group_id \
+           {} RETURNING 1) \
+         SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM added)",
+        on_conflict()
+    );
+    let moved = tx
+        .conn()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [tx.tenant().into(), Uuid::nil().into()],
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(moved as u64)
+}
+
+async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
+    // A SQLite write transaction holds the only write lock, so the rows
+    // read by the insert are exactly the rows the delete removes.
+    let (m, s) = (measure_list(), sums());
+    let batch = format!(
+        "SELECT id FROM report_items_pending WHERE tenant_id = ?1 ORDER BY id LIMIT {BATCH}"
+    );
+    let count = tx
+        .conn()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("SELECT COUNT(*) FROM ({batch}) AS b"),
+            [tx.tenant().into()],
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0);
+    if count == 0 {
+        return Ok(0);
+    }
+    for location in ["location_id", "?2"] {
+        let group = if location == "?2" {
+            ""
+        } else {
+            "location_id, "
+        };
+        let sql = format!(
+            "INSERT INTO report_items_monthly \
+               (tenant_id, business_date, location_id, variant_id, tax_group_id, product_id, {m}) \
+             SELECT tenant_id, business_date, {location}, variant_id, tax_group_id, \
+                    MAX(product_id), {s} \
+             FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch}) \
+             GROUP BY tenant_id, business_date, {group}variant_id, tax_group_id \
+             {}",
+            on_conflict()
+        );
+        let mut values = vec![tx.tenant().into()];
+        if group.is_empty() {
+            values.push(Uuid::nil().into());
+        }
+        tx.conn()
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                sql,
+                values,
+            ))
+            .await?;
+    }
+    tx.conn()
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("DELETE FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch})"),
+            [tx.tenant().into()],
+        ))
+        .await?;
+    Ok(count as u64)
+}
+
+/// Tenants with a compaction running in this process, and whether more
+/// was committed since it started (then it goes round again).
+fn running() -> &'static Mutex<HashMap<Uuid, bool>> {
+    static RUNNING: OnceLock<Mutex<HashMap<Uuid, bool>>> = OnceLock::new();
+    RUNNING.get_or_init(Default::default)
+}
+
+/// Compacts the tenant's pending deltas in the background, once per burst
+/// of commits. Failures are logged: the pending rows stay, reports still
+/// count them, and the next commit tries again.
+pub fn schedule(db: Db, tenant: Uuid) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    {
+        let mut map = running().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(again) = map.get_mut(&tenant) {
+            *again = true;
+            return;
+        }
+        map.insert(tenant, false);
+    }
+    /// Clears the entry if the task ends early (cancelled with its
+    /// runtime, or a panic), so the next commit starts a new one.
+    struct Done(Option<Uuid>);
+    impl Drop for Done {
+        fn drop(&mut self) {
+            if let Some(tenant) = self.0 {
+                running()
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&tenant);
+            }
+        }
+    }
+    handle.spawn(async move {
+        let mut done = Done(Some(tenant));
+        loop {
+            let result = async {
+                let tx = db.write_for_tenant(tenant).await?;
+                let n = compact(&tx, false).await?;
+                tx.commit().await?;
+                Ok::<u64, crate::error::AppError>(n)
+            }
+            .await;
+            match result {
+                Ok(n) => tracing::debug!(%tenant, folded = n, "report item deltas compacted"),
+                Err(e) => {
+                    tracing::warn!(%tenant, error = %e, "compacting report item deltas failed")
+                }
+            }
+            let mut map = running().lock().unwrap_or_else(|e| e.into_inner());
+            match map.get_mut(&tenant) {
+                Some(again) if *again => *again = false,
+                _ => {
+                    map.remove(&tenant);
+                    done.0 = None;
+                    return;
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,212 @@
+//! Which rollup rows a report reads: the fine rows (per terminal and local
+//! hour) for the days of a range outside whole months, and the monthly
+//! rollups for the whole months inside it, when the grouping allows.
+//!
+//! A year's report then reads a few thousand monthly rows instead of
+//! millions of hourly ones. Months are the locations' local months, as
+//! business dates are. Item months are shared rows kept by compaction, so
+//! they are read together with the deltas not yet compacted.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use uuid::Uuid;
+
+use super::months::{month_end, month_start};
+use super::plan::Plan;
+use super::report::{Dimension, Request};
+use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
+use super::sql::{Source, measures};
+use crate::tenancy::TenantTx;
+
+/// How a report may use the monthly rollups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monthly {
+    /// Hours, days or weeks, or items per terminal: fine rows only.
+    No,
+    /// Months per location (and terminal, for sales and tenders).
+    PerLocation,
+    /// Item months summed over every location (one currency, no location
+    /// grouping or filter).
+    AllLocations,
+}
+
+impl Monthly {
+    pub fn for_request(
+        req: &Request,
+        source: Source,
+        dims: &[Dimension],
+        one_currency: bool,
+    ) -> Self {
+        let has = |d| dims.contains(&d);
+        if has(Dimension::Hour) || has(Dimension::Day) || has(Dimension::Week) {
+            return Monthly::No;
+        }
+        if source != Source::Items {
+            return Monthly::PerLocation;
+        }
+        if has(Dimension::Terminal) || !req.terminals.is_empty() {
+            return Monthly::No;
+        }
+        if !has(Dimension::Location) && req.locations.is_empty() && one_currency {
+            Monthly::AllLocations
+        } else {
+            Monthly::PerLocation
+        }
+    }
+}
+
+/// The whole months inside `[from, to]`, as the first days of the first
+/// and last of them.
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let first = if from.day() == 1 {
+        from
+    } else {
+        month_end(from) + Duration::days(1)
+    };
+    let last_end = if to == month_end(to) {
+        to
+    } else {
+        month_start(to) - Duration::days(1)
+    };
+    (first <= last_end).then(|| (first, month_start(last_end)))
+}
+
+struct Part {
+    table: &'static str,
+    from: NaiveDate,
+    to: NaiveDate,
+    /// `Some(true)`: only the all-location rows; `Some(false)`: only the
+    /// per-location rows (of a monthly item table).
+    nil_location: Option<bool>,
+}
+
+fn parts(source: Source, monthly: Monthly, from: NaiveDate, to: NaiveDate) -> Vec<Part> {
+    let fine = |from, to| Part {
+        table: source.table(),
+        from,
+        to,
+        nil_location: None,
+    };
+    let Some((first, last)) = whole_months(from, to).filter(|_| monthly != Monthly::No) else {
+        return vec![fine(from, to)];
+    };
+    let mut out = Vec::new();
+    if from < first {
+        out.push(fine(from, first - Duration::days(1)));
+    }
+    let month = |table, nil_location| Part {
+        table,
+        from: first,
+        to: last,
+        nil_location,
+    };
+    match source {
+        Source::Sales => out.push(month("report_sales_monthly", None)),
+        Source::Tenders => out.push(month("report_tenders_monthly", None)),
+        Source::Items => {
+            let all = monthly == Monthly::AllLocations;
+            out.push(month("report_items_monthly", Some(all)));
+            out.push(month("report_items_pending", None));
+        }
+    }
+    let last_end = month_end(last);
+    if last_end < to {
+        out.push(fine(last_end + Duration::days(1), to));
+    }
+    out
+}
+
+/// The columns the outer query reads from the parts.
+fn columns(plan: &Plan) -> Vec<&'static str> {
+    let mut cols: Vec<&'static str> = Vec::new();
+    let mut need = |c: &'static str| {
+        if !cols.contains(&c) {
+            cols.push(c);
+        }
+    };
+    if plan.currencies.several() {
+        need("location_id");
+    }
+    for d in &plan.dims {
+        need(match d {
+            Dimension::Location => "location_id",
+            Dimension::Terminal => "terminal_id",
+            Dimension::Hour => "hour",
+            Dimension::Day | Dimension::Week | Dimension::Month => "business_date",
+            Dimension::Product => "product_id",
+            Dimension::Variant => "variant_id",
+            Dimension::TaxGroup => "tax_group_id",
+            Dimension::PaymentMethod => "method",
+        });
+    }
+    let fields: &[&'static str] = match plan.source {
+        Source::Sales => &SALE_FIELDS,
+        Source::Items => &ITEM_FIELDS,
+        Source::Tenders => &TENDER_FIELDS,
+    };
+    for f in fields {
+        need(f);
+    }
+    cols
+}
+
+fn filter(q: &mut SelectStatement, tx: &TenantTx, req: &Request, part: &Part) {
+    let col = |c: &str| Expr::col(Alias::new(c));
+    q.and_where(col("tenant_id").eq(tx.tenant()))
+        .and_where(col("business_date").gte(part.from))
+        .and_where(col("business_date").lte(part.to));
+    match part.nil_location {
+        Some(true) => {
+            q.and_where(col("location_id").eq(Uuid::nil()));
+        }
+        Some(false) if req.locations.is_empty() => {
+            q.and_where(col("location_id").ne(Uuid::nil()));
+        }
+        _ => {}
+    }
+    if !req.locations.is_empty() {
+        q.and_where(col("location_id").is_in(req.locations.iter().copied()));
+    }
+    if !req.terminals.is_empty() {
+        q.and_where(col("terminal_id").is_in(req.terminals.iter().copied()));
+    }
+    if !req.products.is_empty() {
+        q.and_where(col("product_id").is_in(req.products.iter().copied()));
+    }
+}
+
+/// The report query's FROM and WHERE, and its measures, before grouping.
+pub(super) fn select(tx: &TenantTx, plan: &Plan) -> SelectStatement {
+    let parts = parts(plan.source, plan.monthly, plan.from, plan.to);
+    let mut q = Query::select();
+    if let [part] = parts.as_slice() {
+        q.from(Alias::new(part.table));
+        filter(&mut q, tx, &plan.req, part);
+    } else {
+        let cols = columns(plan);
+        let mut union: Option<SelectStatement> = None;
+        for part in &parts {
+            let mut p = Query::select();
+            p.from(Alias::new(part.table));
+            for c in &cols {
+                p.column(Alias::new(*c));
+            }
+            filter(&mut p, tx, &plan.req, part);
+            match union.as_mut() {
+                Some(u) => {
+                    u.union(UnionType::All, p);
+                }
+                None => union = Some(p),
+            }
+        }
+        if let Some(u) = union {
+            q.from_subquery(u, Alias::new("r"));
+        }
+    }
+    for (alias, sql) in measures(plan.source, &plan.req) {
+        if let Some(sql) = sql {
+            q.expr_as(Expr::cust(sql), Alias::new(alias));
+        }
+    }
+    q
+}
