@@ -232,7 +232,14 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
         NaiveDate::from_ymd_opt(month_start.year(), month_start.month(), 1).expect("m");
     let month_end = month_end(month_start);
     let day = month_start + chrono::Duration::days(14);
-    let year_from = last - chrono::Duration::days(364);
+    // The last twelve whole months (the last one may end after the data),
+    // and the last 365 days, whose first and last months are partial.
+    let year_to = month_end(last);
+    let year_from = NaiveDate::from_ymd_opt(year_to.year() - 1, year_to.month(), 1)
+        .expect("month")
+        + chrono::Duration::days(31);
+    let year_from = NaiveDate::from_ymd_opt(year_from.year(), year_from.month(), 1).expect("m");
+    let rolling_from = last - chrono::Duration::days(364);
     let location: Uuid = t
         .owner
         .query_one_raw(Statement::from_sql_and_values(
@@ -289,7 +296,7 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
         },
         Case {
             name: "a whole year, location x month",
-            request: req(year_from, last, vec![Dimension::Location, Dimension::Month]),
+            request: req(year_from, year_to, vec![Dimension::Location, Dimension::Month]),
             raw: sql(
                 backend,
                 &format!(
@@ -297,7 +304,19 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
                      GROUP BY s.location_id, to_char(s.business_date, 'YYYY-MM')"
                 ),
             ),
-            raw_values: vec![tenant.into(), year_from.into(), last.into()],
+            raw_values: vec![tenant.into(), year_from.into(), year_to.into()],
+        },
+        Case {
+            name: "the last 365 days, location x month",
+            request: req(rolling_from, last, vec![Dimension::Location, Dimension::Month]),
+            raw: sql(
+                backend,
+                &format!(
+                    "SELECT s.location_id, to_char(s.business_date, 'YYYY-MM'), {figures} {lines} \
+                     GROUP BY s.location_id, to_char(s.business_date, 'YYYY-MM')"
+                ),
+            ),
+            raw_values: vec![tenant.into(), rolling_from.into(), last.into()],
         },
         Case {
             name: "top 20 products of a month",
@@ -384,6 +403,10 @@ async fn sizes(t: &Target, tenant: Uuid) {
         "report_sales",
         "report_items",
         "report_tenders",
+        "report_sales_monthly",
+        "report_tenders_monthly",
+        "report_items_monthly",
+        "report_items_pending",
     ] {
         let rows = one_i64(
             &t.owner,
