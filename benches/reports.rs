@@ -234,9 +234,8 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
     let day = month_start + chrono::Duration::days(14);
     // The last twelve whole months (the last one may end after the data),
     // and the last 365 days, whose first and last months are partial.
-    let year_to = month_end(last);
-    let year_from = NaiveDate::from_ymd_opt(year_to.year() - 1, year_to.month(), 1)
-        .expect("month")
+    let year_to = pos::reporting::months::month_end(last);
+    let year_from = NaiveDate::from_ymd_opt(year_to.year() - 1, year_to.month(), 1).expect("month")
         + chrono::Duration::days(31);
     let year_from = NaiveDate::from_ymd_opt(year_from.year(), year_from.month(), 1).expect("m");
     let rolling_from = last - chrono::Duration::days(364);
@@ -296,7 +295,11 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
         },
         Case {
             name: "a whole year, location x month",
-            request: req(year_from, year_to, vec![Dimension::Location, Dimension::Month]),
+            request: req(
+                year_from,
+                year_to,
+                vec![Dimension::Location, Dimension::Month],
+            ),
             raw: sql(
                 backend,
                 &format!(
@@ -308,7 +311,11 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
         },
         Case {
             name: "the last 365 days, location x month",
-            request: req(rolling_from, last, vec![Dimension::Location, Dimension::Month]),
+            request: req(
+                rolling_from,
+                last,
+                vec![Dimension::Location, Dimension::Month],
+            ),
             raw: sql(
                 backend,
                 &format!(

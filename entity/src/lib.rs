@@ -25,8 +25,10 @@ pub mod report_item;
 pub mod report_item_monthly;
 pub mod report_item_pending;
 pub mod report_sale;
+pub mod report_sale_daily;
 pub mod report_sale_monthly;
 pub mod report_tender;
+pub mod report_tender_daily;
 pub mod report_tender_monthly;
 pub mod sale;
 pub mod sale_line;
@@ -89,8 +91,10 @@ tenant_owned!(
     report_item_monthly,
     report_item_pending,
     report_sale,
+    report_sale_daily,
     report_sale_monthly,
     report_tender,
+    report_tender_daily,
     report_tender_monthly,
     sale,
     sale_line,

@@ -1,10 +1,12 @@
-//! Monthly report rollups, so reports over long ranges read a few thousand
-//! rows instead of millions:
+//! Daily and monthly report rollups, so reports over long ranges read a
+//! few thousand rows instead of millions:
 //!
-//! - `report_sales_monthly` and `report_tenders_monthly`, per location,
-//!   terminal and local month. Like the fine rollups they are written in
-//!   the transaction that applies each event, under the terminal's ledger
-//!   lock, so concurrent pushes never share a row.
+//! - `report_sales_daily` and `report_tenders_daily` per location,
+//!   terminal and business date, and `report_sales_monthly` and
+//!   `report_tenders_monthly` per location, terminal and local month. Like
+//!   the fine rollups they are written in the transaction that applies
+//!   each event, under the terminal's ledger lock, so concurrent pushes
+//!   never share a row.
 //! - `report_items_monthly`, per location and local month, plus rows with
 //!   the nil location that sum every location (tenant-wide product
 //!   reports). Its rows are shared by every terminal of a location or a
@@ -13,7 +15,7 @@
 //!   rows after the push commits. Reports read both tables, so a figure is
 //!   counted once, before or after compaction.
 //!
-//! `business_date` holds the first day of the month. The migration fills
+//! In the monthly tables `business_date` holds the first day of the month. The migration fills
 //! the monthly tables from the fine rows already stored. On PostgreSQL that
 //! runs as the tables' owner with RLS not forced for the length of the
 //! migration's transaction, so it sees every tenant's rows.
@@ -40,6 +42,7 @@ struct Level {
     /// Other non-measure columns (carried, not summed).
     carried: &'static [&'static str],
     measures: &'static [&'static str],
+    monthly: bool,
 }
 
 const SALES: Level = Level {
@@ -48,6 +51,7 @@ const SALES: Level = Level {
     extra_key: &["terminal_id"],
     carried: &[],
     measures: &SALE_MEASURES,
+    monthly: true,
 };
 const TENDERS: Level = Level {
     name: "report_tenders_monthly",
@@ -55,6 +59,7 @@ const TENDERS: Level = Level {
     extra_key: &["terminal_id", "method"],
     carried: &[],
     measures: &TENDER_MEASURES,
+    monthly: true,
 };
 const ITEMS: Level = Level {
     name: "report_items_monthly",
@@ -62,6 +67,17 @@ const ITEMS: Level = Level {
     extra_key: &["variant_id", "tax_group_id"],
     carried: &["product_id"],
     measures: &ITEM_MEASURES,
+    monthly: true,
+};
+const SALES_DAILY: Level = Level {
+    name: "report_sales_daily",
+    monthly: false,
+    ..SALES
+};
+const TENDERS_DAILY: Level = Level {
+    name: "report_tenders_daily",
+    monthly: false,
+    ..TENDERS
 };
 const PENDING: &str = "report_items_pending";
 
@@ -75,7 +91,7 @@ fn column(name: &'static str) -> ColumnDef {
 
 fn tables() -> Vec<TableCreateStatement> {
     let mut out = Vec::new();
-    for level in [&SALES, &TENDERS, &ITEMS] {
+    for level in [&SALES_DAILY, &TENDERS_DAILY, &SALES, &TENDERS, &ITEMS] {
         let mut table = Table::create();
         table.table(c(level.name));
         let key: Vec<&str> = ["tenant_id", "business_date", "location_id"]
@@ -119,8 +135,9 @@ fn tables() -> Vec<TableCreateStatement> {
     out
 }
 
-fn month(backend: DbBackend) -> &'static str {
+fn period(level: &Level, backend: DbBackend) -> &'static str {
     match backend {
+        _ if !level.monthly => "business_date",
         DbBackend::Postgres => "CAST(date_trunc('month', business_date) AS DATE)",
         _ => "date(business_date, 'start of month')",
     }
@@ -138,12 +155,12 @@ fn backfill(level: &Level, backend: DbBackend, nil: Option<&str>) -> String {
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
-    let mut group = vec!["tenant_id".to_owned(), month(backend).to_owned()];
+    let mut group = vec!["tenant_id".to_owned(), period(level, backend).to_owned()];
     if nil.is_none() {
         group.push("location_id".into());
     }
     group.extend(keys.iter().map(|k| (*k).to_owned()));
-    let mut select = vec!["tenant_id".to_owned(), month(backend).to_owned()];
+    let mut select = vec!["tenant_id".to_owned(), period(level, backend).to_owned()];
     select.push(nil.unwrap_or("location_id").to_owned());
     select.extend(keys.iter().map(|k| (*k).to_owned()));
     // A variant's product never changes; any row's will do.
@@ -180,7 +197,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for name in [SALES.name, TENDERS.name, ITEMS.name, PENDING] {
+        for name in [
+            SALES_DAILY.name,
+            TENDERS_DAILY.name,
+            SALES.name,
+            TENDERS.name,
+            ITEMS.name,
+            PENDING,
+        ] {
             protect_tenant_table(manager, name, "tenant_id", "SELECT, INSERT, UPDATE, DELETE")
                 .await?;
         }
@@ -188,7 +212,13 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => "CAST('00000000-0000-0000-0000-000000000000' AS uuid)",
             _ => "zeroblob(16)",
         };
-        for (level, all) in [(&SALES, false), (&TENDERS, false), (&ITEMS, true)] {
+        for (level, all) in [
+            (&SALES_DAILY, false),
+            (&TENDERS_DAILY, false),
+            (&SALES, false),
+            (&TENDERS, false),
+            (&ITEMS, true),
+        ] {
             if pg {
                 for t in [level.fine, level.name] {
                     conn.execute_unprepared(&format!(
@@ -214,7 +244,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in [SALES.name, TENDERS.name, ITEMS.name, PENDING] {
+        for name in [
+            SALES_DAILY.name,
+            TENDERS_DAILY.name,
+            SALES.name,
+            TENDERS.name,
+            ITEMS.name,
+            PENDING,
+        ] {
             manager
                 .drop_table(Table::drop().table(c(name)).to_owned())
                 .await?;

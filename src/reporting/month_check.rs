@@ -1,11 +1,15 @@
-//! `reconcile` for the monthly rollups: a month's rows against the sum of
-//! its fine cells rebuilt from the ledger, rewritten when they differ.
+//! `reconcile` for the daily and monthly rollups: their rows against the
+//! sums of the fine cells rebuilt from the ledger, rewritten when they
+//! differ.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use chrono::NaiveDate;
-use entity::{report_item_monthly, report_sale_monthly, report_tender_monthly};
+use entity::{
+    report_item_monthly, report_sale_daily, report_sale_monthly, report_tender_daily,
+    report_tender_monthly,
+};
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -18,29 +22,45 @@ use crate::tenancy::TenantTx;
 
 type ItemMonths = BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)>;
 
+/// Sale and tender rows of `$sales` and `$tenders` with business dates in
+/// `[$from, $to]`, into a [`Months`].
+macro_rules! load {
+    ($tx:expr, $sales:ident, $tenders:ident, $from:expr, $to:expr) => {{
+        let mut me = Months::default();
+        for r in $tx
+            .select::<$sales::Entity>()
+            .filter($sales::Column::BusinessDate.between($from, $to))
+            .all($tx.conn())
+            .await?
+        {
+            me.sales.insert(
+                (r.business_date, r.location_id, r.terminal_id),
+                sale_cell!(r),
+            );
+        }
+        for r in $tx
+            .select::<$tenders::Entity>()
+            .filter($tenders::Column::BusinessDate.between($from, $to))
+            .all($tx.conn())
+            .await?
+        {
+            me.tenders.insert(
+                (
+                    r.business_date,
+                    r.location_id,
+                    r.terminal_id,
+                    r.method.clone(),
+                ),
+                tender_cell!(r),
+            );
+        }
+        me
+    }};
+}
+
 /// The stored rows of one month: per location, and all-location items.
 async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)> {
-    let mut me = Months::default();
-    for r in tx
-        .select::<report_sale_monthly::Entity>()
-        .filter(report_sale_monthly::Column::BusinessDate.eq(month))
-        .all(tx.conn())
-        .await?
-    {
-        me.sales
-            .insert((month, r.location_id, r.terminal_id), sale_cell!(r));
-    }
-    for r in tx
-        .select::<report_tender_monthly::Entity>()
-        .filter(report_tender_monthly::Column::BusinessDate.eq(month))
-        .all(tx.conn())
-        .await?
-    {
-        me.tenders.insert(
-            (month, r.location_id, r.terminal_id, r.method.clone()),
-            tender_cell!(r),
-        );
-    }
+    let mut me = load!(tx, report_sale_monthly, report_tender_monthly, month, month);
     let mut all = ItemMonths::new();
     for r in tx
         .select::<report_item_monthly::Entity>()
@@ -57,6 +77,60 @@ async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)>
         }
     }
     Ok((me, all))
+}
+
+/// Checks the daily rows of `[from, to]` against `expected` (the days'
+/// fine cells rebuilt from the ledger, summed per day) and rewrites them
+/// if any differ.
+pub(super) async fn check_days(
+    tx: &TenantTx,
+    (from, to): (NaiveDate, NaiveDate),
+    expected: Months,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let stored = load!(tx, report_sale_daily, report_tender_daily, from, to);
+    let before = outcome.differences.len();
+    compare_sales_tenders(
+        ["report_sales_daily", "report_tenders_daily"],
+        &stored,
+        &expected,
+        outcome,
+    );
+    if outcome.differences.len() == before {
+        return Ok(());
+    }
+    tx.delete_many::<report_sale_daily::Entity>()
+        .filter(report_sale_daily::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_tender_daily::Entity>()
+        .filter(report_tender_daily::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    upsert::<report_sale_daily::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
+    upsert::<report_tender_daily::Entity>(tx, expected.tender_rows(tx.tenant())).await
+}
+
+fn compare_sales_tenders(
+    tables: [&'static str; 2],
+    stored: &Months,
+    expected: &Months,
+    outcome: &mut Outcome,
+) {
+    compare(
+        tables[0],
+        &SALE_FIELDS,
+        &stored.sales,
+        &expected.sales,
+        outcome,
+    );
+    compare(
+        tables[1],
+        &TENDER_FIELDS,
+        &stored.tenders,
+        &expected.tenders,
+        outcome,
+    );
 }
 
 fn compare<K: Ord + Debug, const N: usize>(
@@ -94,18 +168,10 @@ pub(super) async fn check_month(
     let (stored, stored_all) = stored(tx, month).await?;
     let expected_all = expected.all_locations();
     let before = outcome.differences.len();
-    compare(
-        "report_sales_monthly",
-        &SALE_FIELDS,
-        &stored.sales,
-        &expected.sales,
-        outcome,
-    );
-    compare(
-        "report_tenders_monthly",
-        &TENDER_FIELDS,
-        &stored.tenders,
-        &expected.tenders,
+    compare_sales_tenders(
+        ["report_sales_monthly", "report_tenders_monthly"],
+        &stored,
+        &expected,
         outcome,
     );
     compare(

@@ -1,8 +1,8 @@
-//! The monthly rollups: what a unit of work's fine deltas add to the
-//! months, and the compaction of the pending item deltas.
+//! The daily and monthly rollups: what a unit of work's fine deltas add to
+//! them, and the compaction of the pending item deltas.
 //!
-//! Sales and tenders per terminal and month are upserted with the fine
-//! rows: only the terminal's own pushes write them. Item months are shared
+//! Sales and tenders per terminal and day or month are upserted with the
+//! fine rows: only the terminal's own pushes write them. Item months are shared
 //! by every terminal of a location (and the all-location rows by every
 //! terminal of the tenant), so a push only appends its deltas to
 //! `report_items_pending`; [`compact`] folds them into
@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{Datelike, NaiveDate};
-use entity::{report_item_pending, report_sale_monthly, report_tender_monthly};
+use entity::{
+    report_item_pending, report_sale_daily, report_sale_monthly, report_tender_daily,
+    report_tender_monthly,
+};
 use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
@@ -53,18 +56,29 @@ pub struct Months {
 impl Months {
     /// The fine cells summed per month.
     pub fn of(fine: &Rollups) -> Self {
-        let mut me = Months::default();
-        for (c, v) in &fine.sales {
-            let k = (month_start(c.date), c.location, c.terminal);
-            add(me.sales.entry(k).or_default(), *v);
-        }
-        for ((c, method), v) in &fine.tenders {
-            let k = (month_start(c.date), c.location, c.terminal, method.clone());
-            add(me.tenders.entry(k).or_default(), *v);
-        }
+        let mut me = Self::per(fine, month_start);
         for ((c, variant, group), (product, v)) in &fine.items {
             let k = (month_start(c.date), c.location, *variant, *group);
             add(&mut me.items.entry(k).or_insert((*product, [0; 15])).1, *v);
+        }
+        me
+    }
+
+    /// The fine sale and tender cells summed per business date (the same
+    /// shape as months, with the day in place of the month; no items).
+    pub fn days_of(fine: &Rollups) -> Self {
+        Self::per(fine, |d| d)
+    }
+
+    fn per(fine: &Rollups, period: fn(NaiveDate) -> NaiveDate) -> Self {
+        let mut me = Months::default();
+        for (c, v) in &fine.sales {
+            let k = (period(c.date), c.location, c.terminal);
+            add(me.sales.entry(k).or_default(), *v);
+        }
+        for ((c, method), v) in &fine.tenders {
+            let k = (period(c.date), c.location, c.terminal, method.clone());
+            add(me.tenders.entry(k).or_default(), *v);
         }
         me
     }
@@ -92,9 +106,17 @@ impl Months {
         all
     }
 
+    /// Adds what a unit of work's fine deltas add to the days and months.
+    pub async fn add_all(tx: &TenantTx, fine: &Rollups) -> Result<()> {
+        let days = Months::days_of(fine);
+        upsert::<report_sale_daily::Entity>(tx, days.sale_rows(tx.tenant())).await?;
+        upsert::<report_tender_daily::Entity>(tx, days.tender_rows(tx.tenant())).await?;
+        Months::of(fine).add_to(tx).await
+    }
+
     /// Adds these deltas: sales and tender months in place, item months as
     /// pending rows (compacted once the transaction commits).
-    pub async fn add_to(&self, tx: &TenantTx) -> Result<()> {
+    async fn add_to(&self, tx: &TenantTx) -> Result<()> {
         upsert::<report_sale_monthly::Entity>(tx, self.sale_rows(tx.tenant())).await?;
         upsert::<report_tender_monthly::Entity>(tx, self.tender_rows(tx.tenant())).await?;
         if self.items.is_empty() {

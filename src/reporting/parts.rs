@@ -1,6 +1,7 @@
-//! Which rollup rows a report reads: the fine rows (per terminal and local
-//! hour) for the days of a range outside whole months, and the monthly
-//! rollups for the whole months inside it, when the grouping allows.
+//! Which rollup rows a report reads: the monthly rollups for the whole
+//! months inside its range, when the grouping allows, and for the other
+//! days the daily rollups (sales and tenders without HOUR) or the hourly
+//! ones.
 //!
 //! A year's report then reads a few thousand monthly rows instead of
 //! millions of hourly ones. Months are the locations' local months, as
@@ -80,38 +81,46 @@ struct Part {
     nil_location: Option<bool>,
 }
 
-fn parts(source: Source, monthly: Monthly, from: NaiveDate, to: NaiveDate) -> Vec<Part> {
-    let fine = |from, to| Part {
-        table: source.table(),
+/// The daily table of a source, where it has one.
+fn daily(source: Source) -> Option<&'static str> {
+    match source {
+        Source::Sales => Some("report_sales_daily"),
+        Source::Tenders => Some("report_tenders_daily"),
+        Source::Items => None,
+    }
+}
+
+fn parts(plan: &Plan) -> Vec<Part> {
+    let (source, from, to) = (plan.source, plan.from, plan.to);
+    // Days outside whole months: per day unless the hour is asked for.
+    let days = daily(source)
+        .filter(|_| !plan.dims.contains(&Dimension::Hour))
+        .unwrap_or(source.table());
+    let span = |table, from, to, nil_location| Part {
+        table,
         from,
         to,
-        nil_location: None,
+        nil_location,
     };
-    let Some((first, last)) = whole_months(from, to).filter(|_| monthly != Monthly::No) else {
-        return vec![fine(from, to)];
+    let Some((first, last)) = whole_months(from, to).filter(|_| plan.monthly != Monthly::No) else {
+        return vec![span(days, from, to, None)];
     };
     let mut out = Vec::new();
     if from < first {
-        out.push(fine(from, first - Duration::days(1)));
+        out.push(span(days, from, first - Duration::days(1), None));
     }
-    let month = |table, nil_location| Part {
-        table,
-        from: first,
-        to: last,
-        nil_location,
-    };
     match source {
-        Source::Sales => out.push(month("report_sales_monthly", None)),
-        Source::Tenders => out.push(month("report_tenders_monthly", None)),
+        Source::Sales => out.push(span("report_sales_monthly", first, last, None)),
+        Source::Tenders => out.push(span("report_tenders_monthly", first, last, None)),
         Source::Items => {
-            let all = monthly == Monthly::AllLocations;
-            out.push(month("report_items_monthly", Some(all)));
-            out.push(month("report_items_pending", None));
+            let all = plan.monthly == Monthly::AllLocations;
+            out.push(span("report_items_monthly", first, last, Some(all)));
+            out.push(span("report_items_pending", first, last, None));
         }
     }
     let last_end = month_end(last);
     if last_end < to {
-        out.push(fine(last_end + Duration::days(1), to));
+        out.push(span(days, last_end + Duration::days(1), to, None));
     }
     out
 }
@@ -177,7 +186,7 @@ fn filter(q: &mut SelectStatement, tx: &TenantTx, req: &Request, part: &Part) {
 
 /// The report query's FROM and WHERE, and its measures, before grouping.
 pub(super) fn select(tx: &TenantTx, plan: &Plan) -> SelectStatement {
-    let parts = parts(plan.source, plan.monthly, plan.from, plan.to);
+    let parts = parts(plan);
     let mut q = Query::select();
     if let [part] = parts.as_slice() {
         q.from(Alias::new(part.table));

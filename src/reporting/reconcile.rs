@@ -17,7 +17,7 @@ use entity::{
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::month_check::check_month;
+use super::month_check::{check_days, check_month};
 use super::months::{Months, month_end, month_start};
 use super::rollup::{Cell, Rollups};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
@@ -102,6 +102,7 @@ pub async fn reconcile(
         if outcome.differences.len() > before {
             rewrite(&tx, &expected, start, end).await?;
         }
+        check_days(&tx, (start, end), Months::days_of(&expected), &mut outcome).await?;
         month.merge(Months::of(&expected));
         if end == month_end(start) {
             check_month(

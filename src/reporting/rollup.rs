@@ -251,10 +251,10 @@ impl Rollups {
     }
 
     /// Adds every delta to its row, inserting rows that do not exist yet,
-    /// and to the months' rollups.
+    /// and to the days' and months' rollups.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
         let me = std::mem::take(self);
-        super::months::Months::of(&me).add_to(tx).await?;
+        super::months::Months::add_all(tx, &me).await?;
         me.write_fine(tx).await
     }
 

@@ -381,6 +381,19 @@ fn reported(f: &Value) -> Fig {
     }
 }
 
+/// A report's rows by location and the period in `period`.
+fn by(report: &Value, period: &str) -> BTreeMap<(String, String), Fig> {
+    let mut out = BTreeMap::new();
+    for r in report["rows"].as_array().unwrap() {
+        let key = (
+            r["locationId"].as_str().unwrap().to_owned(),
+            r[period].as_str().unwrap().to_owned(),
+        );
+        out.insert(key, reported(&r["figures"]));
+    }
+    out
+}
+
 const FIGURES: &str = "figures { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold itemsRefunded }";
 
 async fn run(seed: u64) {
@@ -449,7 +462,9 @@ async fn run(seed: u64) {
                    items: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION, DAY]) {{ rows {{ variant {{ id }} locationId day {FIGURES} }} }}
                    monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
                    yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }}
-                   allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }} }}"
+                   allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }}
+                   daily: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY]) {{ rows {{ locationId day {FIGURES} }} }}
+                   span: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }} }}"
             ),
             json!({}),
         )
@@ -525,15 +540,31 @@ async fn run(seed: u64) {
             .or_default();
         add(m, f);
     }
-    let mut got_months = BTreeMap::new();
-    for r in data["monthly"]["rows"].as_array().unwrap() {
-        let key = (
-            r["locationId"].as_str().unwrap().to_owned(),
-            r["month"].as_str().unwrap().to_owned(),
-        );
-        got_months.insert(key, reported(&r["figures"]));
+    assert_eq!(by(&data["monthly"], "month"), months, "seed {seed}");
+    // Days (the daily rollup) are sums of the same hours.
+    let mut days: BTreeMap<(String, String), Fig> = BTreeMap::new();
+    for ((loc, day, _), f) in &cells {
+        add(days.entry((loc.clone(), day.to_string())).or_default(), f);
     }
-    assert_eq!(got_months, months, "seed {seed}");
+    assert_eq!(by(&data["daily"], "day"), days, "seed {seed}: daily cells");
+    // A range with partial months at both ends: whole months from the
+    // monthly rollup, the other days from the daily one.
+    let (from, to) = ("2026-03-15".parse().unwrap(), "2026-11-01".parse().unwrap());
+    let mut span: BTreeMap<(String, String), Fig> = BTreeMap::new();
+    for ((loc, day, _), f) in cells
+        .iter()
+        .filter(|((_, d, _), _)| (from..=to).contains(d))
+    {
+        let m = span
+            .entry((loc.clone(), day.format("%Y-%m-01").to_string()))
+            .or_default();
+        add(m, f);
+    }
+    assert_eq!(
+        by(&data["span"], "month"),
+        span,
+        "seed {seed}: partial months"
+    );
     let total: i64 = cells.values().map(|f| f.total).sum();
     assert_eq!(n(&data["hourly"]["totals"]["total"]), total, "seed {seed}");
 }
