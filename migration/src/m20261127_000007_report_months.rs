@@ -80,6 +80,14 @@ const TENDERS_DAILY: Level = Level {
     ..TENDERS
 };
 const PENDING: &str = "report_items_pending";
+const TABLES: [&str; 6] = [
+    SALES_DAILY.name,
+    TENDERS_DAILY.name,
+    SALES.name,
+    TENDERS.name,
+    ITEMS.name,
+    PENDING,
+];
 
 fn column(name: &'static str) -> ColumnDef {
     match name {
@@ -197,14 +205,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for name in [
-            SALES_DAILY.name,
-            TENDERS_DAILY.name,
-            SALES.name,
-            TENDERS.name,
-            ITEMS.name,
-            PENDING,
-        ] {
+        for name in TABLES {
             protect_tenant_table(manager, name, "tenant_id", "SELECT, INSERT, UPDATE, DELETE")
                 .await?;
         }
@@ -244,14 +245,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in [
-            SALES_DAILY.name,
-            TENDERS_DAILY.name,
-            SALES.name,
-            TENDERS.name,
-            ITEMS.name,
-            PENDING,
-        ] {
+        for name in TABLES {
             manager
                 .drop_table(Table::drop().table(c(name)).to_owned())
                 .await?;
