@@ -1,11 +1,14 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
+use async_graphql::BatchResponse;
 use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLBatchRequest;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{authenticate, error_response};
@@ -90,7 +93,96 @@ pub async fn execute(
         }
         crate::graphql::prepare(request, &state.db, session.as_ref());
     }
-    GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
+    respond(&headers, state.schema.execute_batch(batch).await)
+}
+
+/// The response, in the media type the client accepts (GraphQL over HTTP):
+/// `application/graphql-response+json` when it asks for it, otherwise
+/// `application/json`. With the former, a request that failed before
+/// execution (it did not parse or validate) gets 400 and no `data`.
+fn respond(headers: &HeaderMap, batch: BatchResponse) -> Response {
+    let graphql_json = prefers_graphql_response(headers);
+    let request_error = graphql_json
+        && matches!(&batch, BatchResponse::Single(r) if r.data == async_graphql::Value::Null
+            && !r.errors.is_empty()
+            && r.errors.iter().all(|e| e.path.is_empty()));
+    let cache_control = batch
+        .is_ok()
+        .then(|| batch.cache_control().value())
+        .flatten();
+    let extra = batch.http_headers();
+    let body = match serde_json::to_value(&batch) {
+        Ok(serde_json::Value::Object(mut map)) if request_error => {
+            map.remove("data");
+            serde_json::Value::Object(map).to_string()
+        }
+        Ok(value) => value.to_string(),
+        Err(e) => return error_response(&AppError::internal(format!("response: {e}"))),
+    };
+    let status = if request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, body).into_response();
+    let media = if graphql_json {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Some(value) = cache_control.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        h.insert(header::CACHE_CONTROL, value);
+    }
+    h.extend(extra);
+    response
+}
+
+/// Whether `Accept` lists `application/graphql-response+json` before (or
+/// without) `application/json`.
+fn prefers_graphql_response(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let position = |media: &str| {
+        accept
+            .split(',')
+            .position(|part| part.split(';').next().unwrap_or("").trim() == media)
+    };
+    match (
+        position("application/graphql-response+json"),
+        position("application/json"),
+    ) {
+        (Some(g), Some(j)) => g < j,
+        (g, _) => g.is_some(),
+    }
+}
+
+/// A POST must say its body is JSON (`application/json`): anything else,
+/// or nothing, gets 415 before the body is read.
+pub async fn require_json(request: Request, next: Next) -> Response {
+    if request.method() == Method::POST {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            let mut response = error_response(&AppError::BadInput {
+                message: "POST bodies must be application/json".into(),
+                field: None,
+            });
+            *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            response
+                .headers_mut()
+                .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+            return response;
+        }
+    }
+    next.run(request).await
 }
 
 /// True when the document holds a mutation or subscription. Documents that

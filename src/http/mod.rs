@@ -78,7 +78,12 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(graphql::graphiql))
-        .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .route(
+            "/graphql",
+            get(graphql::execute)
+                .post(graphql::execute)
+                .route_layer(axum::middleware::from_fn(graphql::require_json)),
+        )
         .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/reports/sales.csv", get(reports::sales_csv))
         .route("/healthz", get(health::healthz))

@@ -11,6 +11,7 @@ mod http;
 mod ledger;
 mod locations;
 mod lookup;
+mod media;
 mod postgres;
 mod pull;
 mod refunds;
