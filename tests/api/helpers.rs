@@ -120,9 +120,10 @@ impl TestApp {
             "127.0.0.1:0",
             "--jwt-secret",
             TEST_SECRET,
-            "--db-max-connections",
-            "4",
         ];
+        if !extra.contains(&"--db-max-connections") {
+            args.extend(["--db-max-connections", "4"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::from_env_and(args).expect("test config");
         let app = Application::build(config.clone()).await.expect("build app");

@@ -1,8 +1,10 @@
 //! Database-level guarantees on PostgreSQL: RLS on every tenant table, an
 //! app role that cannot bypass it, and fail-closed behaviour without a
-//! tenant. On SQLite these tests have nothing to check and return early.
+//! tenant. On SQLite most of these tests have nothing to check and return
+//! early; the pool-of-one test runs on both.
 
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
 
@@ -185,4 +187,60 @@ async fn without_a_tenant_setting_the_app_sees_and_writes_nothing() {
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0);
     db.close().await.ok();
+}
+
+/// With one pooled connection, every request reuses the connection the
+/// other tenant's request just used: the tenant setting must never carry
+/// over (on PostgreSQL it is transaction-local), and the scope must hold.
+#[tokio::test]
+async fn the_tenant_never_leaks_across_a_pool_of_one() {
+    let app = TestApp::spawn_with(&["--db-max-connections", "1"]).await;
+    let mut tenants = Vec::new();
+    for (name, code) in [("A", "AAA1"), ("B", "BBB1")] {
+        let tenant = app.tenant(name).await;
+        let owner = app.owner(tenant);
+        app.create_location(&owner, code).await;
+        tenants.push((owner, code));
+    }
+    const QUERY: &str = "{ locations(first: 10) { edges { node { code } } } }";
+    let check = |body: &Value, code: &str, i: usize| {
+        let codes: Vec<&str> = body["data"]["locations"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("request {i}: {body}"))
+            .iter()
+            .map(|e| e["node"]["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, vec![code], "request {i}");
+    };
+    let pool = app.state.db.raw();
+    for i in 0..1_000 {
+        let (owner, code) = &tenants[i % 2];
+        check(&app.gql(owner, QUERY, json!({})).await, code, i);
+        if app.is_postgres() && i % 100 == 99 {
+            // The one connection, straight after a request: no tenant.
+            let row = pool
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT COALESCE(current_setting('app.tenant_id', true), '') AS t",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                row.try_get::<String>("", "t").unwrap(),
+                "",
+                "after request {i}"
+            );
+        }
+    }
+    // And interleaved: requests of both tenants queue for the one
+    // connection at once.
+    let answers = futures_util::future::join_all((0..200).map(|i| {
+        let (owner, _) = &tenants[i % 2];
+        app.gql(owner, QUERY, json!({}))
+    }))
+    .await;
+    for (i, body) in answers.iter().enumerate() {
+        check(body, tenants[i % 2].1, i);
+    }
 }
