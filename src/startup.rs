@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Keys;
 use crate::cache::{CatalogCache, Redis};
-use crate::config::{Config, Introspection};
+use crate::config::Config;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::tenancy::{Db, PoolOptions};
 
@@ -47,7 +47,7 @@ impl AppState {
         let db = Db::connect(&config.database_url, &pool_options(&config))
             .await?
             .with_hook(Arc::new(cache.clone()));
-        let introspection = config.introspection() != Introspection::Off;
+        let introspection = config.introspection();
         let schema = graphql::build(
             db.clone(),
             keys.clone(),

@@ -15,6 +15,7 @@ use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::catalog::loaders;
+use crate::config::Introspection;
 use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery, TerminalLoader};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
@@ -64,16 +65,17 @@ impl Default for Limits {
     }
 }
 
-/// Builds the schema. `db` and `keys` go in as schema data; the session and
+/// Builds the schema, with introspection and field suggestions as the
+/// configuration allows. `db` and `keys` go in as schema data; the session and
 /// the per-request loaders go into each request (see [`prepare`]).
 pub fn build(
     db: Db,
     keys: Arc<Keys>,
     cache: CatalogCache,
     limits: &Limits,
-    introspection: bool,
+    introspection: Introspection,
 ) -> AppSchema {
-    let builder = Schema::build(
+    let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
@@ -86,11 +88,15 @@ pub fn build(
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)
     .limit_recursive_depth(limits.recursive_depth);
-    if introspection {
-        builder.finish()
-    } else {
-        builder.disable_introspection().finish()
+    if introspection == Introspection::Off {
+        builder = builder.disable_introspection();
     }
+    if introspection != Introspection::Public {
+        // "Did you mean …?" would tell a caller without introspection the
+        // names of the fields it cannot list.
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The SDL as checked in at `schema.graphql`.

@@ -280,6 +280,27 @@ async fn introspection_is_public_in_development_and_needs_a_token_in_production(
 }
 
 #[tokio::test]
+async fn field_names_are_suggested_only_where_introspection_is_public() {
+    let typo = json!({ "query": "{ locatoins { edges { cursor } } }" });
+    let dev = TestApp::spawn().await;
+    let (_, body) = dev.post(None, typo.clone()).await;
+    assert!(body.to_string().contains("Did you mean"), "{body}");
+    for extra in [
+        &["--env", "production"][..],
+        &["--introspection", "off"][..],
+        &["--introspection", "authenticated"][..],
+    ] {
+        let app = TestApp::spawn_with(extra).await;
+        let (_, body) = app.post(None, typo.clone()).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{extra:?}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("locatoins"), "{extra:?}: {body}");
+        assert!(!message.contains("Did you mean"), "{extra:?}: {body}");
+        assert!(!message.contains("\"locations\""), "{extra:?}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn the_server_answers_over_a_real_socket() {
     let helper = TestApp::spawn().await;
     let tenant = helper.tenant("Acme").await;
