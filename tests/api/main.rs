@@ -8,6 +8,7 @@ mod auth;
 mod catalog;
 mod helpers;
 mod http;
+mod internals;
 mod ledger;
 mod locations;
 mod lookup;
