@@ -218,6 +218,11 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
+    /// Address for Prometheus `/metrics`, apart from the API; unset means
+    /// no metrics endpoint.
+    #[arg(long, env = "POS_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// HS256 secret for verifying (and minting) tokens.
     #[arg(long, env = "POS_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod money;
 pub mod org;
 pub mod reporting;

@@ -94,6 +94,8 @@ pub async fn migrate_up(config: &Config) -> Result<(), BoxError> {
 
 pub struct Application {
     listener: TcpListener,
+    /// `POS_METRICS_LISTEN`, bound at build so a taken port fails early.
+    metrics: Option<TcpListener>,
     state: AppState,
 }
 
@@ -102,9 +104,18 @@ impl Application {
     /// picks a free port, which [`Application::port`] reports.
     pub async fn build(config: Config) -> Result<Self, BoxError> {
         let listen = config.listen;
+        let metrics_listen = config.metrics_listen;
         let state = AppState::new(config).await?;
         let listener = TcpListener::bind(listen).await?;
-        Ok(Self { listener, state })
+        let metrics = match metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        Ok(Self {
+            listener,
+            metrics,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -127,6 +138,15 @@ impl Application {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         tracing::info!(address = %self.listener.local_addr()?, "serving; GraphiQL at /");
+        if let Some(listener) = self.metrics {
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+            let metrics = crate::http::metrics::router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, metrics).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             shutdown_signal().await;
             draining.store(true, Ordering::Relaxed);

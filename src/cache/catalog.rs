@@ -213,15 +213,30 @@ impl CatalogCache {
         };
         let listening = self.inner.listening.load(Ordering::Relaxed);
         let key = (tenant, generation, format!("{kind}:{id}"));
+        let m = crate::metrics::metrics();
         if let Some(entry) = l1.get(&key).await
             && (listening || entry.stored.elapsed() < BLIND_FRESHNESS)
         {
+            m.l1_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(entry.value);
         }
+        m.l1_misses.fetch_add(1, Ordering::Relaxed);
         // Redis entries are only trusted while invalidations can be heard.
         let l2_key = listening.then(|| format!("pos:v1:{tenant}:g{generation}:{}", key.2));
-        if let Some(l2_key) = &l2_key
-            && let Some(bytes) = self.redis_get(l2_key).await
+        let from_redis = match &l2_key {
+            Some(l2_key) => {
+                let found = self.redis_get(l2_key).await;
+                let counter = if found.is_some() {
+                    &m.redis_hits
+                } else {
+                    &m.redis_misses
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                found
+            }
+            None => None,
+        };
+        if let Some(bytes) = from_redis
             && let Ok(value) = serde_json::from_slice::<Option<T>>(&bytes)
         {
             let value = value.map(Arc::new);

@@ -2,6 +2,7 @@
 //! limits that reject hostile documents before any resolver runs.
 
 mod codes;
+mod operations;
 pub mod pagination;
 pub mod payload;
 pub mod scalars;
@@ -84,6 +85,7 @@ pub fn build(
     .data(cache)
     .data(keys)
     .extension(codes::ErrorCodes)
+    .extension(operations::OperationMetrics)
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

@@ -5,6 +5,7 @@
 mod auth;
 mod graphql;
 mod health;
+pub mod metrics;
 mod reports;
 mod subscriptions;
 
@@ -89,5 +90,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(layers)
 }

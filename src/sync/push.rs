@@ -444,6 +444,7 @@ pub async fn push(
         })
         .collect();
     memo.check_new_sales(&tx, &sale_ids).await?;
+    let mut released = 0;
     loop {
         let next = head.applied_through + 1;
         if let Some((i, event, hash)) = fresh.remove(&next) {
@@ -455,6 +456,7 @@ pub async fn push(
             memo.writes.events.push(model);
             results[i] = Some(settled.result(next));
         } else if let Some(stored) = held.remove(&next) {
+            released += 1;
             let event = decode(&stored)?;
             let as_pusher = pusher(session, stored.pushed_by.as_deref());
             let settled = if stored.code.as_deref() == Some(Reason::CardNumberRefused.as_str()) {
@@ -508,6 +510,11 @@ pub async fn push(
     let missing = gaps(head.applied_through, &waiting);
     head.save_push(&tx, now).await?;
     tx.commit().await?;
+    let m = crate::metrics::metrics();
+    for r in results.iter().flatten() {
+        m.sync_event(&format!("{:?}", r.status));
+    }
+    m.sync_released(released);
 
     // The push is committed and its statuses stand. Releasing refunds that
     // waited for these sales is best effort here: if it fails (the pool is

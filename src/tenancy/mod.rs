@@ -79,6 +79,22 @@ impl Db {
         }
     }
 
+    /// Connections the pool holds open, and how many of them are idle.
+    pub fn pool_stats(&self) -> (u32, u32) {
+        // The backend is checked first, so the pool getters cannot panic.
+        match self.conn.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            DbBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            _ => (0, 0),
+        }
+    }
+
     /// Readiness probe.
     pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
         self.conn.ping().await

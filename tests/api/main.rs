@@ -13,6 +13,7 @@ mod ledger;
 mod locations;
 mod lookup;
 mod media;
+mod metrics;
 mod postgres;
 mod pull;
 mod refunds;
