@@ -23,6 +23,7 @@ pub mod refund;
 pub mod refund_line;
 pub mod report_item;
 pub mod report_item_monthly;
+pub mod report_item_monthly_all;
 pub mod report_item_pending;
 pub mod report_sale;
 pub mod report_sale_daily;
@@ -89,6 +90,7 @@ tenant_owned!(
     refund_line,
     report_item,
     report_item_monthly,
+    report_item_monthly_all,
     report_item_pending,
     report_sale,
     report_sale_daily,

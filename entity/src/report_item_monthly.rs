@@ -1,6 +1,5 @@
-//! `report_items` summed per location and local month; rows with the nil
-//! location sum every location. Only compaction writes it, from
-//! `report_items_pending`; reports add the pending rows to it.
+//! `report_items` summed per location and local month. Only compaction
+//! writes it, from `report_items_pending`; reports add the pending rows.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,7 +11,6 @@ pub struct Model {
     /// The first day of the local month.
     #[sea_orm(primary_key, auto_increment = false)]
     pub business_date: Date,
-    /// The nil id on the rows that sum every location.
     #[sea_orm(primary_key, auto_increment = false)]
     pub location_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]

@@ -7,12 +7,13 @@
 //!   the fine rollups they are written in the transaction that applies
 //!   each event, under the terminal's ledger lock, so concurrent pushes
 //!   never share a row.
-//! - `report_items_monthly`, per location and local month, plus rows with
-//!   the nil location that sum every location (tenant-wide product
-//!   reports). Its rows are shared by every terminal of a location or a
-//!   tenant, so pushes never write them: each push appends its deltas to
-//!   `report_items_pending`, and a compaction folds those into the monthly
-//!   rows after the push commits. Reports read both tables, so a figure is
+//! - `report_items_monthly`, per location and local month, and
+//!   `report_items_monthly_all`, summed over every location (tenant-wide
+//!   product reports, a few thousand rows a month in a table of their own).
+//!   Their rows are shared by every terminal of a location or a tenant, so
+//!   pushes never write them: each push appends its deltas to
+//!   `report_items_pending`, and a compaction folds those into both after
+//!   the push commits. Reports read them together with the pending rows, so a figure is
 //!   counted once, before or after compaction.
 //!
 //! In the monthly tables `business_date` holds the first day of the month. The migration fills
@@ -37,8 +38,8 @@ fn c(name: &'static str) -> Alias {
 struct Level {
     name: &'static str,
     fine: &'static str,
-    /// Key columns after `tenant_id, business_date, location_id`.
-    extra_key: &'static [&'static str],
+    /// Key columns after `tenant_id, business_date`.
+    key: &'static [&'static str],
     /// Other non-measure columns (carried, not summed).
     carried: &'static [&'static str],
     measures: &'static [&'static str],
@@ -48,7 +49,7 @@ struct Level {
 const SALES: Level = Level {
     name: "report_sales_monthly",
     fine: "report_sales",
-    extra_key: &["terminal_id"],
+    key: &["location_id", "terminal_id"],
     carried: &[],
     measures: &SALE_MEASURES,
     monthly: true,
@@ -56,7 +57,7 @@ const SALES: Level = Level {
 const TENDERS: Level = Level {
     name: "report_tenders_monthly",
     fine: "report_tenders",
-    extra_key: &["terminal_id", "method"],
+    key: &["location_id", "terminal_id", "method"],
     carried: &[],
     measures: &TENDER_MEASURES,
     monthly: true,
@@ -64,10 +65,15 @@ const TENDERS: Level = Level {
 const ITEMS: Level = Level {
     name: "report_items_monthly",
     fine: "report_items",
-    extra_key: &["variant_id", "tax_group_id"],
+    key: &["location_id", "variant_id", "tax_group_id"],
     carried: &["product_id"],
     measures: &ITEM_MEASURES,
     monthly: true,
+};
+const ITEMS_ALL: Level = Level {
+    name: "report_items_monthly_all",
+    key: &["variant_id", "tax_group_id"],
+    ..ITEMS
 };
 const SALES_DAILY: Level = Level {
     name: "report_sales_daily",
@@ -80,12 +86,21 @@ const TENDERS_DAILY: Level = Level {
     ..TENDERS
 };
 const PENDING: &str = "report_items_pending";
-const TABLES: [&str; 6] = [
+const LEVELS: [&Level; 6] = [
+    &SALES_DAILY,
+    &TENDERS_DAILY,
+    &SALES,
+    &TENDERS,
+    &ITEMS,
+    &ITEMS_ALL,
+];
+const TABLES: [&str; 7] = [
     SALES_DAILY.name,
     TENDERS_DAILY.name,
     SALES.name,
     TENDERS.name,
     ITEMS.name,
+    ITEMS_ALL.name,
     PENDING,
 ];
 
@@ -99,12 +114,12 @@ fn column(name: &'static str) -> ColumnDef {
 
 fn tables() -> Vec<TableCreateStatement> {
     let mut out = Vec::new();
-    for level in [&SALES_DAILY, &TENDERS_DAILY, &SALES, &TENDERS, &ITEMS] {
+    for level in LEVELS {
         let mut table = Table::create();
         table.table(c(level.name));
-        let key: Vec<&str> = ["tenant_id", "business_date", "location_id"]
+        let key: Vec<&str> = ["tenant_id", "business_date"]
             .iter()
-            .chain(level.extra_key)
+            .chain(level.key)
             .copied()
             .collect();
         let mut cols: Vec<ColumnDef> = key.iter().chain(level.carried).map(|k| column(k)).collect();
@@ -151,26 +166,19 @@ fn period(level: &Level, backend: DbBackend) -> &'static str {
     }
 }
 
-/// `INSERT INTO level SELECT … SUM(…) FROM fine GROUP BY …`, per location
-/// or, with `nil`, over all locations.
-fn backfill(level: &Level, backend: DbBackend, nil: Option<&str>) -> String {
-    let keys: Vec<&str> = level.extra_key.to_vec();
-    let columns = ["tenant_id", "business_date", "location_id"]
+/// `INSERT INTO level SELECT … SUM(…) FROM fine GROUP BY …`.
+fn backfill(level: &Level, backend: DbBackend) -> String {
+    let columns = ["tenant_id", "business_date"]
         .iter()
-        .chain(&keys)
+        .chain(level.key)
         .chain(level.carried)
         .chain(level.measures)
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
     let mut group = vec!["tenant_id".to_owned(), period(level, backend).to_owned()];
-    if nil.is_none() {
-        group.push("location_id".into());
-    }
-    group.extend(keys.iter().map(|k| (*k).to_owned()));
-    let mut select = vec!["tenant_id".to_owned(), period(level, backend).to_owned()];
-    select.push(nil.unwrap_or("location_id").to_owned());
-    select.extend(keys.iter().map(|k| (*k).to_owned()));
+    group.extend(level.key.iter().map(|k| (*k).to_owned()));
+    let mut select = group.clone();
     // A variant's product never changes; any row's will do.
     select.extend(level.carried.iter().map(|k| match backend {
         DbBackend::Postgres => format!("(array_agg({k}))[1]"),
@@ -209,17 +217,7 @@ impl MigrationTrait for Migration {
             protect_tenant_table(manager, name, "tenant_id", "SELECT, INSERT, UPDATE, DELETE")
                 .await?;
         }
-        let nil = match backend {
-            DbBackend::Postgres => "CAST('00000000-0000-0000-0000-000000000000' AS uuid)",
-            _ => "zeroblob(16)",
-        };
-        for (level, all) in [
-            (&SALES_DAILY, false),
-            (&TENDERS_DAILY, false),
-            (&SALES, false),
-            (&TENDERS, false),
-            (&ITEMS, true),
-        ] {
+        for level in LEVELS {
             if pg {
                 for t in [level.fine, level.name] {
                     conn.execute_unprepared(&format!(
@@ -228,12 +226,7 @@ impl MigrationTrait for Migration {
                     .await?;
                 }
             }
-            conn.execute_unprepared(&backfill(level, backend, None))
-                .await?;
-            if all {
-                conn.execute_unprepared(&backfill(level, backend, Some(nil)))
-                    .await?;
-            }
+            conn.execute_unprepared(&backfill(level, backend)).await?;
             if pg {
                 for t in [level.fine, level.name] {
                     conn.execute_unprepared(&format!("ALTER TABLE {t} FORCE ROW LEVEL SECURITY"))

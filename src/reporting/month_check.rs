@@ -7,13 +7,13 @@ use std::fmt::Debug;
 
 use chrono::NaiveDate;
 use entity::{
-    report_item_monthly, report_sale_daily, report_sale_monthly, report_tender_daily,
-    report_tender_monthly,
+    report_item_monthly, report_item_monthly_all, report_sale_daily, report_sale_monthly,
+    report_tender_daily, report_tender_monthly,
 };
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::months::{Months, insert, item_rows};
+use super::months::{ItemTable, Months, insert, item_rows};
 use super::reconcile::{Outcome, diff_cells};
 use super::rollup::{ItemCell, upsert};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS, item_cell, sale_cell, tender_cell};
@@ -61,20 +61,24 @@ macro_rules! load {
 /// The stored rows of one month: per location, and all-location items.
 async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)> {
     let mut me = load!(tx, report_sale_monthly, report_tender_monthly, month, month);
-    let mut all = ItemMonths::new();
     for r in tx
         .select::<report_item_monthly::Entity>()
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
         .all(tx.conn())
         .await?
     {
-        let cell = item_cell!(r);
         let key = (month, r.location_id, r.variant_id, r.tax_group_id);
-        if r.location_id.is_nil() {
-            all.insert(key, cell);
-        } else {
-            me.items.insert(key, cell);
-        }
+        me.items.insert(key, item_cell!(r));
+    }
+    let mut all = ItemMonths::new();
+    for r in tx
+        .select::<report_item_monthly_all::Entity>()
+        .filter(report_item_monthly_all::Column::BusinessDate.eq(month))
+        .all(tx.conn())
+        .await?
+    {
+        let key = (month, Uuid::nil(), r.variant_id, r.tax_group_id);
+        all.insert(key, item_cell!(r));
     }
     Ok((me, all))
 }
@@ -182,7 +186,7 @@ pub(super) async fn check_month(
         outcome,
     );
     compare(
-        "report_items_monthly",
+        "report_items_monthly_all",
         &ITEM_FIELDS,
         &measures_only(&stored_all),
         &measures_only(&expected_all),
@@ -203,12 +207,14 @@ pub(super) async fn check_month(
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
         .exec(tx.conn())
         .await?;
+    tx.delete_many::<report_item_monthly_all::Entity>()
+        .filter(report_item_monthly_all::Column::BusinessDate.eq(month))
+        .exec(tx.conn())
+        .await?;
     upsert::<report_sale_monthly::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
     upsert::<report_tender_monthly::Entity>(tx, expected.tender_rows(tx.tenant())).await?;
-    let rows = item_rows(
-        tx.tenant(),
-        expected.items.iter().chain(&expected_all),
-        false,
-    );
-    insert::<report_item_monthly::Entity>(tx, rows).await
+    let rows = item_rows(tx.tenant(), expected.items.iter(), ItemTable::PerLocation);
+    insert::<report_item_monthly::Entity>(tx, rows).await?;
+    let rows = item_rows(tx.tenant(), expected_all.iter(), ItemTable::AllLocations);
+    insert::<report_item_monthly_all::Entity>(tx, rows).await
 }

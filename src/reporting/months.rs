@@ -95,8 +95,8 @@ impl Months {
         }
     }
 
-    /// The item months summed over every location, keyed by the nil
-    /// location.
+    /// The item months summed over every location (`report_items_monthly_all`),
+    /// keyed with the nil location.
     pub fn all_locations(&self) -> BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)> {
         let mut all = BTreeMap::new();
         for ((month, _, variant, group), (product, v)) in &self.items {
@@ -122,7 +122,7 @@ impl Months {
         if self.items.is_empty() {
             return Ok(());
         }
-        let rows = item_rows(tx.tenant(), self.items.iter(), true);
+        let rows = item_rows(tx.tenant(), self.items.iter(), ItemTable::Pending);
         insert::<report_item_pending::Entity>(tx, rows).await?;
         tx.compact_rollups_on_commit();
         Ok(())
@@ -167,25 +167,31 @@ impl Months {
 pub(super) fn item_rows<'a>(
     tenant: Uuid,
     items: impl Iterator<Item = (&'a (NaiveDate, Uuid, Uuid, Uuid), &'a (Uuid, ItemCell))>,
-    with_id: bool,
+    target: ItemTable,
 ) -> Vec<Vec<SimpleExpr>> {
     items
         .map(|((month, location, variant, group), (product, m))| {
             let mut row: Vec<SimpleExpr> = vec![tenant.into()];
-            if with_id {
+            if target == ItemTable::Pending {
                 row.push(Uuid::now_v7().into());
             }
-            row.extend([
-                (*month).into(),
-                (*location).into(),
-                (*variant).into(),
-                (*group).into(),
-                (*product).into(),
-            ]);
+            row.push((*month).into());
+            if target != ItemTable::AllLocations {
+                row.push((*location).into());
+            }
+            row.extend([(*variant).into(), (*group).into(), (*product).into()]);
             row.extend(m.map(Into::into));
             row
         })
         .collect()
+}
+
+/// The item tables [`item_rows`] builds rows for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ItemTable {
+    Pending,
+    PerLocation,
+    AllLocations,
 }
 
 /// Plain multi-row inserts of `rows`, in the entity's column order.
@@ -268,47 +274,69 @@ fn sums() -> String {
         .join(", ")
 }
 
-fn on_conflict() -> String {
+/// `ON CONFLICT … DO UPDATE` adding the measures, for `table` keyed by
+/// `tenant_id, business_date`, `location` and variant and tax group.
+fn on_conflict(table: &str, location: &str) -> String {
     let set = ITEM_FIELDS
         .iter()
-        .map(|m| format!("{m} = report_items_monthly.{m} + excluded.{m}"))
+        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "ON CONFLICT (tenant_id, business_date, location_id, variant_id, tax_group_id) \
+        "ON CONFLICT (tenant_id, business_date, {location}variant_id, tax_group_id) \
          DO UPDATE SET {set}"
     )
 }
 
-async fn compact_pg(tx: &TenantTx) -> Result<u64> {
+/// The two destinations of compaction: (table, its location key column
+/// with a comma, or nothing).
+const DESTINATIONS: [(&str, &str); 2] = [
+    ("report_items_monthly", "location_id, "),
+    ("report_items_monthly_all", ""),
+];
+
+/// `INSERT INTO table … SELECT … FROM source GROUP BY …` for one
+/// destination, reading the pending rows `source` names.
+fn fold(table: &str, location: &str, source: &str, product: &str) -> String {
     let (m, s) = (measure_list(), sums());
+    format!(
+        "INSERT INTO {table} \
+           (tenant_id, business_date, {location}variant_id, tax_group_id, product_id, {m}) \
+         SELECT tenant_id, business_date, {location}variant_id, tax_group_id, {product}, {s} \
+         FROM {source} \
+         GROUP BY tenant_id, business_date, {location}variant_id, tax_group_id \
+         ORDER BY business_date, {location}variant_id, tax_group_id \
+         {}",
+        on_conflict(table, location)
+    )
+}
+
+async fn compact_pg(tx: &TenantTx) -> Result<u64> {
+    let product = "(array_agg(product_id))[1]";
+    let folds: Vec<String> = DESTINATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (table, location))| {
+            format!(
+                "f{i} AS ({} RETURNING 1)",
+                fold(table, location, "moved", product)
+            )
+        })
+        .collect();
     let sql = format!(
         "WITH moved AS (\
            DELETE FROM report_items_pending WHERE tenant_id = $1 AND id IN (\
              SELECT id FROM report_items_pending WHERE tenant_id = $1 LIMIT {BATCH}) \
-           RETURNING *), \
-         cells AS (\
-           SELECT tenant_id, business_date, location_id, variant_id, tax_group_id, \
-                  (array_agg(product_id))[1] AS product_id, {s} \
-           FROM moved GROUP BY tenant_id, business_date, location_id, variant_id, tax_group_id \
-           UNION ALL \
-           SELECT tenant_id, business_date, $2, variant_id, tax_group_id, \
-                  (array_agg(product_id))[1], {s} \
-           FROM moved GROUP BY tenant_id, business_date, variant_id, tax_group_id), \
-         added AS (\
-           INSERT INTO report_items_monthly \
-             (tenant_id, business_date, location_id, variant_id, tax_group_id, product_id, {m}) \
-           SELECT * FROM cells ORDER BY business_date, location_id, variant_id, tax_group_id \
-           {} RETURNING 1) \
-         SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM added)",
-        on_conflict()
+           RETURNING *), {} \
+         SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM f0), (SELECT COUNT(*) FROM f1)",
+        folds.join(", ")
     );
     let moved = tx
         .conn()
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
-            [tx.tenant().into(), Uuid::nil().into()],
+            [tx.tenant().into()],
         ))
         .await?
         .map(|r| r.try_get_by_index::<i64>(0))
@@ -320,7 +348,6 @@ async fn compact_pg(tx: &TenantTx) -> Result<u64> {
 async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
     // A SQLite write transaction holds the only write lock, so the rows
     // read by the insert are exactly the rows the delete removes.
-    let (m, s) = (measure_list(), sums());
     let batch = format!(
         "SELECT id FROM report_items_pending WHERE tenant_id = ?1 ORDER BY id LIMIT {BATCH}"
     );
@@ -338,31 +365,14 @@ async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
     if count == 0 {
         return Ok(0);
     }
-    for location in ["location_id", "?2"] {
-        let group = if location == "?2" {
-            ""
-        } else {
-            "location_id, "
-        };
-        let sql = format!(
-            "INSERT INTO report_items_monthly \
-               (tenant_id, business_date, location_id, variant_id, tax_group_id, product_id, {m}) \
-             SELECT tenant_id, business_date, {location}, variant_id, tax_group_id, \
-                    MAX(product_id), {s} \
-             FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch}) \
-             GROUP BY tenant_id, business_date, {group}variant_id, tax_group_id \
-             {}",
-            on_conflict()
-        );
-        let mut values = vec![tx.tenant().into()];
-        if group.is_empty() {
-            values.push(Uuid::nil().into());
-        }
+    let source =
+        format!("(SELECT * FROM report_items_pending WHERE id IN ({batch})) AS p WHERE true");
+    for (table, location) in DESTINATIONS {
         tx.conn()
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                sql,
-                values,
+                fold(table, location, &source, "MAX(product_id)"),
+                [tx.tenant().into()],
             ))
             .await?;
     }

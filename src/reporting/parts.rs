@@ -10,7 +10,6 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
-use uuid::Uuid;
 
 use super::months::{month_end, month_start};
 use super::plan::Plan;
@@ -76,9 +75,6 @@ struct Part {
     table: &'static str,
     from: NaiveDate,
     to: NaiveDate,
-    /// `Some(true)`: only the all-location rows; `Some(false)`: only the
-    /// per-location rows (of a monthly item table).
-    nil_location: Option<bool>,
 }
 
 /// The daily table of a source, where it has one.
@@ -96,31 +92,30 @@ fn parts(plan: &Plan) -> Vec<Part> {
     let days = daily(source)
         .filter(|_| !plan.dims.contains(&Dimension::Hour))
         .unwrap_or(source.table());
-    let span = |table, from, to, nil_location| Part {
-        table,
-        from,
-        to,
-        nil_location,
-    };
+    let span = |table, from, to| Part { table, from, to };
     let Some((first, last)) = whole_months(from, to).filter(|_| plan.monthly != Monthly::No) else {
-        return vec![span(days, from, to, None)];
+        return vec![span(days, from, to)];
     };
     let mut out = Vec::new();
     if from < first {
-        out.push(span(days, from, first - Duration::days(1), None));
+        out.push(span(days, from, first - Duration::days(1)));
     }
     match source {
-        Source::Sales => out.push(span("report_sales_monthly", first, last, None)),
-        Source::Tenders => out.push(span("report_tenders_monthly", first, last, None)),
+        Source::Sales => out.push(span("report_sales_monthly", first, last)),
+        Source::Tenders => out.push(span("report_tenders_monthly", first, last)),
         Source::Items => {
-            let all = plan.monthly == Monthly::AllLocations;
-            out.push(span("report_items_monthly", first, last, Some(all)));
-            out.push(span("report_items_pending", first, last, None));
+            let table = if plan.monthly == Monthly::AllLocations {
+                "report_items_monthly_all"
+            } else {
+                "report_items_monthly"
+            };
+            out.push(span(table, first, last));
+            out.push(span("report_items_pending", first, last));
         }
     }
     let last_end = month_end(last);
     if last_end < to {
-        out.push(span(days, last_end + Duration::days(1), to, None));
+        out.push(span(days, last_end + Duration::days(1), to));
     }
     out
 }
@@ -164,15 +159,6 @@ fn filter(q: &mut SelectStatement, tx: &TenantTx, req: &Request, part: &Part) {
     q.and_where(col("tenant_id").eq(tx.tenant()))
         .and_where(col("business_date").gte(part.from))
         .and_where(col("business_date").lte(part.to));
-    match part.nil_location {
-        Some(true) => {
-            q.and_where(col("location_id").eq(Uuid::nil()));
-        }
-        Some(false) if req.locations.is_empty() => {
-            q.and_where(col("location_id").ne(Uuid::nil()));
-        }
-        _ => {}
-    }
     if !req.locations.is_empty() {
         q.and_where(col("location_id").is_in(req.locations.iter().copied()));
     }
