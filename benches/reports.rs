@@ -410,9 +410,12 @@ async fn sizes(t: &Target, tenant: Uuid) {
         "report_sales",
         "report_items",
         "report_tenders",
+        "report_sales_daily",
+        "report_tenders_daily",
         "report_sales_monthly",
         "report_tenders_monthly",
         "report_items_monthly",
+        "report_items_monthly_all",
         "report_items_pending",
     ] {
         let rows = one_i64(
