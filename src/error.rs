@@ -89,9 +89,40 @@ impl From<DbErr> for AppError {
                 tracing::warn!(error = %cause, "no database connection free in time");
                 Self::Unavailable("the server is busy; retry in a moment".into())
             }
+            err if is_transient(&err) => {
+                tracing::warn!(error = %err, "the database was busy; the client may retry");
+                Self::Unavailable("the database is busy; retry in a moment".into())
+            }
             err => Self::Internal(Box::new(err)),
         }
     }
+}
+
+/// Errors that say nothing about the request, only that the database was
+/// busy: retrying the same request can succeed. SQLite: the write lock
+/// stayed taken past the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+/// PostgreSQL: the statement timeout, a lock timeout, a deadlock or a
+/// serialization failure (the transaction was rolled back whole).
+fn is_transient(err: &DbErr) -> bool {
+    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    let code = db.code().unwrap_or_default();
+    if db
+        .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        // The primary result code, or an extended one whose low byte is it
+        // (SQLITE_BUSY_SNAPSHOT is 517).
+        let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(-1);
+        return matches!(primary, 5 | 6);
+    }
+    matches!(code.as_ref(), "57014" | "55P03" | "40P01" | "40001")
 }
 
 /// Maps a unique-key violation to a client-facing CONFLICT with `message`;

@@ -76,20 +76,36 @@ impl Rng {
     }
 }
 
+/// Runs one operation as `session`. Like a terminal, it retries what the
+/// server answers `UNAVAILABLE` (busy), after a pause; pushes are safe to
+/// repeat, since events are deduplicated by sequence.
 async fn gql(
     state: &AppState,
     session: &Session,
     query: &str,
     variables: Value,
 ) -> Result<Value, BoxError> {
-    let mut request = async_graphql::Request::new(query)
-        .variables(async_graphql::Variables::from_json(variables));
-    crate::graphql::prepare(&mut request, &state.db, Some(session));
-    let response = state.schema.execute(request).await;
-    if let Some(e) = response.errors.first() {
-        return Err(format!("seed: {}", e.message).into());
+    let mut pause = std::time::Duration::from_millis(50);
+    for _ in 0..12 {
+        let mut request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables.clone()));
+        crate::graphql::prepare(&mut request, &state.db, Some(session));
+        let response = state.schema.execute(request).await;
+        let Some(e) = response.errors.first() else {
+            return Ok(response.data.into_json()?);
+        };
+        let busy = e
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("UNAVAILABLE"));
+        if !busy {
+            return Err(format!("seed: {}", e.message).into());
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(2));
     }
-    Ok(response.data.into_json()?)
+    Err("seed: the server stayed busy".into())
 }
 
 fn id_at(value: &Value, path: &[&str]) -> Result<String, BoxError> {
