@@ -78,3 +78,34 @@ async fn a_failing_database_answers_internal_with_no_detail() {
     assert_eq!(status, axum::http::StatusCode::OK);
     assert_bare_internal(&body, "http");
 }
+
+/// SQLite: the write-ahead log is checkpointed and truncated, so a server
+/// under steady load does not grow it without bound.
+#[tokio::test]
+async fn the_sqlite_wal_is_truncated_by_a_checkpoint() {
+    let app = TestApp::spawn().await;
+    let crate::helpers::Backend::Sqlite(dir) = &app.backend else {
+        return;
+    };
+    let owner = app.owner(app.tenant("Acme").await);
+    for i in 0..20 {
+        app.create_location(&owner, &format!("L{i:02}")).await;
+    }
+    let wal = dir.path().join("pos.db-wal");
+    let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(size() > 0, "writes should have gone to the WAL");
+    app.state.db.checkpoint_wal().await.expect("checkpoint");
+    assert_eq!(size(), 0);
+    // The data is all still there.
+    let body = app
+        .gql(
+            &owner,
+            "{ locations(first: 50) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["locations"]["edges"].as_array().unwrap().len(),
+        20
+    );
+}
