@@ -164,6 +164,12 @@ pub struct Config {
     )]
     pub env: Environment,
 
+    /// Test builds only (feature `planted-leak`): reads of this table skip
+    /// the tenant filter, so the probe suite can prove it catches that.
+    #[cfg(feature = "planted-leak")]
+    #[arg(long, hide = true)]
+    pub planted_unscoped_table: Option<String>,
+
     /// Database the server uses: a SQLite file or `postgres://…`.
     #[arg(
         long,

@@ -47,6 +47,8 @@ impl AppState {
         let db = Db::connect(&config.database_url, &pool_options(&config))
             .await?
             .with_hook(Arc::new(cache.clone()));
+        #[cfg(feature = "planted-leak")]
+        let db = db.with_planted_leak(config.planted_unscoped_table.clone());
         db.spawn_wal_checkpoints(Duration::from_secs(30));
         let introspection = config.introspection();
         let schema = graphql::build(

@@ -38,6 +38,9 @@ pub trait CommitHook: Send + Sync {
 pub struct Db {
     conn: DatabaseConnection,
     hook: Option<Arc<dyn CommitHook>>,
+    /// Test builds only: a table whose reads skip the tenant filter.
+    #[cfg(feature = "planted-leak")]
+    planted: Option<Arc<str>>,
 }
 
 /// Pool settings for [`Db::connect`].
@@ -68,14 +71,31 @@ impl Db {
             });
         }
         let conn = sea_orm::Database::connect(opts).await?;
-        Ok(Self { conn, hook: None })
+        Ok(Self {
+            conn,
+            hook: None,
+            #[cfg(feature = "planted-leak")]
+            planted: None,
+        })
     }
 
     /// The same pool, with `hook` told of catalog commits.
     pub fn with_hook(self, hook: Arc<dyn CommitHook>) -> Self {
         Self {
-            conn: self.conn,
             hook: Some(hook),
+            ..self
+        }
+    }
+
+    /// Plants a bug on purpose: reads of `table` lose their tenant filter.
+    /// Exists only in builds with the `planted-leak` feature, which the
+    /// test suite turns on to prove its cross-tenant probes catch such a
+    /// query; release builds do not have it.
+    #[cfg(feature = "planted-leak")]
+    pub fn with_planted_leak(self, table: Option<String>) -> Self {
+        Self {
+            planted: table.map(Into::into),
+            ..self
         }
     }
 
@@ -222,6 +242,10 @@ impl TenantTx {
 
     /// `SELECT … WHERE tenant = <session tenant>`: the start of every read.
     pub fn select<E: TenantOwned>(&self) -> Select<E> {
+        #[cfg(feature = "planted-leak")]
+        if self.db.planted.as_deref() == Some(sea_orm::EntityName::table_name(&E::default())) {
+            return E::find();
+        }
         E::find().filter(E::tenant_column().eq(self.tenant))
     }
 

@@ -83,6 +83,17 @@ fn with_database(url: &str, name: &str) -> String {
 impl TestApp {
     /// A new app on a new, migrated database, with `extra` flags.
     pub async fn spawn_with(extra: &[&str]) -> Self {
+        Self::spawn_connected(extra, false).await
+    }
+
+    /// Like [`TestApp::spawn_with`], but on PostgreSQL the app connects as
+    /// the table owner, a superuser that row-level security does not stop:
+    /// the deployment mistake the app's own tenant scope must survive.
+    pub async fn spawn_unprotected(extra: &[&str]) -> Self {
+        Self::spawn_connected(extra, true).await
+    }
+
+    async fn spawn_connected(extra: &[&str], as_owner: bool) -> Self {
         let env_url = std::env::var("POS_DATABASE_URL").unwrap_or_default();
         let (backend, db_url, migrate_url) = if env_url.starts_with("postgres") {
             let owner =
@@ -103,7 +114,7 @@ impl TestApp {
                     admin_url: owner.clone(),
                     name,
                 },
-                app_url,
+                if as_owner { owner_url.clone() } else { app_url },
                 owner_url,
             )
         } else {

@@ -15,6 +15,7 @@ mod lookup;
 mod media;
 mod metrics;
 mod postgres;
+mod probe;
 mod pull;
 mod refunds;
 mod report_csv;
