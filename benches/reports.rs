@@ -12,6 +12,9 @@
 //! BENCH_LINES (10,000,000), BENCH_RUNS (50), BENCH_RAW_RUNS (5),
 //! BENCH_INGEST_LINES (100,000 per ingestion tenant).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -44,11 +47,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(run());
+    support::block_on(run());
 }
 
 struct Target {

@@ -19,14 +19,12 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-const SECRET: &str = "bench-secret-that-is-at-least-32-bytes-long";
+#[path = "support/mod.rs"]
+mod support;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{env, percentile};
+
+const SECRET: &str = "bench-secret-that-is-at-least-32-bytes-long";
 
 struct Rng(u64);
 
@@ -60,11 +58,6 @@ async fn gql(
     body
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
-}
-
 /// One sale event, with the amounts a terminal would know.
 struct Sale {
     id: Uuid,
@@ -73,11 +66,7 @@ struct Sale {
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(run());
+    support::block_on(run());
 }
 
 async fn run() {
@@ -114,6 +103,11 @@ async fn run() {
         "127.0.0.1:0",
         "--jwt-secret",
         SECRET,
+        // Throughput, not admission: the limits are benchmarked alone.
+        "--rate-limit-tenant-rps",
+        "0",
+        "--rate-limit-terminal-rps",
+        "0",
     ])
     .expect("config");
     let tenant = pos::cli::create_tenant(&config, "Bench", "EUR")

@@ -302,6 +302,45 @@ pub struct Config {
     #[arg(long, env = "POS_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Requests per second each tenant may make, per replica (token
+    /// bucket); 0 turns the limit off.
+    #[arg(
+        long,
+        env = "POS_RATE_LIMIT_TENANT_RPS",
+        default_value_t = 500.0,
+        global = true
+    )]
+    pub rate_limit_tenant_rps: f64,
+
+    /// Requests a tenant may make at once, above its rate.
+    #[arg(
+        long,
+        env = "POS_RATE_LIMIT_TENANT_BURST",
+        default_value_t = 1000.0,
+        global = true
+    )]
+    pub rate_limit_tenant_burst: f64,
+
+    /// Requests per second each terminal (device token) may make, per
+    /// replica; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "POS_RATE_LIMIT_TERMINAL_RPS",
+        default_value_t = 20.0,
+        global = true
+    )]
+    pub rate_limit_terminal_rps: f64,
+
+    /// Requests a terminal may make at once, above its rate (a catalog
+    /// pull after a night offline).
+    #[arg(
+        long,
+        env = "POS_RATE_LIMIT_TERMINAL_BURST",
+        default_value_t = 100.0,
+        global = true
+    )]
+    pub rate_limit_terminal_burst: f64,
+
     /// How long in-flight requests may take to finish after SIGTERM.
     #[arg(
         long,

@@ -33,8 +33,12 @@ pub enum AppError {
         message: String,
         field: Option<String>,
     },
-    #[error("too many requests")]
-    RateLimited,
+    #[error("too many requests from this {scope}; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// `tenant` or `terminal`: whose limit was reached.
+        scope: &'static str,
+        retry_after_secs: u64,
+    },
     /// The server is saturated or a dependency is down for a moment (no
     /// database connection free in time). Safe to retry after a pause.
     #[error("{0}")]
@@ -54,7 +58,7 @@ impl AppError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::Rejected { class, .. } => class,
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }

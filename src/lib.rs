@@ -1,6 +1,7 @@
 //! Multi-tenant, headless point-of-sale backend: one GraphQL schema over
 //! the Product, Sales, Sync and Reporting services.
 
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod catalog;

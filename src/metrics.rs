@@ -224,6 +224,9 @@ fn describe(name: &str) -> &'static str {
         "pos_sync_events_total" => "Pushed events by status, counted after commit.",
         "pos_sync_held_released_total" => "Held events applied once the gap before them filled.",
         "pos_cache_lookups_total" => "Catalog cache lookups by layer and result.",
+        "pos_rate_limited_total" => {
+            "Requests refused by a rate limit, by scope (tenant or terminal)."
+        }
         "pos_db_pool_connections" => "Database pool connections in use, idle, and the maximum.",
         _ => "",
     }

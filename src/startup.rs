@@ -9,7 +9,7 @@ use axum::Router;
 use migration::{Migrator, MigratorTrait};
 use tokio::net::TcpListener;
 
-use crate::auth::Keys;
+use crate::auth::{Keys, Rate, RateLimits};
 use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
 use crate::graphql::{self, AppSchema, Limits};
@@ -28,6 +28,7 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Set when shutdown starts; `/readyz` then answers 503.
     pub draining: Arc<AtomicBool>,
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -58,6 +59,16 @@ impl AppState {
             &Limits::default(),
             introspection,
         );
+        let limits = Arc::new(RateLimits::new(
+            Rate {
+                per_second: config.rate_limit_tenant_rps,
+                burst: config.rate_limit_tenant_burst,
+            },
+            Rate {
+                per_second: config.rate_limit_terminal_rps,
+                burst: config.rate_limit_terminal_burst,
+            },
+        ));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -66,6 +77,7 @@ impl AppState {
             keys,
             schema,
             draining: Arc::default(),
+            limits,
         })
     }
 }
@@ -150,6 +162,8 @@ impl Application {
                 }
             });
         }
+        // The peer's address goes to the audit log.
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             shutdown_signal().await;
             draining.store(true, Ordering::Relaxed);

@@ -8,6 +8,7 @@
 
 pub mod attribute_definition;
 pub mod attribute_value;
+pub mod audit_entry;
 pub mod barcode;
 pub mod catalog_change;
 pub mod catalog_version;
@@ -76,6 +77,7 @@ macro_rules! tenant_owned {
 tenant_owned!(
     attribute_definition,
     attribute_value,
+    audit_entry,
     barcode,
     catalog_change,
     catalog_version,

@@ -16,6 +16,7 @@ mod m20261127_000004_sync;
 mod m20261127_000005_ledger_keys;
 mod m20261127_000006_reporting;
 mod m20261127_000007_report_months;
+mod m20261128_000008_audit;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_ledger_keys::Migration),
             Box::new(m20261127_000006_reporting::Migration),
             Box::new(m20261127_000007_report_months::Migration),
+            Box::new(m20261128_000008_audit::Migration),
         ]
     }
 }

@@ -3,9 +3,11 @@
 
 mod guard;
 mod keys;
+pub mod limits;
 
 pub use guard::Staff;
 pub use keys::{AuthError, Claims, Keys};
+pub use limits::{Rate, RateLimits};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -30,6 +30,7 @@ pub struct Query(
     SalesQuery,
     SyncQuery,
     crate::reporting::graphql::ReportingQuery,
+    crate::audit::graphql::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -86,6 +87,7 @@ pub fn build(
     .data(keys)
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
+    .extension(crate::audit::AuditTrail)
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

@@ -48,6 +48,8 @@ pub async fn session_from_token(state: &AppState, token: &str) -> Result<Session
         AuthError::Config(reason) => AppError::internal(reason),
     })?;
     let session = Session::from(claims);
+    // Before anything that costs: a flood is refused for a map lookup.
+    state.limits.admit(&session)?;
     if session.is_device() {
         terminals::authorize_device(&session, &state.db, &state.cache).await?;
     }
@@ -65,7 +67,7 @@ pub fn error_response(err: &AppError) -> Response {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadInput { .. } | AppError::Rejected { .. } => StatusCode::BAD_REQUEST,
-        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -74,10 +76,23 @@ pub fn error_response(err: &AppError) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
-    let body = json!({
-        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
-    });
+    let mut extensions = json!({ "code": err.code() });
+    let retry_after = match err {
+        AppError::RateLimited {
+            retry_after_secs, ..
+        } => Some(*retry_after_secs),
+        _ => None,
+    };
+    if let Some(secs) = retry_after {
+        extensions["retryAfter"] = json!(secs);
+    }
+    let body = json!({ "errors": [{ "message": err.to_string(), "extensions": extensions }] });
     let mut response = (status, Json(body)).into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,

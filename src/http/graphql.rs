@@ -5,13 +5,16 @@ use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLBatchRequest;
-use axum::extract::Request;
+use std::net::SocketAddr;
+
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{authenticate, error_response};
+use crate::audit::RequestOrigin;
 use crate::config::Introspection;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -61,6 +64,7 @@ pub async fn execute(
     method: Method,
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     request: GraphQLBatchRequest<Rejection>,
 ) -> Response {
     let mut batch = request.into_inner();
@@ -87,13 +91,36 @@ pub async fn execute(
         Err(response) => return response,
     };
     let introspection = state.config.introspection();
+    let origin = origin(&headers, &extensions);
     for request in batch.iter_mut() {
+        request.data.insert(origin.clone());
         if session.is_none() && introspection == Introspection::Authenticated {
             request.introspection_mode = async_graphql::IntrospectionMode::Disabled;
         }
         crate::graphql::prepare(request, &state.db, session.as_ref());
     }
     respond(&headers, state.schema.execute_batch(batch).await)
+}
+
+/// Where the request came from, for the audit log.
+fn origin(headers: &HeaderMap, extensions: &Extensions) -> RequestOrigin {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let forwarded = header("x-forwarded-for")
+        .and_then(|v| v.split(',').next().map(|ip| ip.trim().to_owned()))
+        .filter(|ip| !ip.is_empty());
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    RequestOrigin {
+        client_ip: forwarded.or(peer),
+        user_agent: header("user-agent"),
+        request_id: header(super::REQUEST_ID.as_str()),
+    }
 }
 
 /// The response, in the media type the client accepts (GraphQL over HTTP):

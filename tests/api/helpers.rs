@@ -135,6 +135,13 @@ impl TestApp {
         if !extra.contains(&"--db-max-connections") {
             args.extend(["--db-max-connections", "4"]);
         }
+        // Tests fire requests far faster than any terminal; the limits
+        // have tests of their own (`limits.rs`).
+        for flag in ["--rate-limit-tenant-rps", "--rate-limit-terminal-rps"] {
+            if !extra.contains(&flag) {
+                args.extend([flag, "0"]);
+            }
+        }
         args.extend_from_slice(extra);
         let config = Config::from_env_and(args).expect("test config");
         let app = Application::build(config.clone()).await.expect("build app");

@@ -4,12 +4,14 @@
 //! (the app role) and `POS_MIGRATE_DATABASE_URL` (a table owner) they run on
 //! PostgreSQL, each test in a database of its own.
 
+mod audit;
 mod auth;
 mod catalog;
 mod helpers;
 mod http;
 mod internals;
 mod ledger;
+mod limits;
 mod locations;
 mod lookup;
 mod media;

@@ -1,0 +1,237 @@
+//! The schema extension that writes an audit entry for every root
+//! mutation field a session runs, whatever its outcome.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
+    ResolveInfo,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Name, Response, ServerError, ServerResult, Value, Variables};
+use uuid::Uuid;
+
+use super::{Action, RequestOrigin};
+use crate::auth::Session;
+use crate::error::AppError;
+use crate::tenancy::Db;
+
+/// At most this many ids per entry.
+const MAX_IDS: usize = 50;
+
+pub struct AuditTrail;
+
+impl ExtensionFactory for AuditTrail {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Trail::default())
+    }
+}
+
+/// One request's trail (extensions are created per request).
+#[derive(Default)]
+struct Trail {
+    /// The request's variables, kept only when it holds a mutation.
+    variables: Mutex<Option<Variables>>,
+    operation_name: Mutex<Option<String>>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Trail {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let mutates = document
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty == OperationType::Mutation);
+        if mutates {
+            *self.variables.lock().unwrap_or_else(|e| e.into_inner()) = Some(variables.clone());
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        *self
+            .operation_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = operation_name.map(str::to_owned);
+        next.run(ctx, operation_name).await
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let root_mutation = info.parent_type == "Mutation" && info.path_node.parent.is_none();
+        if !root_mutation {
+            return next.run(ctx, info).await;
+        }
+        let operation = info.name.to_owned();
+        let arguments = self.arguments(&info);
+        let result = next.run(ctx, info).await;
+        // Without a session there is no tenant to file it under; the
+        // request was refused as UNAUTHENTICATED.
+        if let (Some(session), Some(db)) = (ctx.data_opt::<Session>(), ctx.data_opt::<Db>()) {
+            let action = Action {
+                resource_ids: resource_ids(&operation, &arguments, &result),
+                detail: (operation == "syncPush").then(|| push_summary(&arguments, &result)),
+                outcome: outcome(&result),
+                operation,
+                operation_name: self
+                    .operation_name
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            };
+            let origin = ctx.data_opt::<RequestOrigin>();
+            if let Err(e) = super::record(db, session, origin, action).await {
+                tracing::error!(error = %e, "could not write the audit entry");
+            }
+        }
+        result
+    }
+}
+
+impl Trail {
+    /// The field's arguments with variables put in.
+    fn arguments(&self, info: &ResolveInfo<'_>) -> Vec<(String, Value)> {
+        let variables = self.variables.lock().unwrap_or_else(|e| e.into_inner());
+        info.field
+            .arguments
+            .iter()
+            .filter_map(|(name, value)| {
+                let value = value.node.clone().into_const_with(|var: Name| {
+                    variables
+                        .as_ref()
+                        .and_then(|v| v.get(&var).cloned())
+                        .ok_or(())
+                });
+                value.ok().map(|v| (name.node.to_string(), v))
+            })
+            .collect()
+    }
+}
+
+/// `OK`, `USER_ERROR` when a payload lists user errors, or the error code.
+fn outcome(result: &ServerResult<Option<Value>>) -> String {
+    match result {
+        Err(e) => error_code(e).to_owned(),
+        Ok(Some(Value::Object(fields))) => {
+            let listed = matches!(fields.get("userErrors"), Some(Value::List(l)) if !l.is_empty());
+            if listed { "USER_ERROR" } else { "OK" }.to_owned()
+        }
+        Ok(_) => "OK".to_owned(),
+    }
+}
+
+fn error_code(e: &ServerError) -> &'static str {
+    e.source::<AppError>()
+        .map_or("BAD_USER_INPUT", AppError::code)
+}
+
+/// Every id the arguments name, and every `id` the answer returns. A push
+/// names its terminal; its sales are in the ledger under their own ids.
+fn resource_ids(
+    operation: &str,
+    arguments: &[(String, Value)],
+    result: &ServerResult<Option<Value>>,
+) -> Vec<String> {
+    let mut ids = BTreeSet::new();
+    for (name, value) in arguments {
+        if operation == "syncPush" {
+            if let Value::List(events) = value {
+                for event in events {
+                    if let Value::Object(e) = event {
+                        uuids(e.get("terminalId"), false, &mut ids);
+                    }
+                }
+            }
+        } else if name != "events" {
+            uuids(Some(value), false, &mut ids);
+        }
+    }
+    if let Ok(Some(value)) = result
+        && operation != "syncPush"
+    {
+        uuids(Some(value), true, &mut ids);
+    }
+    ids.into_iter().take(MAX_IDS).collect()
+}
+
+/// Collects UUID strings; with `keyed`, only values of `id` fields (an
+/// answer's other strings are data, not names of resources).
+fn uuids(value: Option<&Value>, keyed: bool, out: &mut BTreeSet<String>) {
+    match value {
+        Some(Value::String(s)) if !keyed && Uuid::parse_str(s).is_ok() => {
+            out.insert(s.clone());
+        }
+        Some(Value::List(items)) => items.iter().for_each(|i| uuids(Some(i), keyed, out)),
+        Some(Value::Object(fields)) => {
+            for (key, item) in fields {
+                match item {
+                    Value::String(s)
+                        if keyed && key.as_str() == "id" && Uuid::parse_str(s).is_ok() =>
+                    {
+                        out.insert(s.clone());
+                    }
+                    _ => uuids(Some(item), keyed, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `12 events, sequences 40-51; applied 11, duplicate 1` (statuses as far
+/// as the client selected them).
+fn push_summary(arguments: &[(String, Value)], result: &ServerResult<Option<Value>>) -> String {
+    let sequences: Vec<i64> = arguments
+        .iter()
+        .filter(|(name, _)| name == "events")
+        .flat_map(|(_, v)| match v {
+            Value::List(events) => events.clone(),
+            _ => Vec::new(),
+        })
+        .filter_map(|e| match e {
+            Value::Object(fields) => match fields.get("sequence") {
+                Some(Value::Number(n)) => n.as_i64(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut text = format!("{} events", sequences.len());
+    if let (Some(lo), Some(hi)) = (sequences.iter().min(), sequences.iter().max()) {
+        text.push_str(&format!(", sequences {lo}-{hi}"));
+    }
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    if let Ok(Some(Value::Object(fields))) = result
+        && let Some(Value::List(results)) = fields.get("results")
+    {
+        for r in results {
+            if let Value::Object(r) = r
+                && let Some(Value::Enum(status)) = r.get("status")
+            {
+                *counts.entry(status.to_ascii_lowercase()).or_default() += 1;
+            }
+        }
+    }
+    if !counts.is_empty() {
+        let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        text.push_str(&format!("; {}", parts.join(", ")));
+    }
+    text
+}
