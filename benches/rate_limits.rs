@@ -211,8 +211,9 @@ async fn run() {
         .build()
         .expect("client");
     let target = (&limited_state, &limited_config);
-    let noisy = shop(&client, &limited, target, "Noisy", 100, true).await;
-    let quiet = shop(&client, &limited, target, "Quiet", 1, false).await;
+    // Seeded through the server without limits.
+    let noisy = shop(&client, &open, target, "Noisy", 100, true).await;
+    let quiet = shop(&client, &open, target, "Quiet", 1, false).await;
     // Warm both servers' caches and connections.
     for url in [&limited, &open] {
         pace(&client, url, &quiet, quiet_rps, 1, false).await;

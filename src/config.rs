@@ -302,6 +302,16 @@ pub struct Config {
     #[arg(long, env = "POS_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Registered operations (persisted queries): Apollo's manifest format
+    /// or a `{ "<sha256>": "<document>" }` map.
+    #[arg(long, env = "POS_PERSISTED_QUERIES_FILE", global = true)]
+    pub persisted_queries_file: Option<PathBuf>,
+
+    /// Device tokens may run only the registered operations.
+    #[arg(long, env = "POS_DEVICE_REGISTERED_ONLY", default_value_t = false,
+          action = ArgAction::Set, global = true)]
+    pub device_registered_only: bool,
+
     /// Requests per second each tenant may make, per replica (token
     /// bucket); 0 turns the limit off.
     #[arg(

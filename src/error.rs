@@ -43,6 +43,10 @@ pub enum AppError {
     /// database connection free in time). Safe to retry after a pause.
     #[error("{0}")]
     Unavailable(String),
+    /// Apollo's automatic persisted queries: the hash is not known (yet);
+    /// the client sends it again with the document.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
     /// Anything the client could not have caused. The cause is logged; the
     /// client sees only "internal error".
     #[error("internal error")]
@@ -60,6 +64,7 @@ impl AppError {
             Self::Rejected { class, .. } => class,
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) => "UNAVAILABLE",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Internal(_) => "INTERNAL",
         }
     }

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::{Keys, Rate, RateLimits};
 use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
+use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::tenancy::{Db, PoolOptions};
 
@@ -29,6 +30,7 @@ pub struct AppState {
     /// Set when shutdown starts; `/readyz` then answers 503.
     pub draining: Arc<AtomicBool>,
     pub limits: Arc<RateLimits>,
+    pub persisted: PersistedQueries,
 }
 
 impl AppState {
@@ -52,12 +54,18 @@ impl AppState {
         let db = db.with_planted_leak(config.planted_unscoped_table.clone());
         db.spawn_wal_checkpoints(Duration::from_secs(30));
         let introspection = config.introspection();
+        let persisted = PersistedQueries::new(
+            config.persisted_queries_file.as_deref(),
+            config.device_registered_only,
+            cache.clone(),
+        )?;
         let schema = graphql::build(
             db.clone(),
             keys.clone(),
             cache.clone(),
             &Limits::default(),
             introspection,
+            persisted.clone(),
         );
         let limits = Arc::new(RateLimits::new(
             Rate {
@@ -70,6 +78,7 @@ impl AppState {
             },
         ));
         Ok(Self {
+            persisted,
             config: Arc::new(config),
             db,
             redis,

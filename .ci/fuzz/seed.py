@@ -110,6 +110,7 @@ def main():
         "variant": [ids["variant"]],
         "sale": [ids.get("sale", str(uuid.uuid4()))],
         "barcode": ["4006381333931"],
+        "any-id": list(ids.values()),
     }
     os.makedirs(f"{out}/dict", exist_ok=True)
     for name, values in dicts.items():

@@ -398,7 +398,7 @@ impl CatalogCache {
             .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_BACKOFF);
     }
 
-    async fn redis_get(&self, key: &str) -> Option<Vec<u8>> {
+    pub(crate) async fn redis_get(&self, key: &str) -> Option<Vec<u8>> {
         let redis = self.redis_if_up()?;
         let work = async {
             let mut conn = redis.connection().await.ok()?;
@@ -413,7 +413,7 @@ impl CatalogCache {
         }
     }
 
-    async fn redis_set(&self, key: &str, value: Vec<u8>) {
+    pub(crate) async fn redis_set(&self, key: &str, value: Vec<u8>) {
         let Some(redis) = self.redis_if_up() else {
             return;
         };

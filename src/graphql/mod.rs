@@ -5,6 +5,7 @@ mod codes;
 mod operations;
 pub mod pagination;
 pub mod payload;
+pub mod persisted;
 pub mod scalars;
 
 use std::sync::Arc;
@@ -59,7 +60,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            depth: 12,
+            // Introspection by graphql-js 17 and graphql-core 3.3 nests
+            // `ofType` nine levels deep: 14 in all.
+            depth: 16,
             complexity: 2_000,
             directives: 50,
             recursive_depth: 32,
@@ -76,6 +79,7 @@ pub fn build(
     cache: CatalogCache,
     limits: &Limits,
     introspection: Introspection,
+    persisted: persisted::PersistedQueries,
 ) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
@@ -88,6 +92,7 @@ pub fn build(
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
     .extension(crate::audit::AuditTrail)
+    .extension(persisted::DeviceAllowList(persisted))
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

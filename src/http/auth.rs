@@ -70,6 +70,9 @@ pub fn error_response(err: &AppError) -> Response {
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        // As Apollo's servers answer it: the client's link retries with
+        // the document.
+        AppError::PersistedQueryNotFound => StatusCode::OK,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "internal error before execution");

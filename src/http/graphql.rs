@@ -75,6 +75,18 @@ pub async fn execute(
             format!("a batch holds 1 to {} operations", state.config.max_batch),
         ));
     }
+    let session = match authenticate(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let device = session.as_ref().is_some_and(|s| s.is_device());
+    // Collected first: the batch's own iterator is not `Send`.
+    let requests: Vec<&mut async_graphql::Request> = batch.iter_mut().collect();
+    for request in requests {
+        if let Err(e) = state.persisted.resolve(request, device).await {
+            return error_response(&e);
+        }
+    }
     if method == Method::GET && batch.iter().any(|r| has_mutation(&r.query)) {
         let mut response = error_response(&AppError::BadInput {
             message: "mutations must be sent with POST".into(),
@@ -86,10 +98,7 @@ pub async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let session = match authenticate(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+
     let introspection = state.config.introspection();
     let origin = origin(&headers, &extensions);
     for request in batch.iter_mut() {

@@ -16,6 +16,7 @@ mod locations;
 mod lookup;
 mod media;
 mod metrics;
+mod persisted;
 mod postgres;
 mod probe;
 mod pull;

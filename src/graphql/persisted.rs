@@ -1,0 +1,242 @@
+//! Persisted queries.
+//!
+//! - **Automatic persisted queries** (Apollo's protocol, version 1) for
+//!   every client. A request may carry `extensions.persistedQuery.
+//!   sha256Hash` without a `query`. A known hash runs its document. An
+//!   unknown one answers `PersistedQueryNotFound` (code
+//!   `PERSISTED_QUERY_NOT_FOUND`), and the client sends the hash with the
+//!   text once. Learned documents are kept in process and, with Redis, for
+//!   every replica.
+//! - **Registered operations** from a manifest file
+//!   (`POS_PERSISTED_QUERIES_FILE`). With `POS_DEVICE_REGISTERED_ONLY`,
+//!   device tokens may run only these: a terminal that is stolen or
+//!   tampered with cannot send documents of its own.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::{Request, ServerError, ServerResult};
+use moka::future::Cache;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Session;
+use crate::cache::CatalogCache;
+use crate::error::AppError;
+
+/// Documents learned through APQ, per replica.
+const LEARNED_CAPACITY: u64 = 10_000;
+
+/// The registered operations and the learned ones.
+#[derive(Clone)]
+pub struct PersistedQueries {
+    registered: Arc<HashMap<String, Arc<str>>>,
+    learned: Cache<String, Arc<str>>,
+    shared: CatalogCache,
+    devices_registered_only: bool,
+}
+
+/// The manifest: Apollo's format (`operations: [{ id, body, … }]`) or a
+/// plain `{ "<sha256>": "<document>" }` map.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Manifest {
+    Apollo { operations: Vec<ManifestOperation> },
+    Map(HashMap<String, String>),
+}
+
+#[derive(Deserialize)]
+struct ManifestOperation {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct PersistedQueryExtension {
+    version: i64,
+    #[serde(rename = "sha256Hash")]
+    sha256_hash: String,
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl PersistedQueries {
+    /// Loads the manifest, if any. Every entry is keyed by the SHA-256 of
+    /// its text; a map entry whose key is another hash is refused, so a
+    /// manifest cannot smuggle a document under a registered name.
+    pub fn new(
+        manifest: Option<&Path>,
+        devices_registered_only: bool,
+        shared: CatalogCache,
+    ) -> Result<Self, String> {
+        let mut registered = HashMap::new();
+        if let Some(path) = manifest {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("persisted queries file {}: {e}", path.display()))?;
+            let bodies: Vec<(Option<String>, String)> = match serde_json::from_str(&text)
+                .map_err(|e| format!("persisted queries file {}: {e}", path.display()))?
+            {
+                Manifest::Apollo { operations } => {
+                    operations.into_iter().map(|o| (None, o.body)).collect()
+                }
+                Manifest::Map(map) => map.into_iter().map(|(k, v)| (Some(k), v)).collect(),
+            };
+            for (key, body) in bodies {
+                let hash = sha256_hex(&body);
+                if key.is_some_and(|k| k.to_ascii_lowercase() != hash) {
+                    return Err(format!(
+                        "persisted queries file {}: an entry's key is not the SHA-256 of its document",
+                        path.display()
+                    ));
+                }
+                async_graphql::parser::parse_query(&body)
+                    .map_err(|e| format!("persisted queries file {}: {e}", path.display()))?;
+                registered.insert(hash, Arc::from(body));
+            }
+        } else if devices_registered_only {
+            return Err(
+                "POS_DEVICE_REGISTERED_ONLY needs POS_PERSISTED_QUERIES_FILE, the operations terminals may run".into(),
+            );
+        }
+        Ok(Self {
+            registered: Arc::new(registered),
+            learned: Cache::builder()
+                .max_capacity(LEARNED_CAPACITY)
+                .time_to_idle(Duration::from_secs(24 * 3600))
+                .build(),
+            shared,
+            devices_registered_only,
+        })
+    }
+
+    /// How many operations the manifest registered.
+    pub fn registered(&self) -> usize {
+        self.registered.len()
+    }
+
+    /// Puts the document of a persisted query into `request`, learns a new
+    /// one, and enforces the allow-list for device tokens.
+    pub async fn resolve(&self, request: &mut Request, device: bool) -> Result<(), AppError> {
+        let restricted = device && self.devices_registered_only;
+        let Some(value) = request.extensions.remove("persistedQuery") else {
+            if restricted {
+                return Err(AppError::Forbidden(
+                    "terminals may run only registered operations: send extensions.persistedQuery.sha256Hash".into(),
+                ));
+            }
+            return Ok(());
+        };
+        let ext: PersistedQueryExtension = serde_json::to_value(&value)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| bad("extensions.persistedQuery needs version and sha256Hash"))?;
+        if ext.version != 1 {
+            return Err(bad("only version 1 of persisted queries is supported"));
+        }
+        let hash = ext.sha256_hash.to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("sha256Hash must be 64 hexadecimal digits"));
+        }
+        if restricted {
+            let text = self.registered.get(&hash).ok_or_else(|| {
+                AppError::Forbidden("this operation is not registered for terminals".into())
+            })?;
+            if !request.query.is_empty() && request.query != **text {
+                return Err(bad("the query differs from the registered operation"));
+            }
+            request.query = text.to_string();
+            return Ok(());
+        }
+        if request.query.is_empty() {
+            request.query = self
+                .find(&hash)
+                .await
+                .ok_or(AppError::PersistedQueryNotFound)?
+                .to_string();
+            return Ok(());
+        }
+        if sha256_hex(&request.query) != hash {
+            return Err(bad("provided sha does not match query"));
+        }
+        // Only documents that parse are worth keeping.
+        if async_graphql::parser::parse_query(&request.query).is_ok() {
+            let text: Arc<str> = Arc::from(request.query.as_str());
+            self.learned.insert(hash.clone(), text.clone()).await;
+            self.shared
+                .redis_set(&redis_key(&hash), text.as_bytes().to_vec())
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn find(&self, hash: &str) -> Option<Arc<str>> {
+        if let Some(text) = self.registered.get(hash) {
+            return Some(text.clone());
+        }
+        if let Some(text) = self.learned.get(hash).await {
+            return Some(text);
+        }
+        let bytes = self.shared.redis_get(&redis_key(hash)).await?;
+        let text: Arc<str> = Arc::from(String::from_utf8(bytes).ok()?);
+        // Trust Redis only as far as the hash goes.
+        if sha256_hex(&text) != hash {
+            return None;
+        }
+        self.learned.insert(hash.to_owned(), text.clone()).await;
+        Some(text)
+    }
+}
+
+/// The allow-list on WebSocket connections, where a device's session is
+/// the connection's and each request arrives without HTTP headers: a
+/// device may subscribe or query only with a registered document's text.
+/// (HTTP requests are checked by [`PersistedQueries::resolve`] before they
+/// reach the schema.)
+pub struct DeviceAllowList(pub PersistedQueries);
+
+impl ExtensionFactory for DeviceAllowList {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DeviceAllowList(self.0.clone()))
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DeviceAllowList {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let device = ctx.data_opt::<Session>().is_some_and(Session::is_device);
+        if device
+            && self.0.devices_registered_only
+            && !self.0.registered.contains_key(&sha256_hex(&request.query))
+        {
+            let mut error = ServerError::new("terminals may run only registered operations", None);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "FORBIDDEN");
+            return Err(error);
+        }
+        next.run(ctx, request).await
+    }
+}
+
+fn redis_key(hash: &str) -> String {
+    format!("pos:apq:{hash}")
+}
+
+fn bad(message: &str) -> AppError {
+    AppError::bad_input("extensions.persistedQuery", message)
+}
