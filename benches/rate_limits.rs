@@ -8,8 +8,10 @@
 //! (tenant limit, requests/s, 50), BENCH_QUIET_RPS (40), BENCH_SECS (per
 //! phase, 5), BENCH_ROUNDS (4). Each round runs four phases on the same
 //! database: the quiet tenant alone; with the noisy tenant at its limit;
-//! with the noisy tenant at 10× its limit on a server that limits; and the
-//! same flood on a server without limits.
+//! with the noisy tenant at 10× its limit on a server that limits; the
+//! same flood on a server without limits; and the noisy tenant at its
+//! limit plus the flood's excess as requests refused at the cheapest point
+//! (a malformed token), the cost of the traffic itself on this machine.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -150,7 +152,7 @@ async fn pace(
                     assert!(body.get("errors").is_none(), "{body}");
                     Some(started.elapsed())
                 }
-                429 => {
+                401 | 429 => {
                     refused.fetch_add(1, Ordering::Relaxed);
                     None
                 }
@@ -221,7 +223,16 @@ async fn run() {
     }
 
     let flood = limit * 10;
-    let mut phases: [Vec<Duration>; 4] = Default::default();
+    // The floor: as many extra requests as the flood's excess, refused at
+    // the cheapest point there is (a malformed token, 401), beside the
+    // noisy tenant at its limit. Client and server share the 2 cores, so
+    // this is what any 450 requests a second cost here.
+    let junk = Caller {
+        token: "junk".into(),
+        query: PULL,
+        vars: noisy.vars.clone(),
+    };
+    let mut phases: [Vec<Duration>; 5] = Default::default();
     let (mut refused, mut sent) = (0, 0);
     for round in 1..=rounds {
         phases[0].extend(
@@ -244,9 +255,15 @@ async fn run() {
                 sent += rate * secs;
             }
         }
+        let (quiet_run, _, _) = tokio::join!(
+            pace(&client, &limited, &quiet, quiet_rps, secs, true),
+            pace(&client, &limited, &noisy, limit, secs, false),
+            pace(&client, &limited, &junk, flood - limit, secs, false),
+        );
+        phases[4].extend(quiet_run.0);
         eprintln!("round {round}/{rounds} done");
     }
-    let [alone, at_limit, limited_flood, open_flood] = phases;
+    let [alone, at_limit, limited_flood, open_flood, floor] = phases;
     let report = |name: &str, mut v: Vec<Duration>, base: &[(&str, Duration)]| {
         v.sort();
         let p99 = percentile(&v, 0.99);
@@ -268,10 +285,19 @@ async fn run() {
     );
     let alone = report("quiet tenant alone", alone, &[]);
     let at = report("noisy at its limit", at_limit, &[("alone", alone)]);
+    let floor = report(
+        "noisy at its limit + 401 junk at the excess rate",
+        floor,
+        &[("alone", alone), ("noisy at its limit", at)],
+    );
     report(
         "noisy at 10× its limit, server limits",
         limited_flood,
-        &[("alone", alone), ("noisy at its limit", at)],
+        &[
+            ("alone", alone),
+            ("noisy at its limit", at),
+            ("401 junk", floor),
+        ],
     );
     report(
         "noisy at 10× its limit, no limits",
