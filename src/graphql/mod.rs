@@ -7,6 +7,7 @@ pub mod pagination;
 pub mod payload;
 pub mod persisted;
 pub mod scalars;
+mod spans;
 
 use std::sync::Arc;
 
@@ -92,6 +93,7 @@ pub fn build(
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
     .extension(crate::audit::AuditTrail)
+    .extension(spans::ResolverSpans)
     .extension(persisted::DeviceAllowList(persisted))
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
