@@ -62,6 +62,8 @@ pub enum BarcodeError {
     UpcENumberSystem,
     #[error("a {0} code is 1 to 48 printable ASCII characters")]
     Text(&'static str),
+    #[error("the scale label's price check digit {found} is wrong: expected {expected}")]
+    ValueCheck { expected: u8, found: u8 },
 }
 
 /// A validated barcode: the code as printed and its lookup key.
@@ -241,17 +243,70 @@ pub enum Embedded {
     Price(i64),
 }
 
+/// The GS1 price/weight check digit of a 4- or 5-digit value (GS1 General
+/// Specifications, 7.9.3); `None` for other lengths, which have none.
+///
+/// Each digit is weighted by position with one of four tables: the units
+/// digit of 2×d less its tens digit ("2-"), of 3×d ("3"), of 5×d plus its
+/// tens digit ("5+"), or of 5×d less its tens digit ("5-"). Four digits
+/// take 2-, 2-, 3, 5- and the check is the units digit of 3 × the sum.
+/// Five digits take 5+, 2-, 5-, 5+, 2-, and the check is the digit whose
+/// "5-" weight brings the sum to a multiple of 10.
+pub fn price_check_digit(value: &[u8]) -> Option<u8> {
+    const TWO_MINUS: [u8; 10] = [0, 2, 4, 6, 8, 9, 1, 3, 5, 7];
+    const THREE: [u8; 10] = [0, 3, 6, 9, 2, 5, 8, 1, 4, 7];
+    const FIVE_PLUS: [u8; 10] = [0, 5, 1, 6, 2, 7, 3, 8, 4, 9];
+    const FIVE_MINUS: [u8; 10] = [0, 5, 9, 4, 8, 3, 7, 2, 6, 1];
+    let weigh = |tables: &[&[u8; 10]]| -> u32 {
+        value
+            .iter()
+            .zip(tables)
+            .map(|(d, table)| u32::from(table[usize::from(*d % 10)]))
+            .sum()
+    };
+    match value.len() {
+        4 => Some((weigh(&[&TWO_MINUS, &TWO_MINUS, &THREE, &FIVE_MINUS]) * 3 % 10) as u8),
+        5 => {
+            let sum = weigh(&[&FIVE_PLUS, &TWO_MINUS, &FIVE_MINUS, &FIVE_PLUS, &TWO_MINUS]);
+            let needed = ((10 - sum % 10) % 10) as u8;
+            FIVE_MINUS
+                .iter()
+                .position(|w| *w == needed)
+                .map(|d| d as u8)
+        }
+        _ => None,
+    }
+}
+
 /// Decodes a scan as a scale label if it is a valid EAN-13 whose prefix the
-/// tenant configured. The outer check digit is verified; an inner price
-/// check digit, where the layout has one, is skipped, not verified.
-pub fn read_scale_label(scanned: &str, formats: &[ScaleFormat]) -> Option<ScaleRead> {
+/// tenant configured: `Ok(None)` when it is not one. The outer check digit
+/// is verified, and so is the price check digit where the layout has one;
+/// a wrong price check digit is an error (a misread label must not sell at
+/// the wrong price).
+pub fn read_scale_label(
+    scanned: &str,
+    formats: &[ScaleFormat],
+) -> Result<Option<ScaleRead>, BarcodeError> {
     let scanned = scanned.trim();
-    let ds = checked("EAN-13", scanned, 13).ok()?;
-    let format = formats.iter().find(|f| scanned.starts_with(&f.prefix))?;
+    let Ok(ds) = checked("EAN-13", scanned, 13) else {
+        return Ok(None);
+    };
+    let Some(format) = formats.iter().find(|f| scanned.starts_with(&f.prefix)) else {
+        return Ok(None);
+    };
     let item_end = 2 + format.item_digits;
     let value_start = item_end + usize::from(format.has_value_check);
     if value_start >= 12 {
-        return None;
+        return Ok(None);
+    }
+    if format.has_value_check
+        && let Some(expected) = price_check_digit(&ds[value_start..12])
+        && ds[item_end] != expected
+    {
+        return Err(BarcodeError::ValueCheck {
+            expected,
+            found: ds[item_end],
+        });
     }
     let value: i64 = ds[value_start..12]
         .iter()
@@ -260,10 +315,10 @@ pub fn read_scale_label(scanned: &str, formats: &[ScaleFormat]) -> Option<ScaleR
         EmbeddedKind::Weight => Embedded::Weight(Quantity::from_milli(value)),
         EmbeddedKind::Price => Embedded::Price(value),
     };
-    Some(ScaleRead {
+    Ok(Some(ScaleRead {
         item_key: format!("X:{}", &scanned[..item_end]),
         embedded,
-    })
+    }))
 }
 
 #[cfg(test)]

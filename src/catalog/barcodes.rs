@@ -202,6 +202,12 @@ pub async fn set_scale_format(
             if !(4..=6).contains(&item_digits) {
                 return Err(AppError::bad_input("itemDigits", "itemDigits is 4 to 6"));
             }
+            if has_value_check && item_digits == 6 {
+                return Err(AppError::bad_input(
+                    "hasValueCheck",
+                    "a price check digit covers a 4- or 5-digit value: itemDigits 4 or 5",
+                ));
+            }
             tx.insert(scale_format::ActiveModel {
                 prefix: Set(prefix.to_owned()),
                 item_digits: Set(item_digits as i16),

@@ -67,7 +67,8 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
     } else {
         Vec::new()
     };
-    let label = codes::read_scale_label(scanned, &formats);
+    let label = codes::read_scale_label(scanned, &formats)
+        .map_err(|e| AppError::bad_input("barcode", e.to_string()))?;
     let found = match &label {
         Some(read) => barcodes::resolve(tx, read.item_key.trim_start_matches("X:")).await?,
         None => barcodes::resolve(tx, scanned).await?,

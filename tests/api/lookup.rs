@@ -258,6 +258,56 @@ async fn scale_labels_price_by_embedded_weight() {
 }
 
 #[tokio::test]
+async fn price_labels_with_a_price_check_digit_are_verified() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let tax = app.tax_group(&owner, "VAT", "0").await;
+    let location = app.create_location(&owner, "AMS1").await;
+    let set = |item_digits: u8| {
+        format!(
+            "mutation {{ setScaleFormat(input: {{ prefix: \"22\", itemDigits: {item_digits}, hasValueCheck: true, embedded: PRICE }}) {{ scaleFormats {{ prefix }} userErrors {{ field message }} }} }}"
+        )
+    };
+    // Six item digits leave three for the price, which has no check digit.
+    let refused = app.gql(&owner, &set(6), json!({})).await;
+    assert_eq!(
+        refused["data"]["setScaleFormat"]["userErrors"][0]["field"],
+        json!(["hasValueCheck"]),
+        "{refused}"
+    );
+    let format = app.gql(&owner, &set(4), json!({})).await;
+    assert_eq!(
+        format["data"]["setScaleFormat"]["scaleFormats"],
+        json!([{ "prefix": "22" }]),
+        "{format}"
+    );
+    app.variant(&owner, "SALAD", 100, &tax, Some(("INTERNAL", "221234")))
+        .await;
+    let label = |inner: &str| {
+        let body = format!("221234{inner}00399");
+        let payload: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+        format!("{body}{}", pos::catalog::barcode::check_digit(&payload))
+    };
+    // 3.99 has price check digit 0 (GS1 7.9.3).
+    let body = app.scan(&owner, &label("0"), Some(&location)).await;
+    assert_eq!(
+        body["data"]["productByBarcode"]["embeddedPrice"]["amount"], "399",
+        "{body}"
+    );
+    // The same label with another check digit is a misread: refused with
+    // the digit expected, never sold at 3.99.
+    let body = app.scan(&owner, &label("7"), Some(&location)).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected 0"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn devices_price_at_their_own_location_and_staff_must_name_one() {
     let app = TestApp::spawn().await;
     let owner = app.owner(app.tenant("Acme").await);

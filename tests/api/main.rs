@@ -27,7 +27,6 @@ mod reports;
 mod sales;
 mod schema;
 mod shop;
-mod spans;
 mod subscriptions;
 mod sync;
 mod sync_property;

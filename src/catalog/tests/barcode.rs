@@ -89,21 +89,59 @@ fn scale_labels_carry_weight_or_price() {
     // 21 12345 01250 C: item 12345, 1.250 kg.
     let payload: Vec<u8> = "211234501250".bytes().map(|b| b - b'0').collect();
     let label = format!("211234501250{}", check_digit(&payload));
-    let read = read_scale_label(&label, &formats).unwrap();
+    let read = read_scale_label(&label, &formats).unwrap().unwrap();
     assert_eq!(read.item_key, "X:2112345");
     assert_eq!(read.embedded, Embedded::Weight(Quantity::from_milli(1250)));
-    // 22 1234 c 00399 C: item 1234, price 3.99.
-    let payload: Vec<u8> = "221234700399".bytes().map(|b| b - b'0').collect();
-    let label = format!("221234700399{}", check_digit(&payload));
-    let read = read_scale_label(&label, &formats).unwrap();
+    // 22 1234 c 00399 C: item 1234, price 3.99, price check digit 0.
+    let payload: Vec<u8> = "221234000399".bytes().map(|b| b - b'0').collect();
+    let label = format!("221234000399{}", check_digit(&payload));
+    let read = read_scale_label(&label, &formats).unwrap().unwrap();
     assert_eq!(
         (read.item_key.as_str(), read.embedded),
         ("X:221234", Embedded::Price(399))
     );
     // Unconfigured prefix, or a bad outer check digit: not a scale label.
-    assert!(read_scale_label("2312345012509", &formats).is_none());
-    let bad = format!("211234501250{}", (check_digit(&payload) + 1) % 10);
-    assert!(read_scale_label(&bad, &formats).is_none());
+    assert_eq!(read_scale_label("2312345012509", &formats), Ok(None));
+    let weight: Vec<u8> = "211234501250".bytes().map(|b| b - b'0').collect();
+    let bad = format!("211234501250{}", (check_digit(&weight) + 1) % 10);
+    assert_eq!(read_scale_label(&bad, &formats), Ok(None));
+    // A wrong price check digit (outer check digit right) is an error.
+    let payload: Vec<u8> = "221234700399".bytes().map(|b| b - b'0').collect();
+    let misread = format!("221234700399{}", check_digit(&payload));
+    assert_eq!(
+        read_scale_label(&misread, &formats),
+        Err(BarcodeError::ValueCheck {
+            expected: 0,
+            found: 7
+        })
+    );
+}
+
+#[test]
+fn price_check_digits_follow_the_gs1_examples() {
+    let digits = |s: &str| s.bytes().map(|b| b - b'0').collect::<Vec<u8>>();
+    // GS1 General Specifications 7.9.3: 2875 -> 9, 14685 -> 6.
+    assert_eq!(price_check_digit(&digits("2875")), Some(9));
+    assert_eq!(price_check_digit(&digits("14685")), Some(6));
+    assert_eq!(price_check_digit(&digits("0000")), Some(0));
+    assert_eq!(price_check_digit(&digits("00399")), Some(0));
+    assert_eq!(price_check_digit(&digits("123")), None);
+}
+
+proptest! {
+    /// Any single-digit change of a value changes its check digit, for
+    /// every position and length the layouts use.
+    #[test]
+    fn a_price_check_digit_catches_any_single_wrong_digit(
+        value in proptest::collection::vec(0u8..10, 4..=5),
+        at in 0usize..5,
+        delta in 1u8..10,
+    ) {
+        let at = at % value.len();
+        let mut misread = value.clone();
+        misread[at] = (misread[at] + delta) % 10;
+        prop_assert_ne!(price_check_digit(&value), price_check_digit(&misread));
+    }
 }
 
 proptest! {

@@ -1,5 +1,9 @@
 //! Spans per resolver, with SeaORM's per-statement spans inside them, and
 //! no variable in any of them.
+//!
+//! A test binary of its own, with a global subscriber: tracing caches per
+//! callsite whether anyone listens, and tests on other threads, without a
+//! subscriber, would race a thread-local one.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -7,7 +11,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::helpers::TestApp;
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::TestApp;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -36,7 +44,7 @@ async fn each_resolver_gets_a_span_with_its_statements_inside() {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     let body = app
         .gql(
             &owner,
@@ -48,7 +56,6 @@ async fn each_resolver_gets_a_span_with_its_statements_inside() {
         body["data"]["locations"]["edges"][0]["node"]["code"], "AMS1",
         "{body}"
     );
-    drop(_guard);
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("graphql.field"), "{text}");
