@@ -110,13 +110,8 @@ async fn shop(
 /// A 13-digit EAN with its check digit.
 fn ean13(body: u64) -> String {
     let digits = format!("{body:012}");
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{digits}{}", (10 - sum % 10) % 10)
+    let payload: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+    format!("{digits}{}", pos::catalog::barcode::check_digit(&payload))
 }
 
 /// Sends `rps` requests per second for `secs`, each on its own task, and

@@ -1,14 +1,13 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
+use std::net::SocketAddr;
+
 use async_graphql::BatchResponse;
 use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLBatchRequest;
-use std::net::SocketAddr;
-
-use axum::extract::State;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
