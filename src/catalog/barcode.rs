@@ -181,6 +181,16 @@ pub fn normalize(kind: BarcodeKind, code: &str) -> Result<Normalized, BarcodeErr
     }
 }
 
+/// Whether `code` is a GTIN with a valid check digit: EAN-8, UPC-A,
+/// EAN-13 or GTIN-14.
+pub fn is_gtin(code: &str) -> bool {
+    digits(code).is_some_and(|ds| matches!(ds.len(), 8 | 12 | 13 | 14) && valid_check(&ds))
+}
+
+fn valid_check(ds: &[u8]) -> bool {
+    !ds.is_empty() && check_digit(&ds[..ds.len() - 1]) == ds[ds.len() - 1]
+}
+
 /// The lookup keys a raw scan may match, most specific first. A scanner
 /// sends digits without saying which symbology they came from, so an
 /// 8-digit scan is tried as EAN-8 and as UPC-E.
@@ -188,12 +198,10 @@ pub fn scan_keys(scanned: &str) -> Vec<String> {
     let scanned = scanned.trim();
     let mut keys = Vec::new();
     if let Some(ds) = digits(scanned) {
-        let valid =
-            |ds: &[u8]| !ds.is_empty() && check_digit(&ds[..ds.len() - 1]) == ds[ds.len() - 1];
-        if matches!(ds.len(), 8 | 12 | 13 | 14) && valid(&ds) {
+        if matches!(ds.len(), 8 | 12 | 13 | 14) && valid_check(&ds) {
             keys.push(gtin_key(&ds));
         }
-        if let Some(upc_a) = expand_upc_e(&ds).filter(|a| valid(a)) {
+        if let Some(upc_a) = expand_upc_e(&ds).filter(|a| valid_check(a)) {
             keys.push(gtin_key(&upc_a));
         }
     }

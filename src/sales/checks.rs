@@ -76,6 +76,16 @@ pub fn text(field: &str, value: Option<&str>, max: usize) -> Checked<Option<Stri
     Ok(Some(value.to_owned()))
 }
 
+/// The code scanned for a sale line. A valid GTIN (EAN-8, UPC-A, EAN-13,
+/// GTIN-14) is a product code whatever Luhn says of it: about one EAN-13
+/// in ten also passes the card-number check. Anything else is free text.
+pub fn barcode(field: &str, value: Option<&str>) -> Checked<Option<String>> {
+    match value.map(str::trim) {
+        Some(code) if crate::catalog::barcode::is_gtin(code) => Ok(Some(code.to_owned())),
+        _ => text(field, value, 64),
+    }
+}
+
 fn card_refused(field: &str) -> Rejection {
     Rejection::at(
         Reason::CardNumberRefused,
@@ -252,6 +262,23 @@ mod tests {
             r#"{"ref":"**** **** **** 1111","n":1234}"#
         );
         assert_eq!(mask_card_numbers("no numbers"), "no numbers");
+    }
+
+    #[test]
+    fn a_scanned_gtin_is_not_a_card_number() {
+        // An EAN-13 that also passes Luhn, as about one in ten do.
+        assert!(contains_card_number("8710000000048"));
+        assert_eq!(
+            barcode("barcode", Some("8710000000048"))
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("8710000000048")
+        );
+        // A 16-digit card number is no GTIN, and is still refused.
+        assert!(barcode("barcode", Some("4111111111111111")).is_err());
+        // Nor is a 13-digit one whose GS1 check digit is wrong.
+        assert!(barcode("barcode", Some("4222222222222")).is_err());
     }
 
     #[test]

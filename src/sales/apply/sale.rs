@@ -321,11 +321,7 @@ async fn price_lines(
             input.quantity.0,
             Some(variant.unit)
         ));
-        let barcode = check!(checks::text(
-            &field("barcode"),
-            input.barcode.as_deref(),
-            64
-        ));
+        let barcode = check!(checks::barcode(&field("barcode"), input.barcode.as_deref()));
         let manual_discount = match input.discount {
             Some(d) => check!(checks::amount(&field("discount"), d.0, false)),
             None => 0,

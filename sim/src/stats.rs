@@ -1,0 +1,70 @@
+//! What the fleet did, counted as it happens.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct Stats {
+    pub sales: AtomicU64,
+    pub refunds: AtomicU64,
+    pub cross_terminal_refunds: AtomicU64,
+    pub voids: AtomicU64,
+    pub pushes: AtomicU64,
+    pub failed_pushes: AtomicU64,
+    pub refused_pushes: AtomicU64,
+    pub events_sent: AtomicU64,
+    pub duplicate_answers: AtomicU64,
+    /// A first answer of DUPLICATE: the push before it committed but its
+    /// answer was lost (a crash, a timeout).
+    pub acknowledged_on_retry: AtomicU64,
+    pub conflicts: AtomicU64,
+    pub rejected: AtomicU64,
+    pub offline_spells: AtomicU64,
+    latencies: Mutex<Vec<Duration>>,
+    problems: Mutex<Vec<String>>,
+}
+
+pub fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+pub fn get(counter: &AtomicU64) -> u64 {
+    counter.load(Ordering::Relaxed)
+}
+
+impl Stats {
+    pub fn latency(&self, d: Duration) {
+        if let Ok(mut l) = self.latencies.lock() {
+            l.push(d);
+        }
+    }
+
+    /// Something a correct server never does; kept for the summary.
+    pub fn problem(&self, text: String) {
+        if let Ok(mut p) = self.problems.lock() {
+            if p.len() < 50 {
+                eprintln!("sim: PROBLEM {text}");
+            }
+            p.push(text);
+        }
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        self.problems.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Push latency percentiles in milliseconds: p50, p90, p99, max.
+    pub fn percentiles(&self) -> [f64; 4] {
+        let mut l = self.latencies.lock().map(|l| l.clone()).unwrap_or_default();
+        if l.is_empty() {
+            return [0.0; 4];
+        }
+        l.sort_unstable();
+        let at = |q: f64| {
+            let i = ((l.len() as f64 * q).ceil() as usize).clamp(1, l.len()) - 1;
+            l[i].as_secs_f64() * 1_000.0
+        };
+        [at(0.50), at(0.90), at(0.99), at(1.0)]
+    }
+}
