@@ -1,0 +1,88 @@
+# Shared by the reliability scripts: start, stop and kill `pos` servers on
+# their own ports and data, a fresh database per run, and the simulator.
+# Sourced, not run.
+
+BIN_DIR=${BIN_DIR:?set BIN_DIR to the directory holding pos and pos-sim}
+POS="$BIN_DIR/pos"
+SIM="$BIN_DIR/pos-sim"
+BACKEND=${BACKEND:-sqlite}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+WORK=$(mktemp -d)
+declare -A SERVER_PID=()
+SIM_PID=
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+cleanup() {
+  for port in "${!SERVER_PID[@]}"; do kill -9 "${SERVER_PID[$port]}" 2>/dev/null || true; done
+  [ -n "$SIM_PID" ] && kill -9 "$SIM_PID" 2>/dev/null || true
+  if [ "$BACKEND" = postgres ] && [ -n "${PG_DB:-}" ]; then
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# The database every server and operator command of this run shares.
+setup_backend() {
+  export POS_RATE_LIMIT_TERMINAL_RPS=0 POS_RATE_LIMIT_TENANT_RPS=0 POS_LOG=${POS_LOG:-warn}
+  if [ "$BACKEND" = postgres ]; then
+    PG_DB="pos_rel_$$"
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+    export POS_DATABASE_URL="postgres://pos_app@$PG_HOST:$PG_PORT/$PG_DB"
+    export POS_MIGRATE_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$PG_DB"
+    export POS_REDIS_URL=${POS_REDIS_URL:-redis://127.0.0.1:6379}
+  else
+    export POS_DATABASE_URL="sqlite://$WORK/pos.db?mode=rwc"
+    unset POS_MIGRATE_DATABASE_URL
+  fi
+  "$POS" migrate up >/dev/null
+}
+
+# start_server PORT: starts a server and waits until /readyz answers 200.
+start_server() {
+  local port=$1
+  POS_LISTEN="127.0.0.1:$port" "$POS" serve >>"$WORK/server-$port.log" 2>&1 &
+  SERVER_PID[$port]=$!
+  for _ in $(seq 1 200); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then return 0; fi
+    kill -0 "${SERVER_PID[$port]}" 2>/dev/null || { tail -20 "$WORK/server-$port.log"; return 1; }
+    sleep 0.05
+  done
+  log "server on $port not ready after 10 s"; tail -20 "$WORK/server-$port.log"; return 1
+}
+
+kill_server() { # kill_server PORT SIGNAL
+  kill "-$2" "${SERVER_PID[$1]}" 2>/dev/null || true
+  wait "${SERVER_PID[$1]}" 2>/dev/null || true
+}
+
+# start_sim URLS ARGS...: the simulator in the background, its output in
+# $WORK/sim.log; returns once its terminals are selling.
+start_sim() {
+  local urls=$1; shift
+  "$SIM" --url "$urls" --pos-bin "$POS" "$@" >"$WORK/sim.log" 2>&1 &
+  SIM_PID=$!
+  for _ in $(seq 1 600); do
+    grep -q '^sim: selling' "$WORK/sim.log" && return 0
+    kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/sim.log"; return 1; }
+    sleep 0.1
+  done
+  cat "$WORK/sim.log"; return 1
+}
+
+sim_running() { kill -0 "$SIM_PID" 2>/dev/null; }
+
+# finish_sim: waits for the simulator's verdict and prints its summary.
+finish_sim() {
+  local rc=0
+  wait "$SIM_PID" || rc=$?
+  SIM_PID=
+  grep -v '^sim: *[0-9]* s:' "$WORK/sim.log" | grep -v PROBLEM | tail -12
+  grep -c PROBLEM "$WORK/sim.log" >/dev/null && grep PROBLEM "$WORK/sim.log" | head -5
+  return $rc
+}
+
+# A random number of milliseconds in [lo, hi), as seconds for sleep.
+pause_between() { awk -v lo="$1" -v hi="$2" -v r="$RANDOM" 'BEGIN { printf "%.3f", (lo + (hi - lo) * r / 32768) / 1000 }'; }
