@@ -14,9 +14,15 @@ SIM_PID=
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
 
+# Scripts may define more to undo.
+extra_cleanup() { :; }
+
 cleanup() {
-  for port in "${!SERVER_PID[@]}"; do kill -9 "${SERVER_PID[$port]}" 2>/dev/null || true; done
-  [ -n "$SIM_PID" ] && kill -9 "$SIM_PID" 2>/dev/null || true
+  extra_cleanup
+  for port in "${!SERVER_PID[@]}"; do
+    { kill -9 "${SERVER_PID[$port]}" && wait "${SERVER_PID[$port]}"; } 2>/dev/null || true
+  done
+  if [ -n "$SIM_PID" ]; then { kill -9 "$SIM_PID" && wait "$SIM_PID"; } 2>/dev/null || true; fi
   if [ "$BACKEND" = postgres ] && [ -n "${PG_DB:-}" ]; then
     psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
   fi

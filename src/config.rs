@@ -359,6 +359,16 @@ pub struct Config {
         global = true
     )]
     pub shutdown_grace_secs: u64,
+    /// After SIGTERM, seconds to keep serving with `/readyz` at 503, so
+    /// load balancers stop routing here before connections are refused.
+    /// Ctrl-c skips it.
+    #[arg(
+        long,
+        env = "POS_SHUTDOWN_DELAY_SECS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub shutdown_delay_secs: u64,
 }
 
 impl Config {

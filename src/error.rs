@@ -98,12 +98,43 @@ impl From<DbErr> for AppError {
                 tracing::warn!(error = %cause, "no database connection free in time");
                 Self::Unavailable("the server is busy; retry in a moment".into())
             }
+            err if is_unreachable(&err) => {
+                tracing::warn!(error = %err, "the database is unreachable; the client may retry");
+                Self::Unavailable("the database is unreachable; retry in a moment".into())
+            }
             err if is_transient(&err) => {
                 tracing::warn!(error = %err, "the database was busy; the client may retry");
                 Self::Unavailable("the database is busy; retry in a moment".into())
             }
             err => Self::Internal(Box::new(err)),
         }
+    }
+}
+
+/// The database went away under the request: the connection broke, or the
+/// server is shutting down, restarting or refusing connections
+/// (PostgreSQL classes 08 and 57P01–57P03). The transaction did not
+/// commit, or its commit was not confirmed; a retry is safe wherever
+/// retries are (pushes are deduplicated).
+pub fn is_unreachable(err: &DbErr) -> bool {
+    let (DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return matches!(err, DbErr::ConnectionAcquire(_));
+    };
+    use sea_orm::sqlx::Error as E;
+    match &**e {
+        E::Io(_)
+        | E::Tls(_)
+        | E::Protocol(_)
+        | E::PoolTimedOut
+        | E::PoolClosed
+        | E::WorkerCrashed => true,
+        E::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -167,6 +198,21 @@ mod tests {
     use sea_orm::error::ConnAcquireErr;
 
     use super::*;
+
+    #[test]
+    fn a_lost_connection_is_retryable_not_internal() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let err = DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::Io(io),
+        )));
+        assert!(is_unreachable(&err));
+        assert_eq!(AppError::from(err).code(), "UNAVAILABLE");
+        let other = DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::RowNotFound,
+        )));
+        assert!(!is_unreachable(&other));
+        assert_eq!(AppError::from(other).code(), "INTERNAL");
+    }
 
     #[test]
     fn a_pool_timeout_is_retryable_not_internal() {

@@ -49,7 +49,8 @@ impl AppState {
         let cache = CatalogCache::new(redis.clone(), config.cache_capacity);
         let db = Db::connect(&config.database_url, &pool_options(&config))
             .await?
-            .with_hook(Arc::new(cache.clone()));
+            .with_hook(Arc::new(cache.clone()))
+            .with_breaker(&config.database_url);
         #[cfg(feature = "planted-leak")]
         let db = db.with_planted_leak(config.planted_unscoped_table.clone());
         db.spawn_wal_checkpoints(Duration::from_secs(30));
@@ -160,6 +161,7 @@ impl Application {
         let router = self.router();
         let draining = self.state.draining.clone();
         let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let delay = Duration::from_secs(self.state.config.shutdown_delay_secs);
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         tracing::info!(address = %self.listener.local_addr()?, "serving; GraphiQL at /");
         if let Some(listener) = self.metrics {
@@ -174,8 +176,17 @@ impl Application {
         // The peer's address goes to the audit log.
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            let signal = shutdown_signal().await;
             draining.store(true, Ordering::Relaxed);
+            if signal == Signal::Terminate && !delay.is_zero() {
+                // Still serving, but not ready: the load balancer sees the
+                // 503 and stops routing here before connections are refused.
+                tracing::info!(
+                    delay_secs = delay.as_secs(),
+                    "SIGTERM: /readyz answers 503; serving on until the delay ends"
+                );
+                tokio::time::sleep(delay).await;
+            }
             tracing::info!("shutdown requested; draining in-flight requests");
             let _ = stop_tx.send(true);
         });
@@ -193,7 +204,13 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+async fn shutdown_signal() -> Signal {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for ctrl-c");
@@ -215,7 +232,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => Signal::Interrupt,
+        () = terminate => Signal::Terminate,
     }
 }

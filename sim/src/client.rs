@@ -48,6 +48,18 @@ impl Client {
         Ok(Self { http, urls })
     }
 
+    /// The same client, talking to the `i`-th server only.
+    pub fn only(&self, i: usize) -> Self {
+        Self {
+            http: self.http.clone(),
+            urls: vec![self.urls[i % self.urls.len()].clone()],
+        }
+    }
+
+    pub fn servers(&self) -> usize {
+        self.urls.len()
+    }
+
     /// One of the servers, at random: replicas behind no load balancer.
     fn url(&self) -> &str {
         &self.urls[fastrand::usize(..self.urls.len())]

@@ -19,6 +19,7 @@ mod setup;
 mod stats;
 mod till;
 mod verify;
+mod watch;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -87,6 +88,19 @@ struct Args {
     /// Timeout of each HTTP call, in seconds.
     #[arg(long, default_value_t = 15)]
     timeout_secs: u64,
+    /// Chance per sale that an online terminal looks a barcode up through
+    /// the API first.
+    #[arg(long, default_value_t = 0.2)]
+    lookups: f64,
+    /// Change the price of a watched item every this many milliseconds
+    /// (on each server in turn) and measure how long every server serves
+    /// the old one; 0 turns the watch off.
+    #[arg(long, default_value_t = 0)]
+    price_change_ms: u64,
+    /// Fail the run if any call failed, even when a retry succeeded (for
+    /// faults that clients must not notice, such as Redis going away).
+    #[arg(long)]
+    no_errors: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -144,6 +158,7 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         offline: args.offline,
         chaos: args.chaos,
         drain: Duration::from_secs(args.drain_secs),
+        lookups: args.lookups,
     };
     let stats = Arc::new(Stats::default());
     let mut handles = Vec::new();
@@ -170,6 +185,13 @@ async fn run(args: Args) -> Result<bool, BoxError> {
             }
         }
     }
+    let stop_watch = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = (args.price_change_ms > 0).then(|| {
+        let (client, stop, stats) = (client.clone(), stop_watch.clone(), stats.clone());
+        let every = Duration::from_millis(args.price_change_ms);
+        let target = watch::Target::of(&tenants[0]);
+        tokio::spawn(watch::run(client, target, every, stop, stats))
+    });
     println!("sim: selling");
     let selling = Instant::now();
     let progress = {
@@ -193,6 +215,10 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         by_tenant[tenant].push(handle.await??);
     }
     progress.abort();
+    stop_watch.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(w) = watcher {
+        w.await?;
+    }
     let selling_secs = selling.elapsed().as_secs_f64();
 
     let mut ok = true;
@@ -234,6 +260,19 @@ async fn run(args: Args) -> Result<bool, BoxError> {
     println!(
         "sim: push latency p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
     );
+    let [l50, _, l99, lmax] = stats.lookup_percentiles();
+    println!(
+        "sim: {} barcode lookups ({} failed), p50 {l50:.1} ms, p99 {l99:.1} ms, max {lmax:.1} ms",
+        get(&stats.lookups),
+        get(&stats.failed_lookups),
+    );
+    if args.price_change_ms > 0 {
+        println!(
+            "sim: {} price changes; the longest any server served the old price: {:.0} ms",
+            get(&stats.price_changes),
+            get(&stats.max_staleness_us) as f64 / 1_000.0
+        );
+    }
     println!(
         "sim: server holds {} sales, {} refunds, {} voids; {} receipt chains verified ({} receipts), {} Z-reports, {} report rows, {} rollup cells reconciled",
         sum(|v| v.sales),
@@ -252,7 +291,12 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         println!("sim: DIFFERENCE {d}");
     }
     let problems = stats.problems();
+    let failed_calls = get(&stats.failed_pushes) + get(&stats.failed_lookups);
     if lost + extra + unacked > 0 || !differences.is_empty() || !problems.is_empty() {
+        ok = false;
+    }
+    if args.no_errors && failed_calls > 0 {
+        println!("sim: {failed_calls} calls failed, and --no-errors allows none");
         ok = false;
     }
     println!(

@@ -27,6 +27,14 @@ pub struct Tenant {
     pub index: usize,
     pub owner: String,
     pub shops: Vec<Shop>,
+    /// An item no terminal sells, whose price the price watch changes.
+    pub watch: Watched,
+}
+
+pub struct Watched {
+    pub variant: String,
+    pub barcode: String,
+    pub price: i64,
 }
 
 pub struct Shop {
@@ -161,6 +169,26 @@ pub async fn retailer(
         }
     }
 
+    let barcode = ean13(&format!("872{index:02}0000000"));
+    let data = mutate(
+        client,
+        &owner,
+        "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { variants(first: 1) { nodes { id } } } userErrors { message } } }",
+        json!({ "input": { "name": "Price watch", "variants": [{
+            "sku": "WATCH-1", "name": "Watched", "basePrice": "1000", "taxGroupId": groups[0],
+            "barcodes": [{ "kind": "EAN_13", "code": barcode }],
+        }] } }),
+    )
+    .await?;
+    let watch = Watched {
+        variant: data["createProduct"]["product"]["variants"]["nodes"][0]["id"]
+            .as_str()
+            .ok_or("no watched variant made")?
+            .to_owned(),
+        barcode,
+        price: 1_000,
+    };
+
     let mut shops = Vec::new();
     for l in 0..shape.locations {
         let zone = ZONES[l % ZONES.len()];
@@ -218,5 +246,6 @@ pub async fn retailer(
         index,
         owner,
         shops,
+        watch,
     })
 }

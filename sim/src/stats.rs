@@ -15,13 +15,16 @@ pub struct Stats {
     pub refused_pushes: AtomicU64,
     pub events_sent: AtomicU64,
     pub duplicate_answers: AtomicU64,
-    /// A first answer of DUPLICATE: the push before it committed but its
-    /// answer was lost (a crash, a timeout).
-    pub acknowledged_on_retry: AtomicU64,
     pub conflicts: AtomicU64,
     pub rejected: AtomicU64,
     pub offline_spells: AtomicU64,
+    pub lookups: AtomicU64,
+    pub failed_lookups: AtomicU64,
+    pub price_changes: AtomicU64,
+    /// The longest a replica served an old price after a change, in µs.
+    pub max_staleness_us: AtomicU64,
     latencies: Mutex<Vec<Duration>>,
+    lookup_latencies: Mutex<Vec<Duration>>,
     problems: Mutex<Vec<String>>,
 }
 
@@ -36,6 +39,12 @@ pub fn get(counter: &AtomicU64) -> u64 {
 impl Stats {
     pub fn latency(&self, d: Duration) {
         if let Ok(mut l) = self.latencies.lock() {
+            l.push(d);
+        }
+    }
+
+    pub fn lookup_latency(&self, d: Duration) {
+        if let Ok(mut l) = self.lookup_latencies.lock() {
             l.push(d);
         }
     }
@@ -56,15 +65,24 @@ impl Stats {
 
     /// Push latency percentiles in milliseconds: p50, p90, p99, max.
     pub fn percentiles(&self) -> [f64; 4] {
-        let mut l = self.latencies.lock().map(|l| l.clone()).unwrap_or_default();
-        if l.is_empty() {
-            return [0.0; 4];
-        }
-        l.sort_unstable();
-        let at = |q: f64| {
-            let i = ((l.len() as f64 * q).ceil() as usize).clamp(1, l.len()) - 1;
-            l[i].as_secs_f64() * 1_000.0
-        };
-        [at(0.50), at(0.90), at(0.99), at(1.0)]
+        percentiles(&self.latencies)
     }
+
+    /// The same for barcode lookups.
+    pub fn lookup_percentiles(&self) -> [f64; 4] {
+        percentiles(&self.lookup_latencies)
+    }
+}
+
+fn percentiles(latencies: &Mutex<Vec<Duration>>) -> [f64; 4] {
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    if l.is_empty() {
+        return [0.0; 4];
+    }
+    l.sort_unstable();
+    let at = |q: f64| {
+        let i = ((l.len() as f64 * q).ceil() as usize).clamp(1, l.len()) - 1;
+        l[i].as_secs_f64() * 1_000.0
+    };
+    [at(0.50), at(0.90), at(0.99), at(1.0)]
 }

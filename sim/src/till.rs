@@ -16,7 +16,8 @@ use crate::money::{extend, inclusive_tax, percent_ppm, quantity};
 use crate::stats::{Stats, add};
 
 const PUSH: &str = "mutation Push($events: [SalesEventInput!]!) { syncPush(events: $events) { results { sequence status originalStatus code message } appliedThrough } }";
-const PULL: &str = "query Pull($since: String) { catalogChanges(since: $since, first: 100) { cursor hasMore changes { entity id deleted variant { id basePrice unit status barcodes { code } taxGroup { rates { percent } } } locationPrice { variantId locationId price } } } }";
+const SCAN: &str = "query Scan($b: String!) { productByBarcode(barcode: $b) { variant { id } unitPrice { amount } } }";
+const PULL: &str = "query Pull($since: String) { catalogChanges(since: $since, first: 100) { cursor hasMore changes { entity id deleted variant { id sku basePrice unit status barcodes { code } taxGroup { rates { percent } } } locationPrice { variantId locationId price } } } }";
 
 /// How each terminal behaves.
 #[derive(Clone)]
@@ -31,6 +32,9 @@ pub struct Plan {
     pub chaos: f64,
     /// How long a terminal keeps trying to push what is not acknowledged.
     pub drain: Duration,
+    /// Chance, per sale, that an online terminal looks a barcode up
+    /// through the API (and checks the price against its catalog).
+    pub lookups: f64,
 }
 
 /// A sellable item as the terminal knows it from its catalog pull.
@@ -159,6 +163,9 @@ impl Till {
                 self.offline_until =
                     Instant::now() + Duration::from_millis(200 + self.rng.u64(..2_000));
             }
+            if self.online() && self.rng.f64() < self.plan.lookups {
+                self.scan().await;
+            }
             self.sell();
             let unacked = self.log.iter().filter(|l| l.ack.is_none()).count();
             if self.online()
@@ -203,7 +210,9 @@ impl Till {
                 match change["entity"].as_str() {
                     Some("VARIANT") => {
                         let v = &change["variant"];
-                        if deleted || v["status"] != "ACTIVE" {
+                        // The price watch's item is not for sale.
+                        let watched = v["sku"].as_str().is_some_and(|s| s.starts_with("WATCH-"));
+                        if deleted || watched || v["status"] != "ACTIVE" {
                             variants.remove(id);
                             continue;
                         }
@@ -250,6 +259,43 @@ impl Till {
         items.sort_by(|a, b| a.id.cmp(&b.id));
         self.items = items;
         Ok(())
+    }
+
+    /// Looks a barcode up as a scan would, when the terminal is online.
+    async fn scan(&mut self) {
+        let scannable: Vec<usize> = (0..self.items.len())
+            .filter(|&i| self.items[i].barcode.is_some())
+            .collect();
+        let Some(&i) = scannable.get(self.rng.usize(..scannable.len().max(1))) else {
+            return;
+        };
+        let item = &self.items[i];
+        add(&self.stats.lookups, 1);
+        let started = Instant::now();
+        let answer = self
+            .client
+            .call(&self.token, SCAN, json!({ "b": item.barcode }))
+            .await;
+        match answer {
+            Ok(data) => {
+                self.stats.lookup_latency(started.elapsed());
+                let found = &data["productByBarcode"];
+                let price = amount(&found["unitPrice"]["amount"]);
+                if found["variant"]["id"] != item.id.as_str() || price != item.price {
+                    self.stats.problem(format!(
+                        "terminal {}: scan of {:?} gave {found}, expected {} at {}",
+                        self.id, item.barcode, item.id, item.price
+                    ));
+                }
+            }
+            Err(e) => {
+                add(&self.stats.failed_lookups, 1);
+                if let CallError::Refused(m) = e {
+                    self.stats
+                        .problem(format!("terminal {}: scan refused: {m}", self.id));
+                }
+            }
+        }
     }
 
     fn log_event(&mut self, kind: &str, payload: Value, at: chrono::DateTime<Utc>, record: Record) {
@@ -450,8 +496,9 @@ impl Till {
         }
         let mut order = pending;
         let mut twice = false;
+        let mut at_once = false;
         if self.rng.f64() < self.plan.chaos {
-            match self.rng.u8(..4) {
+            match self.rng.u8(..5) {
                 // The first waits for the next push: the rest is held.
                 0 if order.len() > 1 => {
                     order.remove(0);
@@ -466,24 +513,43 @@ impl Till {
                     }
                     self.rng.shuffle(&mut order);
                 }
-                _ => twice = true,
+                3 => twice = true,
+                // The same push on two connections (two replicas, when
+                // there are) at the same moment.
+                _ => at_once = true,
             }
         }
         let events: Vec<Value> = order.iter().map(|&i| self.log[i].event.clone()).collect();
-        if self.send(&events).await && twice {
+        if at_once {
+            let servers = self.client.servers();
+            let first = self.rng.usize(..servers);
+            let (a, b) = (self.client.only(first), self.client.only(first + 1));
+            let started = Instant::now();
+            let (x, y) = tokio::join!(self.call(&a, &events), self.call(&b, &events));
+            self.absorb(x, started);
+            self.absorb(y, started);
+        } else if self.send(&events).await && twice {
             self.send(&events).await;
         }
     }
 
-    /// One push; true when the server answered it.
-    async fn send(&mut self, events: &[Value]) -> bool {
+    async fn call(&self, client: &Client, events: &[Value]) -> Result<Value, CallError> {
         add(&self.stats.pushes, 1);
         add(&self.stats.events_sent, events.len() as u64);
-        let started = Instant::now();
-        let answer = self
-            .client
+        client
             .call(&self.token, PUSH, json!({ "events": events }))
-            .await;
+            .await
+    }
+
+    /// One push; true when the server answered it.
+    async fn send(&mut self, events: &[Value]) -> bool {
+        let started = Instant::now();
+        let answer = self.call(&self.client, events).await;
+        self.absorb(answer, started)
+    }
+
+    /// Takes in a push's answer; true when there was one.
+    fn absorb(&mut self, answer: Result<Value, CallError>, started: Instant) -> bool {
         let data = match answer {
             Ok(data) => data,
             Err(CallError::Retryable(_)) => {
@@ -520,9 +586,6 @@ impl Till {
                 "APPLIED" | "QUEUED" => {}
                 "DUPLICATE" => {
                     add(&self.stats.duplicate_answers, 1);
-                    if first {
-                        add(&self.stats.acknowledged_on_retry, 1);
-                    }
                     if !matches!(r["originalStatus"].as_str(), Some("APPLIED" | "QUEUED")) {
                         self.stats.problem(format!(
                             "terminal {}: seq {seq} duplicate of {}",
@@ -545,7 +608,11 @@ impl Till {
                     ));
                 }
             }
-            if first {
+            // Of two pushes at once, the one that applied answers first in
+            // the terminal's record, whichever answer arrived first.
+            let replaces = entry.ack.as_deref() == Some("DUPLICATE")
+                && matches!(status.as_str(), "APPLIED" | "QUEUED");
+            if first || replaces {
                 entry.ack = Some(status);
             }
         }

@@ -22,7 +22,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Session;
-use crate::error::Result;
+use crate::error::{AppError, Result};
+
+mod breaker;
+pub use breaker::Breaker;
 
 /// Told after a transaction that changed cached data (the catalog, tenant
 /// settings, terminals) commits, so caches on every replica can drop what
@@ -38,6 +41,7 @@ pub trait CommitHook: Send + Sync {
 pub struct Db {
     conn: DatabaseConnection,
     hook: Option<Arc<dyn CommitHook>>,
+    breaker: Option<Arc<Breaker>>,
     /// Test builds only: a table whose reads skip the tenant filter.
     #[cfg(feature = "planted-leak")]
     planted: Option<Arc<str>>,
@@ -74,6 +78,7 @@ impl Db {
         Ok(Self {
             conn,
             hook: None,
+            breaker: None,
             #[cfg(feature = "planted-leak")]
             planted: None,
         })
@@ -85,6 +90,22 @@ impl Db {
             hook: Some(hook),
             ..self
         }
+    }
+
+    /// The same pool, refusing transactions at once while a probe finds the
+    /// database unreachable (PostgreSQL; SQLite is in process).
+    pub fn with_breaker(self, url: &str) -> Self {
+        if self.conn.get_database_backend() != DbBackend::Postgres {
+            return self;
+        }
+        Self {
+            breaker: Some(Breaker::spawn(url)),
+            ..self
+        }
+    }
+
+    fn unreachable(&self) -> bool {
+        self.breaker.as_ref().is_some_and(|b| b.is_open())
     }
 
     /// Plants a bug on purpose: reads of `table` lose their tenant filter.
@@ -150,6 +171,9 @@ impl Db {
 
     /// Readiness probe.
     pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
+        if self.unreachable() {
+            return Err(sea_orm::DbErr::Custom("the database is unreachable".into()));
+        }
         self.conn.ping().await
     }
 
@@ -182,6 +206,11 @@ impl Db {
     }
 
     async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+        if self.unreachable() {
+            return Err(AppError::Unavailable(
+                "the database is unreachable; retry in a moment".into(),
+            ));
+        }
         let txn = self
             .conn
             .begin_with_options(TransactionOptions {

@@ -1,0 +1,73 @@
+//! Fail fast while PostgreSQL is down.
+//!
+//! A pool asked for a connection while the database refuses them keeps
+//! retrying until its acquire timeout (5 s), so every request would hang
+//! that long before failing. Instead a probe connection pings the database
+//! every half second; while the ping fails, transactions are refused at
+//! once with `UNAVAILABLE`, which clients retry. The first ping that
+//! succeeds closes the breaker again, and the pool replaces its dead
+//! connections as they are next used (each is tested before it is handed
+//! out).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sea_orm::ConnectOptions;
+
+const HEALTHY_EVERY: Duration = Duration::from_millis(500);
+const DOWN_EVERY: Duration = Duration::from_millis(200);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Default)]
+pub struct Breaker {
+    open: AtomicBool,
+}
+
+impl Breaker {
+    /// True while the last probe failed.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Starts probing `url` for as long as the runtime lives.
+    pub fn spawn(url: &str) -> Arc<Self> {
+        let breaker = Arc::new(Self::default());
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(PROBE_TIMEOUT)
+            .connect_timeout(PROBE_TIMEOUT)
+            .connect_lazy(true)
+            .sqlx_logging(false)
+            .set_application_name("pos-probe");
+        let this = breaker.clone();
+        tokio::spawn(async move {
+            let probe = match sea_orm::Database::connect(opts).await {
+                Ok(probe) => probe,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot set up the database probe; requests wait for the pool instead of failing fast");
+                    return;
+                }
+            };
+            loop {
+                let up = matches!(
+                    tokio::time::timeout(PROBE_TIMEOUT * 2, probe.ping()).await,
+                    Ok(Ok(()))
+                );
+                let was_open = this.open.swap(!up, Ordering::Relaxed);
+                if was_open == up {
+                    if up {
+                        tracing::info!("the database answers again; serving");
+                    } else {
+                        tracing::warn!(
+                            "the database is unreachable; refusing requests with UNAVAILABLE until it answers"
+                        );
+                    }
+                }
+                tokio::time::sleep(if up { HEALTHY_EVERY } else { DOWN_EVERY }).await;
+            }
+        });
+        breaker
+    }
+}
