@@ -400,9 +400,11 @@ impl Till {
             },
         );
         add(&self.stats.sales, 1);
-        if self.rng.u8(..50) == 0 {
+        let void_at = at + chrono::Duration::seconds(1);
+        // A sale is voided only on its own business day (refunded after).
+        if self.rng.u8(..50) == 0 && void_at.with_timezone(&self.zone).date_naive() == date {
             let void = uuid::Uuid::now_v7().to_string();
-            let at = at + chrono::Duration::seconds(1);
+            let at = void_at;
             self.log_event(
                 "VOID",
                 json!({ "voidId": void, "saleId": sale, "reason": "customer changed their mind" }),

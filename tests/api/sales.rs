@@ -77,6 +77,23 @@ async fn repeating_a_sale_returns_it_and_reusing_its_id_is_a_conflict() {
 }
 
 #[tokio::test]
+async fn a_scanned_ean_that_passes_luhn_is_a_barcode_not_a_card_number() {
+    let shop = Shop::open().await;
+    // A valid EAN-13 whose digits also pass the Luhn check, as about one in
+    // ten do; refusing it would refuse ordinary sales.
+    let mut basket = shop.basket();
+    basket["lines"][0]["barcode"] = json!("8710000000048");
+    let body = shop.sell(&shop.device, basket).await;
+    assert!(body["errors"].is_null(), "{body}");
+    // A card number is no GTIN, and is still refused there.
+    let mut basket = shop.basket();
+    basket["lines"][0]["barcode"] = json!("4111111111111111");
+    let body = shop.sell(&shop.device, basket).await;
+    assert_eq!(reason(&body), "CARD_NUMBER_REFUSED", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "lines.0.barcode");
+}
+
+#[tokio::test]
 async fn bad_sales_get_clear_codes_and_leave_nothing_behind() {
     let shop = Shop::open().await;
     let cases = [
