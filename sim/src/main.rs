@@ -68,6 +68,9 @@ struct Args {
     /// Sales per terminal.
     #[arg(long, default_value_t = 50)]
     sales: usize,
+    /// Stop selling after this many seconds, even before `--sales`.
+    #[arg(long)]
+    duration_secs: Option<u64>,
     /// Mean pause between a terminal's sales, in milliseconds.
     #[arg(long, default_value_t = 50)]
     pace_ms: u64,
@@ -136,9 +139,17 @@ async fn run(args: Args) -> Result<bool, BoxError> {
             owners.push(setup::new_tenant(pos, i).await?);
         }
     }
-    let mut tenants = Vec::new();
+    // Retailers are set up side by side, as their back offices would.
+    let mut making = Vec::new();
     for (i, owner) in owners.into_iter().enumerate() {
-        tenants.push(setup::retailer(&client, i, owner, shape).await?);
+        let client = client.clone();
+        making.push(tokio::spawn(async move {
+            setup::retailer(&client, i, owner, shape).await
+        }));
+    }
+    let mut tenants = Vec::new();
+    for m in making {
+        tenants.push(m.await??);
     }
     println!(
         "sim: set up {} tenants, {} terminals in {:.1} s",
@@ -159,6 +170,7 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         chaos: args.chaos,
         drain: Duration::from_secs(args.drain_secs),
         lookups: args.lookups,
+        selling_for: args.duration_secs.map(Duration::from_secs),
     };
     let stats = Arc::new(Stats::default());
     let mut handles = Vec::new();

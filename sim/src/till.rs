@@ -32,6 +32,8 @@ pub struct Plan {
     pub chaos: f64,
     /// How long a terminal keeps trying to push what is not acknowledged.
     pub drain: Duration,
+    /// Stop selling after this long, even before `sales`.
+    pub selling_for: Option<Duration>,
     /// Chance, per sale, that an online terminal looks a barcode up
     /// through the API (and checks the price against its catalog).
     pub lookups: f64,
@@ -155,7 +157,11 @@ impl Till {
                 self.id
             )));
         }
+        let selling_until = self.plan.selling_for.map(|d| Instant::now() + d);
         for _ in 0..self.plan.sales {
+            if selling_until.is_some_and(|t| Instant::now() >= t) {
+                break;
+            }
             let pace = self.plan.pace.mul_f64(0.5 + self.rng.f64());
             tokio::time::sleep(pace).await;
             if self.online() && self.rng.f64() < self.plan.offline {
