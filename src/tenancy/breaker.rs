@@ -19,15 +19,34 @@ const HEALTHY_EVERY: Duration = Duration::from_millis(500);
 const DOWN_EVERY: Duration = Duration::from_millis(200);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Breaker {
     open: AtomicBool,
+    /// Told when the breaker opens, for requests already waiting on the
+    /// pool to stop waiting.
+    opened: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Breaker {
+    fn default() -> Self {
+        Self {
+            open: AtomicBool::new(false),
+            opened: tokio::sync::watch::Sender::new(false),
+        }
+    }
 }
 
 impl Breaker {
     /// True while the last probe failed.
     pub fn is_open(&self) -> bool {
         self.open.load(Ordering::Relaxed)
+    }
+
+    /// Completes when the breaker is (or becomes) open.
+    pub async fn opened(&self) {
+        let mut rx = self.opened.subscribe();
+        // The sender lives as long as `self`, so this cannot fail.
+        let _ = rx.wait_for(|open| *open).await;
     }
 
     /// Starts probing `url` for as long as the runtime lives.
@@ -56,6 +75,7 @@ impl Breaker {
                     Ok(Ok(()))
                 );
                 let was_open = this.open.swap(!up, Ordering::Relaxed);
+                this.opened.send_replace(!up);
                 if was_open == up {
                     if up {
                         tracing::info!("the database answers again; serving");

@@ -211,13 +211,23 @@ impl Db {
                 "the database is unreachable; retry in a moment".into(),
             ));
         }
-        let txn = self
-            .conn
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(mode),
-                ..Default::default()
-            })
-            .await?;
+        let begin = self.conn.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(mode),
+            ..Default::default()
+        });
+        let txn = match &self.breaker {
+            // A request waiting for a connection when the database goes
+            // away stops waiting as soon as the probe notices.
+            Some(breaker) => tokio::select! {
+                txn = begin => txn?,
+                () = breaker.opened() => {
+                    return Err(AppError::Unavailable(
+                        "the database is unreachable; retry in a moment".into(),
+                    ));
+                }
+            },
+            None => begin.await?,
+        };
         if txn.get_database_backend() == DbBackend::Postgres {
             // Writes plan every statement with its values and the table's
             // size now. A plan PostgreSQL keeps for the connection may have
