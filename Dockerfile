@@ -11,10 +11,13 @@ COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
+# Cargo features: `--build-arg POS_FEATURES=otel` adds OTLP export (README
+# "Tracing"), still off until OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ARG POS_FEATURES=""
 COPY --from=planner /app/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json --bin pos
+RUN cargo chef cook --release --locked --recipe-path recipe.json --bin pos --features "$POS_FEATURES"
 COPY . .
-RUN cargo build --release --locked --bin pos \
+RUN cargo build --release --locked --bin pos --features "$POS_FEATURES" \
  && mkdir -p /data
 
 # Distroless: glibc, CA certificates and nothing else; no shell.

@@ -2,7 +2,6 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = pos::config::Cli::parse();
-    pos::telemetry::init(cli.config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -13,7 +12,20 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(pos::cli::run(cli)) {
+    // Inside the runtime: an OTLP exporter runs as a task on it.
+    let telemetry = {
+        let _entered = runtime.enter();
+        match pos::telemetry::init(cli.config.log_format) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    };
+    let outcome = runtime.block_on(pos::cli::run(cli));
+    runtime.block_on(telemetry.shutdown());
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::sync::status::Backlog;
+
 /// Latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -153,8 +155,10 @@ impl Metrics {
         }
     }
 
-    /// The exposition text; `pool` is (connections open, idle, maximum).
-    pub fn render(&self, pool: (u32, u32, u32)) -> String {
+    /// The exposition text; `pool` is (connections open, idle, maximum),
+    /// `backlog` the events waiting across tenants (absent when the
+    /// database could not be asked in time).
+    pub fn render(&self, pool: (u32, u32, u32), backlog: Option<Backlog>) -> String {
         let mut out = String::new();
         let help = |out: &mut String, name: &str, kind: &str, text: &str| {
             let _ = writeln!(out, "# HELP {name} {text}\n# TYPE {name} {kind}");
@@ -211,6 +215,16 @@ impl Metrics {
         );
         let _ = writeln!(out, "{gauge}{{state=\"idle\"}} {idle}");
         let _ = writeln!(out, "{gauge}{{state=\"max\"}} {max}");
+        if let Some(b) = backlog {
+            let gauge = "pos_sync_backlog_events";
+            help(&mut out, gauge, "gauge", describe(gauge));
+            let _ = writeln!(out, "{gauge}{{state=\"held\"}} {}", b.held);
+            let _ = writeln!(
+                out,
+                "{gauge}{{state=\"awaiting_sale\"}} {}",
+                b.awaiting_sale
+            );
+        }
         out
     }
 }
@@ -226,6 +240,9 @@ fn describe(name: &str) -> &'static str {
         "pos_cache_lookups_total" => "Catalog cache lookups by layer and result.",
         "pos_rate_limited_total" => {
             "Requests refused by a rate limit, by scope (tenant or terminal)."
+        }
+        "pos_sync_backlog_events" => {
+            "Events waiting, all tenants: held behind a gap, or refunds awaiting another terminal's sale."
         }
         "pos_db_pool_connections" => "Database pool connections in use, idle, and the maximum.",
         _ => "",
@@ -266,7 +283,7 @@ mod tests {
         for i in 0..(MAX_OPERATIONS + 50) {
             m.graphql_operation(Some(&format!("Op{i}")), false, Duration::from_millis(1));
         }
-        let text = m.render((0, 0, 4));
+        let text = m.render((0, 0, 4), None);
         assert!(text.contains("operation=\"other\""));
         assert!(!text.contains(&format!("Op{}\"", MAX_OPERATIONS + 10)));
         let series = text
@@ -284,10 +301,18 @@ mod tests {
             vec![("k", "v".into())],
             Duration::from_millis(3),
         );
-        let text = m.render((2, 1, 4));
+        let text = m.render(
+            (2, 1, 4),
+            Some(Backlog {
+                held: 3,
+                awaiting_sale: 1,
+            }),
+        );
         assert!(text.contains("pos_test_seconds_bucket{k=\"v\",le=\"0.0025\"} 0"));
         assert!(text.contains("pos_test_seconds_bucket{k=\"v\",le=\"0.005\"} 1"));
         assert!(text.contains("pos_test_seconds_bucket{k=\"v\",le=\"+Inf\"} 1"));
         assert!(text.contains("pos_db_pool_connections{state=\"in_use\"} 1"));
+        assert!(text.contains("pos_sync_backlog_events{state=\"held\"} 3"));
+        assert!(text.contains("pos_sync_backlog_events{state=\"awaiting_sale\"} 1"));
     }
 }

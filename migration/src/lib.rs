@@ -17,6 +17,7 @@ mod m20261127_000005_ledger_keys;
 mod m20261127_000006_reporting;
 mod m20261127_000007_report_months;
 mod m20261128_000008_audit;
+mod m20261128_000009_sync_backlog;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_reporting::Migration),
             Box::new(m20261127_000007_report_months::Migration),
             Box::new(m20261128_000008_audit::Migration),
+            Box::new(m20261128_000009_sync_backlog::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! `/metrics` on its own listener, and the middleware that times every API
 //! request by route pattern (never by raw path, so labels stay bounded).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -12,6 +12,7 @@ use axum::routing::get;
 
 use crate::metrics::metrics;
 use crate::startup::AppState;
+use crate::sync::status::backlog;
 
 /// The metrics listener's router: `GET /metrics` only.
 pub fn router(state: AppState) -> Router {
@@ -20,9 +21,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How long a scrape waits for the backlog count before leaving it out.
+const BACKLOG_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn render(State(state): State<AppState>) -> Response {
+    let backlog = match tokio::time::timeout(BACKLOG_TIMEOUT, backlog(&state.db)).await {
+        Ok(Ok(b)) => Some(b),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not count the sync backlog for /metrics");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("counting the sync backlog for /metrics timed out");
+            None
+        }
+    };
     let (open, idle) = state.db.pool_stats();
-    let text = metrics().render((open, idle, state.config.db_pool_size()));
+    let text = metrics().render((open, idle, state.config.db_pool_size()), backlog);
     (
         [(
             header::CONTENT_TYPE,

@@ -61,12 +61,15 @@ pub fn router(state: AppState) -> Router {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!(
+                    let span = tracing::info_span!(
                         "request",
                         request_id = %request_id,
                         method = %request.method(),
                         path = %request.uri().path(),
-                    )
+                    );
+                    #[cfg(feature = "otel")]
+                    crate::telemetry::otel::continue_trace(&span, request.headers());
+                    span
                 }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

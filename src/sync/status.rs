@@ -3,7 +3,10 @@
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use entity::{sync_event, sync_issue, terminal_ledger};
-use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
 use uuid::Uuid;
 
 use super::push::gaps;
@@ -24,6 +27,45 @@ pub struct TerminalSyncStatus {
     pub last_push_at: Option<DateTime<Utc>>,
     pub conflicts: u64,
     pub rejections: u64,
+}
+
+/// Events waiting across all tenants, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Held behind a gap in their terminal's stream.
+    pub held: u64,
+    /// Refunds waiting for another terminal's sale.
+    pub awaiting_sale: u64,
+}
+
+/// Counts the held backlog of every tenant. Under PostgreSQL's row-level
+/// security the app role sees one tenant per transaction, so it asks the
+/// `pos_sync_backlog()` function, which returns the two counts and no rows
+/// (migration `m20261128_000009_sync_backlog`).
+pub async fn backlog(db: &Db) -> Result<Backlog> {
+    let conn = db.raw();
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT status, events FROM pos_sync_backlog()",
+        _ => {
+            "SELECT status, count(*) AS events FROM sync_events \
+             WHERE status IN ('QUEUED', 'PENDING') GROUP BY status"
+        }
+    };
+    let mut out = Backlog::default();
+    for row in conn
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?
+    {
+        let status: String = row.try_get("", "status")?;
+        let n = u64::try_from(row.try_get::<i64>("", "events")?).unwrap_or(0);
+        match status.as_str() {
+            "QUEUED" => out.held = n,
+            "PENDING" => out.awaiting_sale = n,
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 pub async fn terminal_status(

@@ -177,9 +177,9 @@ impl Db {
         self.conn.ping().await
     }
 
-    /// The raw connection, for migrations and the tenant-free bootstrap
-    /// commands only. Request handling goes through [`Db::read`] and
-    /// [`Db::write`].
+    /// The raw connection, for migrations, the tenant-free bootstrap
+    /// commands and cross-tenant counts for `/metrics` only. Request
+    /// handling goes through [`Db::read`] and [`Db::write`].
     pub fn raw(&self) -> &DatabaseConnection {
         &self.conn
     }

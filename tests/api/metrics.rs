@@ -49,6 +49,22 @@ async fn metrics_count_requests_operations_pushes_and_lookups() {
         event(&t, i, "SALE", sale(&shop, &id, "1"))
     };
     push(&shop, &shop.device, vec![ev(2)]).await; // held: 1 is missing
+    // The backlog is this database's, counted across tenants; on
+    // PostgreSQL through the function that row-level security allows.
+    // A refund on T2 of a sale T1 has not pushed waits for it.
+    let (t2, device2) = shop.another_terminal("T2").await;
+    let refund = json!({
+        "refundId": "00000000-0000-4000-8000-0000000000aa",
+        "saleId": "00000000-0000-4000-8000-0000000000bb",
+        "lines": [{ "saleLineNo": 1, "quantity": "1" }],
+        "tenders": [{ "method": "CASH", "amount": "302" }],
+    });
+    push(&shop, &device2, vec![event(&t2, 1, "REFUND", refund)]).await;
+    let waiting = scrape(&shop).await;
+    for (state, n) in [("held", 1.0), ("awaiting_sale", 1.0)] {
+        let series = format!("pos_sync_backlog_events{{state=\"{state}\"}}");
+        assert_eq!(value(&waiting, &series), n, "{series}: {waiting}");
+    }
     push(&shop, &shop.device, vec![ev(1)]).await; // applies 1, then 2
     shop.app.scan(&shop.owner, "0000000000000", None).await;
 
@@ -74,6 +90,11 @@ async fn metrics_count_requests_operations_pushes_and_lookups() {
         "{after}"
     );
     assert!(after.contains("# TYPE pos_http_request_duration_seconds histogram"));
+    assert!(
+        after.contains("pos_sync_backlog_events{state=\"held\"} 0\n"),
+        "{after}"
+    );
+    assert!(after.contains("pos_sync_backlog_events{state=\"awaiting_sale\"} 1\n"));
     // No tenant, terminal or location id, whatever was asked.
     for id in [
         shop.tenant.to_string(),
