@@ -232,8 +232,10 @@ pub async fn compact(tx: &TenantTx, wait: bool) -> Result<u64> {
     let pg = backend == DbBackend::Postgres;
     if pg {
         let key = format!("report_items_pending:{}", tx.tenant());
+        // Both answer one boolean: true once the lock is held. (The waiting
+        // form returns void, so it is selected from, not compared.)
         let sql = if wait {
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7)) IS NULL"
+            "SELECT true FROM pg_advisory_xact_lock(hashtextextended($1, 7))"
         } else {
             "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7))"
         };

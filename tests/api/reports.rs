@@ -173,6 +173,61 @@ async fn reconcile_finds_nothing_and_repairs_a_damaged_rollup() {
     );
 }
 
+/// Reconcile folds the item deltas still pending when it starts. Here
+/// another session holds the tenant's compaction lock while the sales are
+/// made, so the compactions after their commits fold nothing, and
+/// reconcile, waiting for that lock, must fold them itself.
+#[tokio::test]
+async fn reconcile_folds_item_deltas_left_pending() {
+    let shop = Shop::open().await;
+    if !shop.app.is_postgres() {
+        return; // SQLite compacts under its one write lock: nothing to hold.
+    }
+    let owner = shop.app.owner_connection().await;
+    let holder = sea_orm::TransactionTrait::begin(&owner).await.unwrap();
+    let pg = |sql: &str, values: Vec<sea_orm::Value>| {
+        sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values)
+    };
+    let tenant = shop.tenant.to_string();
+    holder
+        .execute_raw(pg(
+            "SELECT set_config('app.tenant_id', $1, true), \
+                    pg_advisory_xact_lock(hashtextextended('report_items_pending:' || $1, 7))",
+            vec![tenant.clone().into()],
+        ))
+        .await
+        .unwrap();
+    trade(&shop).await;
+    let pending = holder
+        .query_one_raw(pg("SELECT count(*) FROM report_items_pending", vec![]))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert!(
+        pending > 0,
+        "the compactions should have found the lock held"
+    );
+
+    let vars = json!({ "from": "2026-11-01", "to": "2026-11-30" });
+    let reconcile = {
+        let app = &shop.app;
+        let owner_token = shop.owner.clone();
+        async move { app.gql(&owner_token, RECONCILE, vars).await }
+    };
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        holder.commit().await.unwrap();
+    };
+    let (answer, ()) = tokio::join!(reconcile, release);
+    assert_eq!(
+        answer["data"]["reconcileReports"]["differences"],
+        json!([]),
+        "{answer}"
+    );
+}
+
 async fn count(owner: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     let row = owner
         .query_one_raw(sea_orm::Statement::from_string(
