@@ -18,6 +18,7 @@ mod m20261127_000006_reporting;
 mod m20261127_000007_report_months;
 mod m20261128_000008_audit;
 mod m20261128_000009_sync_backlog;
+mod m20261128_000010_scan_lookup;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_report_months::Migration),
             Box::new(m20261128_000008_audit::Migration),
             Box::new(m20261128_000009_sync_backlog::Migration),
+            Box::new(m20261128_000010_scan_lookup::Migration),
         ]
     }
 }

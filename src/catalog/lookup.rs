@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{Status, Unit};
-use entity::{location, location_price, product, tax_group, tax_rate, tenant, variant};
+use entity::{barcode, location, location_price, product, tax_group, tax_rate, tenant, variant};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,6 +18,8 @@ use crate::error::{AppError, Result};
 use crate::money::tax::{PriceMode, Taxed, tax_amount};
 use crate::money::{Quantity, Rate, RoundingMode, div_round};
 use crate::tenancy::{Db, TenantTx};
+
+mod postgres;
 
 /// Everything about a scanned item that holds until the next catalog write.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,24 +58,91 @@ pub struct Lookup {
     pub tax: Taxed,
 }
 
+/// What a code resolves to, before the status checks and the rule filter
+/// of [`Found::into_snapshot`].
+pub(crate) struct Found {
+    pub code: barcode::Model,
+    pub variant: variant::Model,
+    pub product: product::Model,
+    pub tax_group: tax_group::Model,
+    pub rates: Vec<tax_rate::Model>,
+    pub location_prices: Vec<(Uuid, i64)>,
+    /// The tenant's active rules (any superset of those that apply).
+    pub rules: Vec<pricing::Rule>,
+}
+
+impl Found {
+    /// `None` if the variant or its product is archived.
+    fn into_snapshot(self, embedded: Option<Embedded>) -> Option<ScanSnapshot> {
+        let Self {
+            code,
+            variant,
+            product,
+            tax_group,
+            rates,
+            location_prices,
+            rules,
+        } = self;
+        if variant.status != Status::Active || product.status != Status::Active {
+            return None;
+        }
+        let rules = rules
+            .into_iter()
+            .filter(|r| match &r.target {
+                Target::All => true,
+                Target::Product(id) => *id == product.id,
+                Target::Variant(id) => *id == variant.id,
+                Target::Category(c) => product.category.as_deref() == Some(c.as_str()),
+            })
+            .collect();
+        Some(ScanSnapshot {
+            barcode: code.code,
+            barcode_kind: code.kind,
+            variant,
+            product,
+            tax_group,
+            rates,
+            location_prices,
+            rules,
+            embedded,
+        })
+    }
+}
+
 /// Loads the snapshot for a scan from the database; `None` if the code is
-/// unknown or its variant or product is archived.
-pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapshot>> {
+/// unknown or its variant or product is archived. On PostgreSQL the item
+/// is read in one call ([`postgres::scan`]).
+pub async fn load_scan(db: &Db, session: &Session, scanned: &str) -> Result<Option<ScanSnapshot>> {
     // Only a 13-digit code under a GS1 restricted prefix (2x) can be a
     // scale label; anything else skips the formats query.
     let maybe_label = scanned.len() == 13 && scanned.starts_with('2');
-    let formats = if maybe_label {
-        barcodes::scale_formats(tx).await?
+    let tx = if maybe_label || !db.is_postgres() {
+        Some(db.read(session).await?)
     } else {
-        Vec::new()
+        None
+    };
+    let formats = match &tx {
+        Some(tx) if maybe_label => barcodes::scale_formats(tx).await?,
+        _ => Vec::new(),
     };
     let label = codes::read_scale_label(scanned, &formats)
         .map_err(|e| AppError::bad_input("barcode", e.to_string()))?;
-    let found = match &label {
-        Some(read) => barcodes::resolve(tx, read.item_key.trim_start_matches("X:")).await?,
-        None => barcodes::resolve(tx, scanned).await?,
+    let key = match &label {
+        Some(read) => read.item_key.trim_start_matches("X:"),
+        None => scanned,
     };
-    let Some(code) = found else { return Ok(None) };
+    let found = match tx {
+        Some(tx) if !db.is_postgres() => read_scan(&tx, key).await?,
+        _ => postgres::scan(db, session.tenant, &codes::scan_keys(key)).await?,
+    };
+    Ok(found.and_then(|f| f.into_snapshot(label.map(|l| l.embedded))))
+}
+
+/// Reads what `key` resolves to, statement by statement.
+async fn read_scan(tx: &TenantTx, key: &str) -> Result<Option<Found>> {
+    let Some(code) = barcodes::resolve(tx, key).await? else {
+        return Ok(None);
+    };
     // Variant, product and tax group in one statement; the joins match on
     // the tenant too.
     let joined = tx
@@ -86,9 +155,6 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
     let Some((variant, Some(product), Some(tax_group))) = joined else {
         return Ok(None);
     };
-    if variant.status != Status::Active || product.status != Status::Active {
-        return Ok(None);
-    }
     let rates = tax_groups::rates_of(tx, &[tax_group.id])
         .await?
         .remove(&tax_group.id)
@@ -101,31 +167,27 @@ pub async fn load_scan(tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapsh
         .into_iter()
         .map(|p| (p.location_id, p.price))
         .collect();
-    let rules = rules::active(tx)
-        .await?
-        .into_iter()
-        .filter(|r| match &r.target {
-            Target::All => true,
-            Target::Product(id) => *id == product.id,
-            Target::Variant(id) => *id == variant.id,
-            Target::Category(c) => product.category.as_deref() == Some(c.as_str()),
-        })
-        .collect();
-    Ok(Some(ScanSnapshot {
-        barcode: code.code,
-        barcode_kind: code.kind,
+    Ok(Some(Found {
+        code,
         variant,
         product,
         tax_group,
         rates,
         location_prices,
-        rules,
-        embedded: label.map(|l| l.embedded),
+        rules: rules::active(tx).await?,
     }))
 }
 
 /// Loads the pricing facts of a location; `None` if it is not the tenant's.
-pub async fn load_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<PlaceSnapshot>> {
+pub async fn load_place(
+    db: &Db,
+    session: &Session,
+    location_id: Uuid,
+) -> Result<Option<PlaceSnapshot>> {
+    if db.is_postgres() {
+        return postgres::place(db, session.tenant, location_id).await;
+    }
+    let tx = db.read(session).await?;
     let Some(loc) = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
@@ -141,16 +203,21 @@ pub async fn load_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<Place
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     Ok(Some(PlaceSnapshot {
         tenant_currency: tenant.currency,
-        rounding: if tenant.rounding_mode == "HALF_UP" {
-            RoundingMode::HalfUp
-        } else {
-            RoundingMode::HalfEven
-        },
+        rounding: rounding_mode(&tenant.rounding_mode),
         location_id: loc.id,
         time_zone: loc.time_zone,
         currency: loc.currency,
         prices_include_tax: loc.prices_include_tax,
     }))
+}
+
+/// A tenant's stored rounding mode.
+pub(crate) fn rounding_mode(stored: &str) -> RoundingMode {
+    if stored == "HALF_UP" {
+        RoundingMode::HalfUp
+    } else {
+        RoundingMode::HalfEven
+    }
 }
 
 /// The location a lookup prices for: a device's own, or the one a staff
@@ -186,20 +253,15 @@ pub async fn by_barcode(
         ));
     }
     let location = location_for(session, location)?;
-    // Each load opens its own transaction after the cache has read the
-    // generation, so what it stores is never older than its key.
+    // Each load reads the database (a transaction, or one call) after the
+    // cache has read the generation, so what it stores is never older than
+    // its key.
     let place = cache
-        .place(session, location, || async {
-            let tx = db.read(session).await?;
-            load_place(&tx, location).await
-        })
+        .place(session, location, || load_place(db, session, location))
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let Some(snapshot) = cache
-        .scan(session, scanned, || async {
-            let tx = db.read(session).await?;
-            load_scan(&tx, scanned).await
-        })
+        .scan(session, scanned, || load_scan(db, session, scanned))
         .await?
     else {
         return Ok(None);

@@ -16,8 +16,8 @@ use migration::rls::TENANT_SETTING;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany, EntityTrait, IntoActiveModel,
-    QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
-    UpdateMany,
+    QueryFilter, QueryResult, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -205,29 +205,49 @@ impl Db {
         self.begin(tenant, SqliteTransactionMode::Immediate).await
     }
 
-    async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+    /// True when the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.conn.get_database_backend() == DbBackend::Postgres
+    }
+
+    /// Runs one statement on its own, outside any transaction, and returns
+    /// its first row. Only for the PostgreSQL functions that scope
+    /// themselves to a tenant (`pos_scan`, `pos_place`): the
+    /// `set_config(…, true)` inside them ends with the statement's implicit
+    /// transaction. Everything else goes through [`Db::read`] and
+    /// [`Db::write`].
+    pub async fn call_scoped(&self, stmt: Statement) -> Result<Option<QueryResult>> {
+        self.guarded(self.conn.query_one_raw(stmt)).await
+    }
+
+    /// Awaits `work` unless the database is known to be unreachable; a
+    /// request waiting for a connection when the database goes away stops
+    /// waiting as soon as the probe notices.
+    async fn guarded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, sea_orm::DbErr>>,
+    ) -> Result<T> {
+        let unavailable =
+            || AppError::Unavailable("the database is unreachable; retry in a moment".into());
         if self.unreachable() {
-            return Err(AppError::Unavailable(
-                "the database is unreachable; retry in a moment".into(),
-            ));
+            return Err(unavailable());
         }
-        let begin = self.conn.begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(mode),
-            ..Default::default()
-        });
-        let txn = match &self.breaker {
-            // A request waiting for a connection when the database goes
-            // away stops waiting as soon as the probe notices.
+        Ok(match &self.breaker {
             Some(breaker) => tokio::select! {
-                txn = begin => txn?,
-                () = breaker.opened() => {
-                    return Err(AppError::Unavailable(
-                        "the database is unreachable; retry in a moment".into(),
-                    ));
-                }
+                done = work => done?,
+                () = breaker.opened() => return Err(unavailable()),
             },
-            None => begin.await?,
-        };
+            None => work.await?,
+        })
+    }
+
+    async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+        let txn = self
+            .guarded(self.conn.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(mode),
+                ..Default::default()
+            }))
+            .await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // Writes plan every statement with its values and the table's
             // size now. A plan PostgreSQL keeps for the connection may have

@@ -189,6 +189,19 @@ async fn without_a_tenant_setting_the_app_sees_and_writes_nothing() {
     db.close().await.ok();
 }
 
+/// The tenant setting of the (next) pooled connection.
+async fn tenant_setting(pool: &sea_orm::DatabaseConnection) -> String {
+    let row = pool
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COALESCE(current_setting('app.tenant_id', true), '') AS t",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<String>("", "t").unwrap()
+}
+
 /// With one pooled connection, every request reuses the connection the
 /// other tenant's request just used: the tenant setting must never carry
 /// over (on PostgreSQL it is transaction-local), and the scope must hold.
@@ -218,19 +231,7 @@ async fn the_tenant_never_leaks_across_a_pool_of_one() {
         check(&app.gql(owner, QUERY, json!({})).await, code, i);
         if app.is_postgres() && i % 100 == 99 {
             // The one connection, straight after a request: no tenant.
-            let row = pool
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    "SELECT COALESCE(current_setting('app.tenant_id', true), '') AS t",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                row.try_get::<String>("", "t").unwrap(),
-                "",
-                "after request {i}"
-            );
+            assert_eq!(tenant_setting(pool).await, "", "after request {i}");
         }
     }
     // And interleaved: requests of both tenants queue for the one
@@ -242,5 +243,42 @@ async fn the_tenant_never_leaks_across_a_pool_of_one() {
     .await;
     for (i, body) in answers.iter().enumerate() {
         check(body, tenants[i % 2].1, i);
+    }
+}
+
+/// A lookup that misses the cache reads PostgreSQL in one call per part
+/// (`pos_scan`, `pos_place`), outside a transaction: each call sets the
+/// tenant for itself only. Over one pooled connection with the cache off,
+/// lookups of two tenants that share a barcode alternate; each sees its own
+/// item, and the connection keeps no tenant afterwards.
+#[tokio::test]
+async fn uncached_lookups_keep_to_their_tenant_on_a_pool_of_one() {
+    let app = TestApp::spawn_with(&["--db-max-connections", "1", "--cache-capacity", "0"]).await;
+    let mut shops = Vec::new();
+    for (name, code, price) in [("A", "AAA1", 600), ("B", "BBB1", 900)] {
+        let owner = app.owner(app.tenant(name).await);
+        let tax = app.tax_group(&owner, "VAT", "21").await;
+        let location = app.create_location(&owner, code).await;
+        app.variant(&owner, code, price, &tax, Some(("EAN_13", "4006381333931")))
+            .await;
+        shops.push((owner, location, code, price));
+    }
+    let pool = app.state.db.raw();
+    for i in 0..200 {
+        let (owner, location, sku, price) = &shops[i % 2];
+        let body = app.scan(owner, "4006381333931", Some(location)).await;
+        let found = &body["data"]["productByBarcode"];
+        assert_eq!(found["variant"]["sku"], *sku, "lookup {i}: {body}");
+        assert_eq!(found["unitPrice"]["amount"], price.to_string());
+        // Another tenant's location is unknown here.
+        let (_, theirs, _, _) = &shops[(i + 1) % 2];
+        let refused = app.scan(owner, "4006381333931", Some(theirs)).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "lookup {i}: {refused}"
+        );
+        if app.is_postgres() && i % 20 == 19 {
+            assert_eq!(tenant_setting(pool).await, "", "after lookup {i}");
+        }
     }
 }

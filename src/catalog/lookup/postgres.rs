@@ -1,0 +1,96 @@
+//! A lookup's cache misses on PostgreSQL, one round trip each: the
+//! functions `pos_scan` and `pos_place` (migration
+//! `m20261128_000010_scan_lookup`) read what the statement-by-statement
+//! path reads and return it as JSON.
+
+use entity::{barcode, pricing_rule, product, tax_group, tax_rate, variant};
+use sea_orm::{DbBackend, Statement};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Found, PlaceSnapshot, rounding_mode};
+use crate::catalog::rules;
+use crate::error::{AppError, Result};
+use crate::tenancy::Db;
+
+#[derive(Deserialize)]
+struct Scan {
+    barcode: barcode::Model,
+    variant: variant::Model,
+    product: product::Model,
+    tax_group: tax_group::Model,
+    rates: Vec<tax_rate::Model>,
+    location_prices: Vec<(Uuid, i64)>,
+    rules: Vec<pricing_rule::Model>,
+}
+
+#[derive(Deserialize)]
+struct Place {
+    tenant_currency: String,
+    rounding_mode: String,
+    location_id: Uuid,
+    time_zone: String,
+    currency: String,
+    prices_include_tax: bool,
+}
+
+/// What the first of `keys` that exists resolves to.
+pub(super) async fn scan(db: &Db, tenant: Uuid, keys: &[String]) -> Result<Option<Found>> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let keys = serde_json::to_string(keys).map_err(AppError::internal)?;
+    let Some(scan) = call::<Scan>(db, "SELECT pos_scan($1, $2) AS found", tenant, keys).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        code: scan.barcode,
+        variant: scan.variant,
+        product: scan.product,
+        tax_group: scan.tax_group,
+        rates: scan.rates,
+        location_prices: scan.location_prices,
+        rules: scan.rules.iter().filter_map(rules::to_rule).collect(),
+    }))
+}
+
+/// The pricing facts of `location`; `None` if it is not the tenant's.
+pub(super) async fn place(db: &Db, tenant: Uuid, location: Uuid) -> Result<Option<PlaceSnapshot>> {
+    let found = call::<Place>(
+        db,
+        "SELECT pos_place($1, $2::uuid) AS found",
+        tenant,
+        location.to_string(),
+    )
+    .await?;
+    Ok(found.map(|p| PlaceSnapshot {
+        tenant_currency: p.tenant_currency,
+        rounding: rounding_mode(&p.rounding_mode),
+        location_id: p.location_id,
+        time_zone: p.time_zone,
+        currency: p.currency,
+        prices_include_tax: p.prices_include_tax,
+    }))
+}
+
+/// Calls a tenant-scoping function with the tenant and one text argument,
+/// and parses the JSON it returns (NULL: `None`).
+async fn call<T: for<'de> Deserialize<'de>>(
+    db: &Db,
+    sql: &str,
+    tenant: Uuid,
+    arg: String,
+) -> Result<Option<T>> {
+    let stmt =
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.into(), arg.into()]);
+    let Some(row) = db.call_scoped(stmt).await? else {
+        return Ok(None);
+    };
+    let Some(json) = row.try_get::<Option<String>>("", "found")? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&json)
+        .map(Some)
+        .map_err(|e| AppError::internal(format!("unreadable lookup row: {e}")))
+}
