@@ -340,6 +340,22 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
             ),
             raw_values: vec![tenant.into(), month_start.into(), month_end.into()],
         },
+        Case {
+            name: "tax per rate of a month, by location",
+            request: req(
+                month_start,
+                month_end,
+                vec![Dimension::TaxRate, Dimension::Location],
+            ),
+            raw: sql(
+                backend,
+                "SELECT t.tax_rate_id, s.location_id, SUM(t.amount) FROM line_taxes t \
+                 JOIN sales s ON s.tenant_id = t.tenant_id AND s.id = t.record_id \
+                 WHERE s.tenant_id = $1 AND s.business_date BETWEEN $2 AND $3 \
+                 GROUP BY t.tax_rate_id, s.location_id",
+            ),
+            raw_values: vec![tenant.into(), month_start.into(), month_end.into()],
+        },
     ]
 }
 
@@ -410,6 +426,7 @@ async fn sizes(t: &Target, tenant: Uuid) {
         "report_sales",
         "report_items",
         "report_tenders",
+        "report_taxes",
         "report_sales_daily",
         "report_tenders_daily",
         "report_sales_monthly",

@@ -29,6 +29,7 @@ pub mod report_item_pending;
 pub mod report_sale;
 pub mod report_sale_daily;
 pub mod report_sale_monthly;
+pub mod report_tax;
 pub mod report_tender;
 pub mod report_tender_daily;
 pub mod report_tender_monthly;
@@ -97,6 +98,7 @@ tenant_owned!(
     report_sale,
     report_sale_daily,
     report_sale_monthly,
+    report_tax,
     report_tender,
     report_tender_daily,
     report_tender_monthly,

@@ -19,10 +19,12 @@ mod m20261127_000007_report_months;
 mod m20261128_000008_audit;
 mod m20261128_000009_sync_backlog;
 mod m20261128_000010_scan_lookup;
+mod m20261128_000011_report_taxes;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
 pub use m20261127_000006_reporting::{ITEM_MEASURES, SALE_MEASURES, TENDER_MEASURES};
+pub use m20261128_000011_report_taxes::TAX_MEASURES;
 
 pub struct Migrator;
 
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_audit::Migration),
             Box::new(m20261128_000009_sync_backlog::Migration),
             Box::new(m20261128_000010_scan_lookup::Migration),
+            Box::new(m20261128_000011_report_taxes::Migration),
         ]
     }
 }

@@ -16,13 +16,13 @@ use crate::rls::protect_tenant_table;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn c(name: &'static str) -> Alias {
+pub(crate) fn c(name: &'static str) -> Alias {
     Alias::new(name)
 }
 
 /// A derived table keyed by `tenant_id, business_date, hour, location_id,
 /// terminal_id` and `extra_key`.
-fn rollup(
+pub(crate) fn rollup(
     name: &'static str,
     extra_key: &[&'static str],
     cols: Vec<ColumnDef>,

@@ -124,6 +124,7 @@ fn dimension_columns(d: Dimension) -> &'static [&'static str] {
         Dimension::Variant => &["variant_id", "sku", "variant"],
         Dimension::TaxGroup => &["tax_group_id", "tax_group"],
         Dimension::PaymentMethod => &["payment_method"],
+        Dimension::TaxRate => &["tax_rate_id", "tax_rate", "tax_rate_percent"],
     }
 }
 
@@ -240,6 +241,14 @@ impl Names {
                     Dimension::PaymentMethod => {
                         fields.push(name(row.payment_method.as_deref().unwrap_or_default()))
                     }
+                    Dimension::TaxRate => match &row.tax_rate {
+                        Some((rate, rate_name, ppm)) => fields.extend([
+                            rate.to_string(),
+                            name(rate_name),
+                            super::report::percent_of(*ppm),
+                        ]),
+                        None => fields.extend([String::new(), String::new(), String::new()]),
+                    },
                 }
             }
             let currency = Currency::from_code(&row.currency).ok_or_else(|| {

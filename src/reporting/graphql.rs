@@ -153,6 +153,18 @@ impl SalesReportRow {
     async fn payment_method(&self) -> Option<&str> {
         self.0.payment_method.as_deref()
     }
+    /// The tax rate (TAX_RATE), as the ledger recorded it when it was
+    /// charged: a rate that changed since is another rate.
+    async fn tax_rate(&self) -> Option<ReportTaxRate> {
+        self.0
+            .tax_rate
+            .as_ref()
+            .map(|(id, name, ppm)| ReportTaxRate {
+                id: ID(id.to_string()),
+                name: name.clone(),
+                percent: report::percent_of(*ppm),
+            })
+    }
     /// The ISO 4217 currency of the row's amounts: its locations'.
     async fn currency(&self) -> &str {
         &self.0.currency
@@ -175,6 +187,15 @@ pub struct SalesReport {
     /// The whole report's figures per currency, one entry per currency
     /// its locations use.
     pub totals_by_currency: Vec<CurrencyFigures>,
+}
+
+/// A tax rate a report row is grouped by.
+#[derive(SimpleObject)]
+pub struct ReportTaxRate {
+    pub id: ID,
+    pub name: String,
+    /// The rate as an exact decimal percent: `"9.75"`.
+    pub percent: String,
 }
 
 #[derive(SimpleObject)]

@@ -14,7 +14,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionTy
 use super::months::{month_end, month_start};
 use super::plan::Plan;
 use super::report::{Dimension, Request};
-use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
+use super::rows::{ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS};
 use super::sql::{Source, measures};
 use crate::tenancy::TenantTx;
 
@@ -39,6 +39,10 @@ impl Monthly {
     ) -> Self {
         let has = |d| dims.contains(&d);
         if has(Dimension::Hour) || has(Dimension::Day) || has(Dimension::Week) {
+            return Monthly::No;
+        }
+        if source == Source::Taxes {
+            // Tax per rate is kept per hour only.
             return Monthly::No;
         }
         if source != Source::Items {
@@ -82,7 +86,7 @@ fn daily(source: Source) -> Option<&'static str> {
     match source {
         Source::Sales => Some("report_sales_daily"),
         Source::Tenders => Some("report_tenders_daily"),
-        Source::Items => None,
+        Source::Items | Source::Taxes => None,
     }
 }
 
@@ -112,6 +116,7 @@ fn parts(plan: &Plan) -> Vec<Part> {
             out.push(span(table, first, last));
             out.push(span("report_items_pending", first, last));
         }
+        Source::Taxes => out.push(span(source.table(), first, last)),
     }
     let last_end = month_end(last);
     if last_end < to {
@@ -141,12 +146,18 @@ fn columns(plan: &Plan) -> Vec<&'static str> {
             Dimension::Variant => "variant_id",
             Dimension::TaxGroup => "tax_group_id",
             Dimension::PaymentMethod => "method",
+            Dimension::TaxRate => "tax_rate_id",
         });
+        if *d == Dimension::TaxRate {
+            need("name");
+            need("rate_ppm");
+        }
     }
     let fields: &[&'static str] = match plan.source {
         Source::Sales => &SALE_FIELDS,
         Source::Items => &ITEM_FIELDS,
         Source::Tenders => &TENDER_FIELDS,
+        Source::Taxes => &TAX_FIELDS,
     };
     for f in fields {
         need(f);

@@ -17,6 +17,7 @@ use crate::tenancy::TenantTx;
 /// Which currency each location's figures are in. A report never adds
 /// amounts of two currencies: when the tenant's locations use several,
 /// rows and totals are kept apart by currency.
+#[derive(Clone)]
 pub(super) struct Currencies {
     /// The only currency, or `None` when there are several.
     only: Option<String>,
@@ -71,6 +72,8 @@ impl Currencies {
 }
 
 const CURRENCY: &str = "row_currency";
+const RATE_NAME: &str = "d_tax_rate_name";
+const RATE_PPM: &str = "d_tax_rate_ppm";
 
 /// A checked request, with what it takes to build its statements and read
 /// their rows.
@@ -114,6 +117,11 @@ impl Plan {
             q.expr_as(Expr::cust(sql), Alias::new(alias));
             q.add_group_by([Expr::cust(sql)]);
         }
+        if self.dims.contains(&Dimension::TaxRate) {
+            // One id is one rate, so these are its name and size.
+            q.expr_as(Expr::cust("MAX(name)"), Alias::new(RATE_NAME));
+            q.expr_as(Expr::cust("MAX(rate_ppm)"), Alias::new(RATE_PPM));
+        }
         if self.currencies.only.is_none() {
             q.order_by(Alias::new(CURRENCY), Order::Asc);
         }
@@ -130,11 +138,30 @@ impl Plan {
         backend.build(&q)
     }
 
-    /// The totals, one row per currency.
-    pub(super) fn totals(&self, tx: &TenantTx) -> Statement {
+    /// The totals, one row per currency, and the source whose measures
+    /// they hold. Per tax rate they come from the whole records: a line's
+    /// net counts under each rate that taxed it, so rates do not add up.
+    pub(super) fn totals(&self, tx: &TenantTx) -> (Statement, Source) {
+        if self.source == Source::Taxes {
+            let records = Plan {
+                from: self.from,
+                to: self.to,
+                req: self.req.clone(),
+                source: Source::Sales,
+                dims: Vec::new(),
+                currencies: self.currencies.clone(),
+                monthly: Monthly::for_request(
+                    &self.req,
+                    Source::Sales,
+                    &[],
+                    !self.currencies.several(),
+                ),
+            };
+            return records.totals(tx);
+        }
         let mut q = select(tx, self);
         self.currency_column(&mut q);
-        tx.conn().get_database_backend().build(&q)
+        (tx.conn().get_database_backend().build(&q), self.source)
     }
 
     pub(super) fn currency(&self, r: &QueryResult) -> Result<String> {
@@ -164,6 +191,13 @@ impl Plan {
                 Dimension::Variant => row.variant = Some(r.try_get("", alias)?),
                 Dimension::TaxGroup => row.tax_group = Some(r.try_get("", alias)?),
                 Dimension::PaymentMethod => row.payment_method = Some(r.try_get("", alias)?),
+                Dimension::TaxRate => {
+                    row.tax_rate = Some((
+                        r.try_get("", alias)?,
+                        r.try_get("", RATE_NAME)?,
+                        r.try_get("", RATE_PPM)?,
+                    ))
+                }
             }
         }
         Ok(row)

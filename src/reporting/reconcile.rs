@@ -6,13 +6,13 @@
 //! no event is applied between reading the ledger and rewriting the cells.
 //! The range is worked through a week at a time, so memory stays bounded.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 use entity::{
-    location, refund, report_item, report_sale, report_tender, sale, sale_void, terminal_ledger,
-    variant,
+    location, refund, report_item, report_sale, report_tax, report_tender, sale, sale_void,
+    terminal_ledger, variant,
 };
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::month_check::{check_days, check_month};
 use super::months::{Months, month_end, month_start};
 use super::rollup::{Cell, Rollups};
-use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS};
+use super::rows::{ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::sales::records;
@@ -183,9 +183,9 @@ pub async fn from_ledger(
                 s.business_date,
                 s.created_at,
             )?;
-            rollups.sale(at, s, &r.lines, &r.tenders, false);
+            rollups.sale(at, s, &r.lines, &r.taxes, &r.tenders, false);
             if voided.contains(&s.id) {
-                rollups.sale(at, s, &r.lines, &r.tenders, true);
+                rollups.sale(at, s, &r.lines, &r.taxes, &r.tenders, true);
             }
         }
     }
@@ -223,7 +223,7 @@ pub async fn from_ledger(
                 f.business_date,
                 f.created_at,
             )?;
-            rollups.refund(at, f, &r.lines, &r.tenders, &product_of);
+            rollups.refund(at, f, &r.lines, &r.taxes, &r.tenders, &product_of);
         }
     }
     Ok(rollups)
@@ -245,7 +245,12 @@ async fn stored(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Rollups
         .filter(report_tender::Column::BusinessDate.between(from, to))
         .all(tx.conn())
         .await?;
-    Ok(Rollups::from_rows(&sales, &items, &tenders))
+    let taxes = tx
+        .select::<report_tax::Entity>()
+        .filter(report_tax::Column::BusinessDate.between(from, to))
+        .all(tx.conn())
+        .await?;
+    Ok(Rollups::from_rows(&sales, &items, &tenders, &taxes))
 }
 
 fn describe(c: &Cell) -> String {
@@ -278,56 +283,64 @@ pub(super) fn diff_cells<const N: usize>(
     }
 }
 
-fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
-    let mut keys: Vec<&Cell> = stored.sales.keys().chain(expected.sales.keys()).collect();
+/// Compares one rollup's cells, key by key, in key order.
+fn compare_cells<K: Ord, V, const N: usize>(
+    table: &'static str,
+    fields: &[&'static str; N],
+    (stored, expected): (&BTreeMap<K, V>, &BTreeMap<K, V>),
+    describe: impl Fn(&K) -> String,
+    measures: impl Fn(&V) -> &[i64; N],
+    outcome: &mut Outcome,
+) {
+    let mut keys: Vec<&K> = stored.keys().chain(expected.keys()).collect();
     keys.sort();
     keys.dedup();
     for k in keys {
         outcome.cells += 1;
         diff_cells(
-            "report_sales",
-            &SALE_FIELDS,
+            table,
+            fields,
             describe(k),
-            stored.sales.get(k),
-            expected.sales.get(k),
+            stored.get(k).map(&measures),
+            expected.get(k).map(&measures),
             outcome,
         );
     }
-    let mut keys: Vec<_> = stored.items.keys().chain(expected.items.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys {
-        outcome.cells += 1;
-        let key = format!("{} variant={} tax_group={}", describe(&k.0), k.1, k.2);
-        let (s, e) = (stored.items.get(k), expected.items.get(k));
-        diff_cells(
-            "report_items",
-            &ITEM_FIELDS,
-            key,
-            s.map(|x| &x.1),
-            e.map(|x| &x.1),
-            outcome,
-        );
-    }
-    let mut keys: Vec<_> = stored
-        .tenders
-        .keys()
-        .chain(expected.tenders.keys())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys {
-        outcome.cells += 1;
-        let key = format!("{} method={}", describe(&k.0), k.1);
-        diff_cells(
-            "report_tenders",
-            &TENDER_FIELDS,
-            key,
-            stored.tenders.get(k),
-            expected.tenders.get(k),
-            outcome,
-        );
-    }
+}
+
+fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
+    compare_cells(
+        "report_sales",
+        &SALE_FIELDS,
+        (&stored.sales, &expected.sales),
+        describe,
+        |m| m,
+        outcome,
+    );
+    compare_cells(
+        "report_items",
+        &ITEM_FIELDS,
+        (&stored.items, &expected.items),
+        |k| format!("{} variant={} tax_group={}", describe(&k.0), k.1, k.2),
+        |(_, m)| m,
+        outcome,
+    );
+    compare_cells(
+        "report_tenders",
+        &TENDER_FIELDS,
+        (&stored.tenders, &expected.tenders),
+        |k| format!("{} method={}", describe(&k.0), k.1),
+        |m| m,
+        outcome,
+    );
+    compare_cells(
+        "report_taxes",
+        &TAX_FIELDS,
+        (&stored.taxes, &expected.taxes),
+        |k| format!("{} tax_rate={}", describe(&k.0), k.1),
+        |(_, _, m)| m,
+        outcome,
+    );
 }
 
 async fn rewrite(tx: &TenantTx, expected: &Rollups, from: NaiveDate, to: NaiveDate) -> Result<()> {
@@ -341,6 +354,10 @@ async fn rewrite(tx: &TenantTx, expected: &Rollups, from: NaiveDate, to: NaiveDa
         .await?;
     tx.delete_many::<report_tender::Entity>()
         .filter(report_tender::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
+    tx.delete_many::<report_tax::Entity>()
+        .filter(report_tax::Column::BusinessDate.between(from, to))
         .exec(tx.conn())
         .await?;
     expected.write_fine(tx).await

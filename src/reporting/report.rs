@@ -34,6 +34,13 @@ pub enum Dimension {
     Variant,
     TaxGroup,
     PaymentMethod,
+    /// Each tax rate (a state rate, a city rate): the tax it charged and
+    /// the net it was charged on. A line taxed by two rates counts its net
+    /// under both, so bases summed across stacked rates overstate sales;
+    /// the report's totals therefore come from the whole records. Cannot
+    /// be combined with PRODUCT, VARIANT, TAX_GROUP, PAYMENT_METHOD or a
+    /// product filter.
+    TaxRate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -119,6 +126,9 @@ pub struct Row {
     pub variant: Option<Uuid>,
     pub tax_group: Option<Uuid>,
     pub payment_method: Option<String>,
+    /// The rate's id, name and parts per million, as the ledger recorded
+    /// them.
+    pub tax_rate: Option<(Uuid, String, i64)>,
     /// The currency of the row's amounts (a row never mixes two).
     pub currency: String,
     pub figures: Figures,
@@ -134,6 +144,13 @@ pub struct Report {
     /// The whole report's figures, one entry per currency (one, unless
     /// the tenant's locations use several).
     pub totals: Vec<(String, Figures)>,
+}
+
+/// A rate in parts per million as an exact decimal percent (`"9.75"`).
+pub fn percent_of(ppm: i64) -> String {
+    crate::money::Rate::from_ppm(ppm)
+        .map(|r| r.percent())
+        .unwrap_or_else(|| format!("{ppm} ppm"))
 }
 
 /// The most rows one report returns; `first` may ask for fewer.
@@ -171,7 +188,16 @@ fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)>
     }
     let items =
         req.group_by.iter().any(|d| ITEM_DIMENSIONS.contains(d)) || !req.products.is_empty();
-    let source = if req.group_by.contains(&Dimension::PaymentMethod) {
+    let source = if req.group_by.contains(&Dimension::TaxRate) {
+        if items || req.group_by.contains(&Dimension::PaymentMethod) {
+            return Err(AppError::bad_input(
+                "groupBy",
+                "TAX_RATE cannot be combined with PRODUCT, VARIANT, TAX_GROUP, PAYMENT_METHOD or \
+                 a product filter: tax per rate is kept per location, terminal and hour",
+            ));
+        }
+        Source::Taxes
+    } else if req.group_by.contains(&Dimension::PaymentMethod) {
         if items {
             return Err(AppError::bad_input(
                 "groupBy",
@@ -350,9 +376,10 @@ pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Re
         .map(|r| plan.decode(r, backend))
         .collect::<Result<Vec<_>>>()?;
     let mut totals: Vec<(String, Figures)> = Vec::new();
-    if truncated || rows.is_empty() {
-        for r in tx.conn().query_all_raw(plan.totals(&tx)).await? {
-            totals.push((plan.currency(&r)?, figures(&r, plan.source, &plan.req)?));
+    if truncated || rows.is_empty() || plan.source == Source::Taxes {
+        let (stmt, source) = plan.totals(&tx);
+        for r in tx.conn().query_all_raw(stmt).await? {
+            totals.push((plan.currency(&r)?, figures(&r, source, &plan.req)?));
         }
     } else {
         // Every measure is a sum, so with every group here the totals are

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use entity::{
-    refund, refund_line, report_item, report_sale, report_tender, sale, sale_line, tender,
+    line_tax, refund, refund_line, report_item, report_sale, report_tax, report_tender, sale,
+    sale_line, tender,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
@@ -66,6 +67,8 @@ pub type SaleCell = [i64; 14];
 pub type ItemCell = [i64; 15];
 /// Measures of `report_tenders`, in column order.
 pub type TenderCell = [i64; 6];
+/// Measures of `report_taxes` after `rate_ppm`, in column order.
+pub type TaxCell = [i64; 6];
 
 /// Deltas of one unit of work, by cell. Ordered maps, so upserts touch
 /// rows in key order.
@@ -74,6 +77,9 @@ pub struct Rollups {
     pub sales: BTreeMap<Cell, SaleCell>,
     pub items: BTreeMap<(Cell, Uuid, Uuid), (Uuid, ItemCell)>,
     pub tenders: BTreeMap<(Cell, String), TenderCell>,
+    /// By cell and tax rate: the rate's name and parts per million, and
+    /// the measures.
+    pub taxes: BTreeMap<(Cell, Uuid), (String, i64, TaxCell)>,
 }
 
 pub(super) fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
@@ -84,7 +90,10 @@ pub(super) fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
 
 impl Rollups {
     pub fn is_empty(&self) -> bool {
-        self.sales.is_empty() && self.items.is_empty() && self.tenders.is_empty()
+        self.sales.is_empty()
+            && self.items.is_empty()
+            && self.tenders.is_empty()
+            && self.taxes.is_empty()
     }
 
     /// A sale (`sign` 1), or the removal of a voided sale's effect (`sign`
@@ -94,6 +103,7 @@ impl Rollups {
         cell: Cell,
         sale: &sale::Model,
         lines: &[sale_line::Model],
+        taxes: &[line_tax::Model],
         tenders: &[tender::Model],
         voided: bool,
     ) {
@@ -169,6 +179,20 @@ impl Rollups {
                 ],
             );
         }
+        let net_of: HashMap<i32, i64> = lines.iter().map(|l| (l.line_no, l.net)).collect();
+        for t in taxes {
+            let net = net_of.get(&t.line_no).copied().unwrap_or_default();
+            let (vn, vt) = if voided { (net, t.amount) } else { (0, 0) };
+            self.tax(cell, t, [s * net, s * t.amount, 0, 0, vn, vt]);
+        }
+    }
+
+    fn tax(&mut self, cell: Cell, t: &line_tax::Model, delta: TaxCell) {
+        let entry = self
+            .taxes
+            .entry((cell, t.tax_rate_id))
+            .or_insert_with(|| (t.name.clone(), t.rate_ppm, [0; 6]));
+        add(&mut entry.2, delta);
     }
 
     /// A refund, on its own terminal and day. `product_of` gives each
@@ -178,6 +202,7 @@ impl Rollups {
         cell: Cell,
         refund: &refund::Model,
         lines: &[refund_line::Model],
+        taxes: &[line_tax::Model],
         tenders: &[tender::Model],
         product_of: &HashMap<Uuid, Uuid>,
     ) {
@@ -236,6 +261,11 @@ impl Rollups {
                 [0, 0, counted, t.amount - t.change, 0, 0],
             );
         }
+        let net_of: HashMap<i32, i64> = lines.iter().map(|l| (l.line_no, l.net)).collect();
+        for t in taxes {
+            let net = net_of.get(&t.line_no).copied().unwrap_or_default();
+            self.tax(cell, t, [0, 0, net, t.amount, 0, 0]);
+        }
     }
 
     pub fn merge(&mut self, other: Rollups) {
@@ -247,6 +277,9 @@ impl Rollups {
         }
         for (k, v) in other.tenders {
             add(self.tenders.entry(k).or_default(), v);
+        }
+        for (k, (name, ppm, v)) in other.taxes {
+            add(&mut self.taxes.entry(k).or_insert((name, ppm, [0; 6])).2, v);
         }
     }
 
@@ -299,7 +332,18 @@ impl Rollups {
                 row
             })
             .collect();
-        upsert::<report_tender::Entity>(tx, tenders).await
+        upsert::<report_tender::Entity>(tx, tenders).await?;
+        let taxes: Vec<Vec<SimpleExpr>> = me
+            .taxes
+            .iter()
+            .map(|((c, rate), (name, ppm, m))| {
+                let mut row = head(c);
+                row.extend([(*rate).into(), name.clone().into(), (*ppm).into()]);
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect();
+        upsert::<report_tax::Entity>(tx, taxes).await
     }
 }
 
@@ -311,6 +355,9 @@ const KEY: [&str; 5] = [
     "location_id",
     "terminal_id",
 ];
+
+/// Non-key columns that are not measures.
+const ATTRIBUTES: [&str; 3] = ["product_id", "name", "rate_ppm"];
 
 pub(super) async fn upsert<E: EntityTrait>(
     tx: &TenantTx,
@@ -343,7 +390,12 @@ pub(super) async fn upsert<E: EntityTrait>(
             insert.values_panic(row.iter().cloned());
         }
         let mut conflict = OnConflict::columns(key.iter().copied());
-        for m in rest.iter().filter(|c| name(c) != "product_id") {
+        // Attributes of the key (a variant's product, a rate's name and
+        // size) are set by the first insert; measures add up.
+        for m in rest
+            .iter()
+            .filter(|c| !ATTRIBUTES.contains(&name(c).as_str()))
+        {
             conflict.value(
                 *m,
                 Expr::col((E::default(), *m)).add(Expr::col((Alias::new("excluded"), *m))),

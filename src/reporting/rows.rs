@@ -1,7 +1,7 @@
 //! Stored rollup rows as cells, and the names of their measures, for
 //! `reconcile` to compare with what the ledger gives.
 
-use entity::{report_item, report_sale, report_tender};
+use entity::{report_item, report_sale, report_tax, report_tender};
 use uuid::Uuid;
 
 use super::rollup::{Cell, Rollups};
@@ -17,7 +17,8 @@ fn cell(location: Uuid, terminal: Uuid, date: chrono::NaiveDate, hour: i32) -> C
 
 /// Field names of each rollup's measures, in cell order.
 pub use migration::{
-    ITEM_MEASURES as ITEM_FIELDS, SALE_MEASURES as SALE_FIELDS, TENDER_MEASURES as TENDER_FIELDS,
+    ITEM_MEASURES as ITEM_FIELDS, SALE_MEASURES as SALE_FIELDS, TAX_MEASURES as TAX_FIELDS,
+    TENDER_MEASURES as TENDER_FIELDS,
 };
 
 /// A stored row's sale measures (of `report_sales` or a month of it), in
@@ -91,6 +92,7 @@ impl Rollups {
         sales: &[report_sale::Model],
         items: &[report_item::Model],
         tenders: &[report_tender::Model],
+        taxes: &[report_tax::Model],
     ) -> Self {
         let mut me = Rollups::default();
         for r in sales {
@@ -105,6 +107,21 @@ impl Rollups {
         for r in tenders {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
             me.tenders.insert((cell, r.method.clone()), tender_cell!(r));
+        }
+        for r in taxes {
+            let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
+            let measures = [
+                r.taxable,
+                r.tax,
+                r.refund_taxable,
+                r.refund_tax,
+                r.void_taxable,
+                r.void_tax,
+            ];
+            me.taxes.insert(
+                (cell, r.tax_rate_id),
+                (r.name.clone(), r.rate_ppm, measures),
+            );
         }
         me
     }

@@ -10,6 +10,7 @@ pub enum Source {
     Sales,
     Items,
     Tenders,
+    Taxes,
 }
 
 impl Source {
@@ -18,6 +19,7 @@ impl Source {
             Source::Sales => "report_sales",
             Source::Items => "report_items",
             Source::Tenders => "report_tenders",
+            Source::Taxes => "report_taxes",
         }
     }
 }
@@ -102,6 +104,25 @@ pub fn measures(source: Source, req: &Request) -> Vec<(&'static str, Option<Stri
             ("items_refunded", None),
             ("basket", Some(sum("amount"))),
         ],
+        // Per rate: the net it taxed and the tax; totals add the two.
+        Source::Taxes => vec![
+            ("gross_sales", None),
+            ("discounts", None),
+            ("net_sales", Some(diff("taxable", "refund_taxable"))),
+            ("tax", Some(diff("tax", "refund_tax"))),
+            (
+                "total",
+                Some(diff("taxable + tax", "refund_taxable + refund_tax")),
+            ),
+            ("refunds", Some(sum("refund_taxable + refund_tax"))),
+            ("voids", Some(sum("void_taxable + void_tax"))),
+            ("void_count", None),
+            ("transactions", None),
+            ("refund_count", None),
+            ("items_sold", None),
+            ("items_refunded", None),
+            ("basket", None),
+        ],
     }
 }
 
@@ -130,6 +151,7 @@ pub fn dimension(d: Dimension, backend: DbBackend) -> (&'static str, &'static st
         Dimension::Variant => ("d_variant", "variant_id"),
         Dimension::TaxGroup => ("d_tax_group", "tax_group_id"),
         Dimension::PaymentMethod => ("d_method", "method"),
+        Dimension::TaxRate => ("d_tax_rate", "tax_rate_id"),
         Dimension::Day if pg => ("d_day", "to_char(business_date, 'YYYY-MM-DD')"),
         Dimension::Day => ("d_day", "business_date"),
         Dimension::Week if pg => (

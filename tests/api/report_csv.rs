@@ -108,6 +108,32 @@ async fn the_csv_holds_the_report_rows_with_names_and_decimal_amounts() {
 }
 
 #[tokio::test]
+async fn tax_rates_export_with_their_name_and_percent() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let (status, _, body) = csv(
+        &shop,
+        Some(&shop.owner),
+        "from=2026-11-27&to=2026-11-27&groupBy=TAX_RATE",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lines: Vec<&str> = body.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "tax_rate_id,tax_rate,tax_rate_percent,net_sales,tax,total,refunds,voids,currency"
+    );
+    let row: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(
+        &row[1..],
+        [
+            "VAT", "21", "19.32", "4.06", "23.38", "3.02", "13.20", "EUR"
+        ]
+    );
+    assert_eq!(lines.len(), 2, "{body}");
+}
+
+#[tokio::test]
 async fn names_are_quoted_and_defused_against_formulas() {
     let shop = Shop::open().await;
     trade(&shop).await;

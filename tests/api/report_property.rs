@@ -256,8 +256,8 @@ async fn ledger(app: &TestApp, owner: &str) -> Vec<Value> {
                 owner,
                 "query($after: String) { sales(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
                    edges { node { id createdAt location { id } listTotal discountTotal netTotal taxTotal total
-                     lines { variantId quantity listAmount discount net tax gross }
-                     refunds { createdAt location { id } netTotal taxTotal total lines { variantId quantity net tax gross } }
+                     lines { variantId quantity listAmount discount net tax gross taxes { name percent amount } }
+                     refunds { createdAt location { id } netTotal taxTotal total lines { variantId quantity net tax gross taxes { name percent amount } } }
                      void { id } } } } }",
                 json!({ "after": after }),
             )
@@ -362,6 +362,59 @@ fn expected(
     (cells, items)
 }
 
+/// Per tax rate (name and percent), location and local day: net taxed,
+/// tax, total, refunds and voids.
+type TaxKey = (String, String, String, NaiveDate);
+type TaxFig = [i64; 5];
+
+fn expected_taxes(sales: &[Value], zones: &BTreeMap<String, Tz>) -> BTreeMap<TaxKey, TaxFig> {
+    let day = |loc: &Value, at: &Value| -> (String, NaiveDate) {
+        let loc = loc["id"].as_str().unwrap().to_owned();
+        let at: DateTime<Utc> = at.as_str().unwrap().parse().unwrap();
+        let local = at.with_timezone(&zones[&loc]).date_naive();
+        (loc, local)
+    };
+    let mut out: BTreeMap<TaxKey, TaxFig> = BTreeMap::new();
+    let mut put = |(loc, d): &(String, NaiveDate), t: &Value, delta: TaxFig| {
+        let key = (
+            t["name"].as_str().unwrap().to_owned(),
+            t["percent"].as_str().unwrap().to_owned(),
+            loc.clone(),
+            *d,
+        );
+        let cell = out.entry(key).or_default();
+        for (c, d) in cell.iter_mut().zip(delta) {
+            *c += d;
+        }
+    };
+    for s in sales {
+        let at = day(&s["location"], &s["createdAt"]);
+        let voided = s["void"].is_object();
+        for l in s["lines"].as_array().unwrap() {
+            let net = n(&l["net"]);
+            for t in l["taxes"].as_array().unwrap() {
+                let tax = n(&t["amount"]);
+                if voided {
+                    put(&at, t, [0, 0, 0, 0, net + tax]);
+                } else {
+                    put(&at, t, [net, tax, net + tax, 0, 0]);
+                }
+            }
+        }
+        for r in s["refunds"].as_array().unwrap() {
+            let at = day(&r["location"], &r["createdAt"]);
+            for l in r["lines"].as_array().unwrap() {
+                let net = n(&l["net"]);
+                for t in l["taxes"].as_array().unwrap() {
+                    let tax = n(&t["amount"]);
+                    put(&at, t, [-net, -tax, -(net + tax), net + tax, 0]);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What the report says, a figure it cannot give (null) read as 0.
 fn reported(f: &Value) -> Fig {
     let count = |v: &Value| v.as_i64().unwrap_or(0);
@@ -404,10 +457,25 @@ async fn run(seed: u64) {
     // Whole-cent unit prices after tax, so a one-unit refund is exact.
     let vat = app.tax_group(&owner, "VAT", "21").await;
     let low = app.tax_group(&owner, "LOW", "9.75").await;
+    // Two rates on one line (6.25 % + 2.25 % of 400: 25 + 9), so tax per
+    // rate counts the line's net under both.
+    let body = app
+        .gql(
+            &owner,
+            "mutation($input: CreateTaxGroupInput!) { createTaxGroup(input: $input) { taxGroup { id } } }",
+            json!({ "input": { "name": "CITY+STATE", "rates": [
+                { "name": "STATE", "percent": "6.25" }, { "name": "CITY", "percent": "2.25" }] } }),
+        )
+        .await;
+    let stacked = body["data"]["createTaxGroup"]["taxGroup"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
     let variants = vec![
         (app.variant(&owner, "GUM", 100, &vat, None).await, 121),
         (app.variant(&owner, "WINE", 2000, &low, None).await, 2195),
         (app.variant(&owner, "TEA", 400, &vat, None).await, 484),
+        (app.variant(&owner, "SODA", 400, &stacked, None).await, 434),
     ];
     let mut zones = BTreeMap::new();
     let mut tills = Vec::new();
@@ -464,7 +532,8 @@ async fn run(seed: u64) {
                    yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }}
                    allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }}
                    daily: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY]) {{ rows {{ locationId day {FIGURES} }} }}
-                   span: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }} }}"
+                   span: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
+                   taxes: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [TAX_RATE, LOCATION, DAY]) {{ rows {{ taxRate {{ name percent }} locationId day figures {{ netSales tax total refunds voids }} }} totals {{ total tax }} }} }}"
             ),
             json!({}),
         )
@@ -567,6 +636,37 @@ async fn run(seed: u64) {
     );
     let total: i64 = cells.values().map(|f| f.total).sum();
     assert_eq!(n(&data["hourly"]["totals"]["total"]), total, "seed {seed}");
+    // Tax per rate, from the lines' taxes; the totals are the records'.
+    let mut got_taxes = BTreeMap::new();
+    for r in data["taxes"]["rows"].as_array().unwrap() {
+        let key = (
+            r["taxRate"]["name"].as_str().unwrap().to_owned(),
+            r["taxRate"]["percent"].as_str().unwrap().to_owned(),
+            r["locationId"].as_str().unwrap().to_owned(),
+            r["day"].as_str().unwrap().parse().unwrap(),
+        );
+        let f = &r["figures"];
+        let fig = [
+            n(&f["netSales"]),
+            n(&f["tax"]),
+            n(&f["total"]),
+            n(&f["refunds"]),
+            n(&f["voids"]),
+        ];
+        got_taxes.insert(key, fig);
+    }
+    let want_taxes = expected_taxes(&sales, &zones);
+    assert!(
+        want_taxes.keys().any(|k| k.0 == "CITY") && want_taxes.keys().any(|k| k.0 == "VAT"),
+        "seed {seed}: the ledger should hold stacked and single rates"
+    );
+    assert_eq!(
+        got_taxes, want_taxes,
+        "seed {seed}: tax-rate cells differ from the ledger"
+    );
+    assert_eq!(n(&data["taxes"]["totals"]["total"]), total, "seed {seed}");
+    let tax: i64 = cells.values().map(|f| f.tax).sum();
+    assert_eq!(n(&data["taxes"]["totals"]["tax"]), tax, "seed {seed}");
 }
 
 proptest! {

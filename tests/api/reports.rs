@@ -424,3 +424,72 @@ async fn no_figure_of_another_tenant_appears() {
     .await;
     assert_eq!(after["data"]["salesReport"]["totals"]["total"], "2338");
 }
+
+/// Tax per rate: one row per rate and day with the net it taxed and the
+/// tax, agreeing with the Z-report (here one 21 % rate, so the base plus
+/// the tax is the day's total); totals from the whole records; reconcile
+/// finds and repairs a damaged tax cell.
+#[tokio::test]
+async fn tax_per_rate_agrees_with_the_records_and_reconcile_repairs_it() {
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let query = "query($groupBy: [Dimension!]!) { salesReport(from: \"2026-11-27\", to: \"2026-11-28\", groupBy: $groupBy) {
+        rows { taxRate { id name percent } day figures { grossSales netSales tax total refunds voids transactions averageBasket } }
+        totals { netSales tax total transactions } } }";
+    let body = shop
+        .app
+        .gql(
+            &shop.owner,
+            query,
+            json!({ "groupBy": ["TAX_RATE", "DAY"] }),
+        )
+        .await;
+    let r = rows(&body);
+    assert_eq!(r.len(), 2, "{body}");
+    assert_eq!(r[0]["taxRate"]["name"], "VAT");
+    assert_eq!(r[0]["taxRate"]["percent"], "21");
+    assert_eq!(r[0]["day"], "2026-11-27");
+    let day = &r[0]["figures"];
+    // The Z-report of the 27th: tax 4.06, total 23.38 after a 3.02
+    // refund, a void of 13.20.
+    assert_eq!(day["tax"], "406", "{body}");
+    assert_eq!(day["total"], "2338");
+    assert_eq!(day["refunds"], "302");
+    assert_eq!(day["voids"], "1320");
+    assert_eq!(day["netSales"], "1932");
+    // What a rate cannot say is null.
+    assert_eq!(day["grossSales"], Value::Null);
+    assert_eq!(day["transactions"], Value::Null);
+    assert_eq!(day["averageBasket"], Value::Null);
+    let totals = &body["data"]["salesReport"]["totals"];
+    assert_eq!(totals["total"], "3658", "{body}");
+    assert_eq!(totals["transactions"], 3);
+
+    // Tax per rate is not kept per line.
+    let mixed = shop
+        .app
+        .gql(
+            &shop.owner,
+            query,
+            json!({ "groupBy": ["TAX_RATE", "PRODUCT"] }),
+        )
+        .await;
+    assert_eq!(
+        mixed["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{mixed}"
+    );
+
+    let vars = json!({ "from": "2026-11-01", "to": "2026-11-30" });
+    let clean = shop.app.gql(&shop.owner, RECONCILE, vars.clone()).await;
+    assert_eq!(
+        clean["data"]["reconcileReports"]["differences"],
+        json!([]),
+        "{clean}"
+    );
+    let owner = shop.app.owner_connection().await;
+    owner
+        .execute_unprepared("UPDATE report_taxes SET tax = tax + 3")
+        .await
+        .expect("damage");
+    reconcile_repairs(&shop, vars, "report_taxes", "tax", 3).await;
+}

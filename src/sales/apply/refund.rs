@@ -139,6 +139,7 @@ pub(super) async fn apply(
         cell,
         &record.refund,
         &record.lines,
+        &record.taxes,
         &record.tenders,
         &product_of,
     );

@@ -224,9 +224,14 @@ pub(super) async fn apply(
     );
     let cell = ctx.cell(business_date, event.created_at)?;
     let writes = &mut ctx.memo.writes;
-    writes
-        .rollups
-        .sale(cell, &record.sale, &record.lines, &record.tenders, false);
+    writes.rollups.sale(
+        cell,
+        &record.sale,
+        &record.lines,
+        &record.taxes,
+        &record.tenders,
+        false,
+    );
     writes
         .sales
         .extend(all_set::<_, sale::ActiveModel>(vec![record.sale]));

@@ -125,10 +125,14 @@ pub(super) async fn apply(
         sale.created_at,
         tz,
     );
-    ctx.memo
-        .writes
-        .rollups
-        .sale(cell, &record.sale, &record.lines, &record.tenders, true);
+    ctx.memo.writes.rollups.sale(
+        cell,
+        &record.sale,
+        &record.lines,
+        &record.taxes,
+        &record.tenders,
+        true,
+    );
     tx.insert_many(all_set::<_, sale_void::ActiveModel>(vec![void]))
         .await?;
     tx.update_many::<sale_state::Entity>()
