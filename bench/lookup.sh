@@ -17,9 +17,15 @@ PG_APP="postgres://pos_app@127.0.0.1:5432"
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-target}/release/pos"
-[ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
+# BENCH_BIN=<path> measures that binary instead of building this tree's
+# (to compare two builds in one session).
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN="$BENCH_BIN"
+else
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/release/pos"
+  [ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
+fi
 
 results=()
 cpu=()

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::{Keys, Rate, RateLimits};
 use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
+use crate::graphql::documents::Documents;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::tenancy::{Db, PoolOptions};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     pub limits: Arc<RateLimits>,
     pub persisted: PersistedQueries,
+    /// Parsed documents by text, so a repeated document skips the parser.
+    pub documents: Documents,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
         ));
         Ok(Self {
             persisted,
+            documents: Documents::default(),
             config: Arc::new(config),
             db,
             redis,

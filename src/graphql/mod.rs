@@ -2,6 +2,7 @@
 //! limits that reject hostile documents before any resolver runs.
 
 mod codes;
+pub mod documents;
 mod operations;
 pub mod pagination;
 pub mod payload;

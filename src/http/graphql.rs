@@ -81,12 +81,21 @@ pub async fn execute(
     let device = session.as_ref().is_some_and(|s| s.is_device());
     // Collected first: the batch's own iterator is not `Send`.
     let requests: Vec<&mut async_graphql::Request> = batch.iter_mut().collect();
+    let mut mutates = false;
     for request in requests {
         if let Err(e) = state.persisted.resolve(request, device).await {
             return error_response(&e);
         }
+        // A document that does not parse is left to the executor, which
+        // reports it.
+        if let Some(document) = state.documents.prepare(request).await {
+            mutates |= document
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty != OperationType::Query);
+        }
     }
-    if method == Method::GET && batch.iter().any(|r| has_mutation(&r.query)) {
+    if method == Method::GET && mutates {
         let mut response = error_response(&AppError::BadInput {
             message: "mutations must be sent with POST".into(),
             field: None,
@@ -218,16 +227,4 @@ pub async fn require_json(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
-}
-
-/// True when the document holds a mutation or subscription. Documents that
-/// do not parse are left to the executor, which reports them.
-fn has_mutation(query: &str) -> bool {
-    async_graphql::parser::parse_query(query)
-        .map(|doc| {
-            doc.operations
-                .iter()
-                .any(|(_, op)| op.node.ty != OperationType::Query)
-        })
-        .unwrap_or(false)
 }

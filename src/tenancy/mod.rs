@@ -63,9 +63,17 @@ impl Db {
             .connect_timeout(Duration::from_secs(5))
             .sqlx_logging(false);
         if url.starts_with("postgres") {
+            // A connection back in the pool within the last second is
+            // handed out without a ping: under load that ping was a round
+            // trip per transaction. One idle longer (which the server, a
+            // proxy or a restart may have dropped) is still pinged first.
             opts.statement_timeout(pool.statement_timeout)
-                .set_application_name("pos");
+                .set_application_name("pos")
+                .test_before_acquire_if_idle_for(Duration::from_secs(1));
         } else {
+            // An in-process connection cannot be dropped by a server: no
+            // ping (a round trip to its worker thread) before each use.
+            opts.test_before_acquire(false);
             // WAL lets readers run beside the single writer; the busy
             // timeout queues writers instead of failing them.
             opts.map_sqlx_sqlite_opts(|o| {

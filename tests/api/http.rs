@@ -119,6 +119,47 @@ async fn queries_work_over_get_but_mutations_do_not() {
     assert_eq!(code(&body), "BAD_USER_INPUT");
 }
 
+/// Parsed documents are kept by text: the second time a document comes, it
+/// answers for its own variables, a GET still cannot mutate, and a syntax
+/// error is still reported as one.
+#[tokio::test]
+async fn a_repeated_document_runs_with_its_own_variables() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let query = "query Place($id: ID!) { location(id: $id) { code } }";
+    for code in ["NORTH", "SOUTH", "EAST"] {
+        let id = app.create_location(&owner, code).await;
+        let body = app.gql(&owner, query, json!({ "id": id })).await;
+        assert_eq!(body["data"]["location"]["code"], code, "{body}");
+    }
+    let mutation =
+        "mutation { revokeTerminal(id: \"00000000-0000-0000-0000-000000000000\") { id } }";
+    let (status, body) = app.post(Some(&owner), json!({ "query": mutation })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .send(
+            Request::get(format!("/graphql?query={}", urlencode(mutation)))
+                .header("authorization", format!("Bearer {owner}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    for _ in 0..2 {
+        let (_, body) = app
+            .post(Some(&owner), json!({ "query": "{ me { subject }" }))
+            .await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expected"),
+            "{body}"
+        );
+    }
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
