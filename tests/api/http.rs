@@ -101,12 +101,7 @@ async fn every_response_carries_a_request_id() {
 async fn queries_work_over_get_but_mutations_do_not() {
     let app = TestApp::spawn().await;
     let owner = app.owner(app.tenant("Acme").await);
-    let get = |query: &str| {
-        Request::get(format!("/graphql?query={}", urlencode(query)))
-            .header("authorization", format!("Bearer {owner}"))
-            .body(Body::empty())
-            .unwrap()
-    };
+    let get = |query: &str| get_graphql(&owner, query);
     let (status, body) = app.send(get("{ me { subject } }")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["me"]["subject"], "user-1");
@@ -136,14 +131,7 @@ async fn a_repeated_document_runs_with_its_own_variables() {
         "mutation { revokeTerminal(id: \"00000000-0000-0000-0000-000000000000\") { id } }";
     let (status, body) = app.post(Some(&owner), json!({ "query": mutation })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = app
-        .send(
-            Request::get(format!("/graphql?query={}", urlencode(mutation)))
-                .header("authorization", format!("Bearer {owner}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, body) = app.send(get_graphql(&owner, mutation)).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
     for _ in 0..2 {
         let (_, body) = app
@@ -158,6 +146,14 @@ async fn a_repeated_document_runs_with_its_own_variables() {
             "{body}"
         );
     }
+}
+
+/// `GET /graphql?query=…` with `token`.
+fn get_graphql(token: &str, query: &str) -> Request<Body> {
+    Request::get(format!("/graphql?query={}", urlencode(query)))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn urlencode(s: &str) -> String {
