@@ -152,14 +152,16 @@ async fn seeded(t: &Target) -> (Uuid, String) {
         std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
         t.backend
     );
-    if let Some(row) = found
+    // The note is written when a seed completes: a tenant without one was
+    // interrupted and is left alone (the newest tenant of the name wins).
+    let note = std::fs::read_to_string(&seed_file).ok();
+    if let (Some(row), Some(note)) = (found, note)
         && std::env::var("BENCH_RESEED").is_err()
     {
         let id: Uuid = row.try_get_by_index(0).expect("id");
-        let note =
-            std::fs::read_to_string(&seed_file).unwrap_or_else(|_| "seed time not recorded".into());
         return (id, note);
     }
+    let _ = std::fs::remove_file(&seed_file);
     println!(
         "seeding {} sale lines (pos seed)…",
         env("BENCH_LINES", 10_000_000)
