@@ -98,6 +98,10 @@ mod tests {
             documents.prepare(&mut request).await;
         }
         // 64 KiB at about 400 bytes a document.
-        assert!(documents.count().await <= 200, "{}", documents.count().await);
+        assert!(
+            documents.count().await <= 200,
+            "{}",
+            documents.count().await
+        );
     }
 }
