@@ -5,9 +5,12 @@
 //! tokens fail before any signature math.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -67,7 +70,16 @@ pub struct Keys {
     leeway: u64,
     /// True when running on the well-known development secret.
     pub uses_dev_secret: bool,
+    /// Tokens already verified, by their exact text (see `verify_cached`).
+    verified: Cache<String, Arc<Claims>>,
 }
+
+/// About this much memory for verified tokens, counting each at twice its
+/// text plus its claims.
+const VERIFIED_BYTES: u64 = 16 * 1024 * 1024;
+/// A verified token is verified again at least this often, whatever its
+/// expiry.
+const VERIFIED_FOR: Duration = Duration::from_secs(300);
 
 impl Keys {
     pub fn from_config(config: &Config) -> Result<Self, AuthError> {
@@ -114,7 +126,36 @@ impl Keys {
             audience: config.jwt_audience.clone(),
             leeway: config.jwt_leeway_secs.min(60),
             uses_dev_secret,
+            verified: Cache::builder()
+                .max_capacity(VERIFIED_BYTES)
+                .weigher(|token: &String, _| {
+                    u32::try_from(token.len().saturating_mul(2).saturating_add(512))
+                        .unwrap_or(u32::MAX)
+                })
+                .time_to_live(VERIFIED_FOR)
+                .build(),
         })
+    }
+
+    /// `verify`, remembering tokens that pass. A terminal or app sends the
+    /// same token with every request until it expires, and checking it
+    /// again costs a signature (an RSA one with public keys) and a JSON
+    /// parse. A token is found only by its exact text, so a hit is the same
+    /// bytes that verified before against the same keys (they are fixed for
+    /// the life of the process); its expiry is checked again on each hit.
+    pub async fn verify_cached(&self, token: &str) -> Result<Claims, AuthError> {
+        if let Some(claims) = self.verified.get(token).await {
+            let now = jsonwebtoken::get_current_timestamp();
+            if claims.exp.saturating_add(self.leeway) >= now {
+                return Ok(Claims::clone(&claims));
+            }
+            self.verified.invalidate(token).await;
+        }
+        let claims = self.verify(token)?;
+        self.verified
+            .insert(token.to_owned(), Arc::new(claims.clone()))
+            .await;
+        Ok(claims)
     }
 
     /// Verifies signature, algorithm, `exp`, `nbf`, `iss`, `aud` and `sub`.

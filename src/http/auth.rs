@@ -40,7 +40,7 @@ pub async fn authenticate(
 /// Verifies a bearer token (and, for a device token, that its terminal is
 /// still active) and gives its session.
 pub async fn session_from_token(state: &AppState, token: &str) -> Result<Session, AppError> {
-    let claims = state.keys.verify(token).map_err(|e| match e {
+    let claims = state.keys.verify_cached(token).await.map_err(|e| match e {
         AuthError::Invalid(reason) => {
             tracing::info!(%reason, "token refused");
             AppError::Unauthenticated("invalid or expired token".into())

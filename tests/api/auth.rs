@@ -101,6 +101,32 @@ async fn expired_wrong_audience_wrong_issuer_and_future_tokens_are_refused() {
 }
 
 #[tokio::test]
+async fn a_token_accepted_before_is_refused_once_it_expires() {
+    // Verified tokens are remembered; the expiry is still checked on reuse.
+    let app = TestApp::spawn_with(&["--jwt-leeway-secs", "0"]).await;
+    let tenant = app.tenant("Acme").await;
+    let mut short = claims(tenant);
+    short["exp"] = json!(now() + 2);
+    let token = sign_hs(&short, TEST_SECRET.as_bytes());
+    for _ in 0..2 {
+        let (status, body) = app.post(Some(&token), json!({ "query": ME })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["me"]["tenantId"], tenant.to_string());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    assert_refused(&app, &token).await;
+    // A token that differs by one byte of its signature was never verified.
+    let fresh = sign_hs(&claims(tenant), TEST_SECRET.as_bytes());
+    let (status, _) = app.post(Some(&fresh), json!({ "query": ME })).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut forged = fresh.clone().into_bytes();
+    let at = forged.len() - 5;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert_refused(&app, &forged).await;
+}
+
+#[tokio::test]
 async fn alg_none_and_a_wrong_key_are_refused() {
     let app = TestApp::spawn().await;
     let tenant = app.tenant("Acme").await;
