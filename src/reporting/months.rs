@@ -202,6 +202,16 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
     use sea_orm::Iterable;
     use sea_orm::sea_query::Query;
     let columns: Vec<E::Column> = E::Column::iter().collect();
+    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::IdenStatic;
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        if let Some(json) = crate::tenancy::bulk::rows_of(&names, &rows) {
+            let statement =
+                crate::tenancy::bulk::statement(E::default().table_name(), &names, json, "");
+            tx.conn().execute_raw(statement).await?;
+            return Ok(());
+        }
+    }
     let per_statement = (20_000 / columns.len()).clamp(1, 500);
     for chunk in rows.chunks(per_statement) {
         let mut insert = Query::insert();

@@ -17,13 +17,13 @@ use entity::{
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
     QueryFilter,
 };
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
-use crate::tenancy::TenantTx;
+use crate::tenancy::{TenantTx, bulk};
 
 /// Whether applying events writes the rollups. Only the report benchmark
 /// turns it off, to measure what they cost; a server never does (its
@@ -380,6 +380,28 @@ pub(super) async fn upsert<E: EntityTrait>(
     let rest: Vec<E::Column> = E::Column::iter()
         .filter(|c| !pk.contains(&name(c)))
         .collect();
+    if tx.conn().get_database_backend() == DbBackend::Postgres {
+        let names: Vec<&str> = key.iter().chain(&rest).map(|c| c.as_str()).collect();
+        if let Some(json) = bulk::rows_of(&names, &rows) {
+            let table = E::default().table_name().to_owned();
+            let keys: Vec<String> = key.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
+            let sets: Vec<String> = rest
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|n| !ATTRIBUTES.contains(n))
+                .map(|n| format!("\"{n}\" = \"{table}\".\"{n}\" + excluded.\"{n}\""))
+                .collect();
+            let tail = format!(
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                keys.join(", "),
+                sets.join(", ")
+            );
+            tx.conn()
+                .execute_raw(bulk::statement(&table, &names, json, &tail))
+                .await?;
+            return Ok(());
+        }
+    }
     let per_statement = (20_000 / (key.len() + rest.len())).clamp(1, 200);
     for chunk in rows.chunks(per_statement) {
         let mut insert = Query::insert();

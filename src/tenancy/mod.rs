@@ -25,6 +25,7 @@ use crate::auth::Session;
 use crate::error::{AppError, Result};
 
 mod breaker;
+pub mod bulk;
 pub use breaker::Breaker;
 
 /// Told after a transaction that changed cached data (the catalog, tenant
@@ -347,7 +348,9 @@ impl TenantTx {
     }
 
     /// Inserts every model with its tenant column set to the session's
-    /// tenant, in one statement. Nothing to insert is not an error.
+    /// tenant, in one statement (on PostgreSQL one of fixed shape, with the
+    /// rows as one parameter: [`bulk`]). Nothing to insert is not an
+    /// error.
     pub async fn insert_many<A>(&self, models: Vec<A>) -> Result<(), sea_orm::DbErr>
     where
         A: ActiveModelTrait + ActiveModelBehavior + Send,
@@ -356,13 +359,22 @@ impl TenantTx {
         if models.is_empty() {
             return Ok(());
         }
-        let stamped = models.into_iter().map(|mut model| {
-            model.set(
-                <A::Entity as TenantOwned>::tenant_column(),
-                self.tenant.into(),
-            );
-            model
-        });
+        let stamped: Vec<A> = models
+            .into_iter()
+            .map(|mut model| {
+                model.set(
+                    <A::Entity as TenantOwned>::tenant_column(),
+                    self.tenant.into(),
+                );
+                model
+            })
+            .collect();
+        if self.txn.get_database_backend() == DbBackend::Postgres
+            && let Some(statement) = bulk::models(&stamped)
+        {
+            self.txn.execute_raw(statement).await?;
+            return Ok(());
+        }
         <A::Entity as EntityTrait>::insert_many(stamped)
             .exec_without_returning(&self.txn)
             .await?;

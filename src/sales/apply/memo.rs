@@ -13,7 +13,9 @@ use entity::{
     ledger_anomaly, line_tax, product, receipt, sale, sale_line, sale_state, sync_event,
     sync_issue, tax_rate, tender, variant,
 };
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::catalog::pricing;
@@ -162,22 +164,25 @@ pub struct Writes {
     pub rollups: crate::reporting::rollup::Rollups,
 }
 
-/// Rows per multi-row INSERT. PostgreSQL plans each new statement shape
-/// afresh, and for very wide statements that costs more than the rows
-/// save: 550 sale lines in one statement took 200–340 ms to execute here;
-/// in statements of 50 no statement of a push passes 100 ms, and the
-/// push benchmark on PostgreSQL went from 687 to 996 events/s.
+/// Rows per multi-row INSERT on SQLite, whose statements bind one value
+/// per cell (at most 32,766). PostgreSQL takes all the rows of a table in
+/// one statement of fixed shape ([`crate::tenancy::bulk`]).
 const ROWS_PER_STATEMENT: usize = 50;
 
-/// Inserts `rows` in statements of at most [`ROWS_PER_STATEMENT`] rows and
-/// 30 000 bound values (SQLite's limit is 32 766).
+/// Inserts `rows`: on SQLite in statements of at most
+/// [`ROWS_PER_STATEMENT`] rows and 30,000 bound values; on PostgreSQL in
+/// one statement.
 async fn insert_all<A>(tx: &TenantTx, rows: &mut Vec<A>, columns: usize) -> Result<()>
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send + Clone,
     A::Entity: entity::TenantOwned,
 {
+    let rows = std::mem::take(rows);
+    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+        return Ok(tx.insert_many(rows).await?);
+    }
     let per_statement = (30_000 / columns.max(1)).clamp(1, ROWS_PER_STATEMENT);
-    for chunk in std::mem::take(rows).chunks(per_statement) {
+    for chunk in rows.chunks(per_statement) {
         tx.insert_many(chunk.to_vec()).await?;
     }
     Ok(())
