@@ -206,9 +206,10 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
         use sea_orm::IdenStatic;
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
         if let Some(json) = crate::tenancy::bulk::rows_of(&names, &rows) {
-            let statement =
-                crate::tenancy::bulk::statement(E::default().table_name(), &names, json, "");
-            tx.conn().execute_raw(statement).await?;
+            let table = E::default().table_name();
+            for statement in crate::tenancy::bulk::statements(table, &names, json, "") {
+                tx.conn().execute_raw(statement).await?;
+            }
             return Ok(());
         }
     }

@@ -396,9 +396,9 @@ pub(super) async fn upsert<E: EntityTrait>(
                 keys.join(", "),
                 sets.join(", ")
             );
-            tx.conn()
-                .execute_raw(bulk::statement(&table, &names, json, &tail))
-                .await?;
+            for statement in bulk::statements(&table, &names, json, &tail) {
+                tx.conn().execute_raw(statement).await?;
+            }
             return Ok(());
         }
     }

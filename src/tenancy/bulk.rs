@@ -59,10 +59,16 @@ pub fn json_of(value: &Value) -> Option<Json> {
     })
 }
 
+/// Rows per statement: enough that a push's table goes in one, bounded so
+/// a rebuild of a whole period neither builds one huge JSON text nor runs
+/// one statement into the statement timeout.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
 /// `INSERT INTO t (columns) SELECT columns FROM json_populate_recordset(…)`,
 /// with `rows` (one JSON object per row) as its one parameter, and `tail`
-/// (an `ON CONFLICT` clause, say) after it.
-pub fn statement(table: &str, columns: &[&str], rows: Vec<Json>, tail: &str) -> Statement {
+/// (an `ON CONFLICT` clause, say) after it; one statement per
+/// [`ROWS_PER_STATEMENT`] rows, all of the same text.
+pub fn statements(table: &str, columns: &[&str], rows: Vec<Json>, tail: &str) -> Vec<Statement> {
     let list = columns
         .iter()
         .map(|c| format!("\"{c}\""))
@@ -72,14 +78,18 @@ pub fn statement(table: &str, columns: &[&str], rows: Vec<Json>, tail: &str) -> 
         "INSERT INTO \"{table}\" ({list}) SELECT {list} \
          FROM json_populate_recordset(NULL::\"{table}\", $1::json){tail}"
     );
-    let rows = Json::Array(rows).to_string();
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, [rows.into()])
+    rows.chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let rows = Json::Array(chunk.to_vec()).to_string();
+            Statement::from_sql_and_values(DbBackend::Postgres, sql.clone(), [rows.into()])
+        })
+        .collect()
 }
 
-/// The statement inserting `models` (set columns only), or `None` when
+/// The statements inserting `models` (set columns only), or `None` when
 /// they differ in which columns they set or carry a value this does not
 /// know how to pass.
-pub fn models<A: ActiveModelTrait>(models: &[A]) -> Option<Statement> {
+pub fn models<A: ActiveModelTrait>(models: &[A]) -> Option<Vec<Statement>> {
     let first = models.first()?;
     let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
         .filter(|c| !first.is_not_set(*c))
@@ -104,7 +114,7 @@ pub fn models<A: ActiveModelTrait>(models: &[A]) -> Option<Statement> {
         rows.push(Json::Object(row));
     }
     let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-    Some(statement(
+    Some(statements(
         A::Entity::default().table_name(),
         &names,
         rows,
@@ -158,17 +168,21 @@ mod tests {
 
     #[test]
     fn the_statement_names_each_column_once_and_binds_one_value() {
-        let s = statement(
-            "t",
-            &["a", "b"],
-            vec![serde_json::json!({"a": 1, "b": "x"})],
-            " ON CONFLICT DO NOTHING",
-        );
+        let rows = |n: usize| {
+            (0..n)
+                .map(|i| serde_json::json!({"a": i, "b": "x"}))
+                .collect()
+        };
+        let s = statements("t", &["a", "b"], rows(1), " ON CONFLICT DO NOTHING");
+        assert_eq!(s.len(), 1);
         assert_eq!(
-            s.sql,
+            s[0].sql,
             "INSERT INTO \"t\" (\"a\", \"b\") SELECT \"a\", \"b\" FROM \
              json_populate_recordset(NULL::\"t\", $1::json) ON CONFLICT DO NOTHING"
         );
-        assert_eq!(s.values.map(|v| v.0.len()), Some(1));
+        assert_eq!(s[0].values.as_ref().map(|v| v.0.len()), Some(1));
+        let many = statements("t", &["a", "b"], rows(ROWS_PER_STATEMENT + 1), "");
+        assert_eq!(many.len(), 2, "a long batch is split");
+        assert_eq!(many[0].sql, many[1].sql, "into statements of one text");
     }
 }

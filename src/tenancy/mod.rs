@@ -370,9 +370,11 @@ impl TenantTx {
             })
             .collect();
         if self.txn.get_database_backend() == DbBackend::Postgres
-            && let Some(statement) = bulk::models(&stamped)
+            && let Some(statements) = bulk::models(&stamped)
         {
-            self.txn.execute_raw(statement).await?;
+            for statement in statements {
+                self.txn.execute_raw(statement).await?;
+            }
             return Ok(());
         }
         <A::Entity as EntityTrait>::insert_many(stamped)
