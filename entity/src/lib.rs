@@ -30,6 +30,8 @@ pub mod report_sale;
 pub mod report_sale_daily;
 pub mod report_sale_monthly;
 pub mod report_tax;
+pub mod report_tax_daily;
+pub mod report_tax_monthly;
 pub mod report_tender;
 pub mod report_tender_daily;
 pub mod report_tender_monthly;
@@ -99,6 +101,8 @@ tenant_owned!(
     report_sale_daily,
     report_sale_monthly,
     report_tax,
+    report_tax_daily,
+    report_tax_monthly,
     report_tender,
     report_tender_daily,
     report_tender_monthly,

@@ -20,6 +20,7 @@ mod m20261128_000008_audit;
 mod m20261128_000009_sync_backlog;
 mod m20261128_000010_scan_lookup;
 mod m20261128_000011_report_taxes;
+mod m20261129_000012_report_tax_levels;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_sync_backlog::Migration),
             Box::new(m20261128_000010_scan_lookup::Migration),
             Box::new(m20261128_000011_report_taxes::Migration),
+            Box::new(m20261129_000012_report_tax_levels::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
-use crate::columns::{date, text, uuid};
+use crate::columns::{big, date, text, uuid};
 use crate::m20261127_000006_reporting::{ITEM_MEASURES, SALE_MEASURES, TENDER_MEASURES, measures};
 use crate::rls::protect_tenant_table;
 
@@ -35,15 +35,17 @@ fn c(name: &'static str) -> Alias {
     Alias::new(name)
 }
 
-struct Level {
-    name: &'static str,
-    fine: &'static str,
+/// A daily or monthly rollup: its table, the fine table it sums, and its
+/// columns. Later migrations add levels of other rollups the same way.
+pub(crate) struct Level {
+    pub name: &'static str,
+    pub fine: &'static str,
     /// Key columns after `tenant_id, business_date`.
-    key: &'static [&'static str],
+    pub key: &'static [&'static str],
     /// Other non-measure columns (carried, not summed).
-    carried: &'static [&'static str],
-    measures: &'static [&'static str],
-    monthly: bool,
+    pub carried: &'static [&'static str],
+    pub measures: &'static [&'static str],
+    pub monthly: bool,
 }
 
 const SALES: Level = Level {
@@ -107,32 +109,36 @@ const TABLES: [&str; 7] = [
 fn column(name: &'static str) -> ColumnDef {
     match name {
         "method" => text(c(name), 16),
+        "name" => text(c(name), 100),
+        "rate_ppm" => big(c(name)),
         "business_date" => date(c(name)),
         _ => uuid(c(name)),
     }
 }
 
-fn tables() -> Vec<TableCreateStatement> {
-    let mut out = Vec::new();
-    for level in LEVELS {
-        let mut table = Table::create();
-        table.table(c(level.name));
-        let key: Vec<&str> = ["tenant_id", "business_date"]
-            .iter()
-            .chain(level.key)
-            .copied()
-            .collect();
-        let mut cols: Vec<ColumnDef> = key.iter().chain(level.carried).map(|k| column(k)).collect();
-        cols.extend(measures(level.measures));
-        for mut col in cols {
-            table.col(&mut col);
-        }
-        let mut pk = Index::create();
-        for k in &key {
-            pk.col(c(k));
-        }
-        out.push(table.primary_key(&mut pk).to_owned());
+/// A level's table, keyed by `tenant_id, business_date` and its key.
+pub(crate) fn level_table(level: &Level) -> TableCreateStatement {
+    let mut table = Table::create();
+    table.table(c(level.name));
+    let key: Vec<&str> = ["tenant_id", "business_date"]
+        .iter()
+        .chain(level.key)
+        .copied()
+        .collect();
+    let mut cols: Vec<ColumnDef> = key.iter().chain(level.carried).map(|k| column(k)).collect();
+    cols.extend(measures(level.measures));
+    for mut col in cols {
+        table.col(&mut col);
     }
+    let mut pk = Index::create();
+    for k in &key {
+        pk.col(c(k));
+    }
+    table.primary_key(&mut pk).to_owned()
+}
+
+fn tables() -> Vec<TableCreateStatement> {
+    let mut out: Vec<TableCreateStatement> = LEVELS.iter().map(|l| level_table(l)).collect();
     // The pending deltas: keyed by a v7 id, since rows of one cell repeat.
     let mut table = Table::create();
     table.table(c(PENDING));
@@ -194,12 +200,31 @@ fn backfill(level: &Level, backend: DbBackend) -> String {
     )
 }
 
+/// Fills a new level from the fine rows already stored, every tenant's:
+/// on PostgreSQL as the tables' owner with RLS not forced for the length
+/// of the migration's transaction.
+pub(crate) async fn fill(manager: &SchemaManager<'_>, level: &Level) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    let conn = manager.get_connection();
+    let pg = backend == DbBackend::Postgres;
+    let force = |on: bool| async move {
+        if pg {
+            let no = if on { "" } else { "NO " };
+            for t in [level.fine, level.name] {
+                conn.execute_unprepared(&format!("ALTER TABLE {t} {no}FORCE ROW LEVEL SECURITY"))
+                    .await?;
+            }
+        }
+        Ok::<(), DbErr>(())
+    };
+    force(false).await?;
+    conn.execute_unprepared(&backfill(level, backend)).await?;
+    force(true).await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let conn = manager.get_connection();
-        let pg = backend == DbBackend::Postgres;
         for table in tables() {
             manager.create_table(table).await?;
         }
@@ -218,21 +243,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for level in LEVELS {
-            if pg {
-                for t in [level.fine, level.name] {
-                    conn.execute_unprepared(&format!(
-                        "ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY"
-                    ))
-                    .await?;
-                }
-            }
-            conn.execute_unprepared(&backfill(level, backend)).await?;
-            if pg {
-                for t in [level.fine, level.name] {
-                    conn.execute_unprepared(&format!("ALTER TABLE {t} FORCE ROW LEVEL SECURITY"))
-                        .await?;
-                }
-            }
+            fill(manager, level).await?;
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! report over them, its CSV export, and `reconcile`, which rebuilds the
 //! rollups from the ledger and reports any difference.
 
+pub mod compaction;
 pub mod csv;
 pub mod graphql;
 mod month_check;

@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use chrono::NaiveDate;
 use entity::{
     report_item_monthly, report_item_monthly_all, report_sale_daily, report_sale_monthly,
-    report_tender_daily, report_tender_monthly,
+    report_tax_daily, report_tax_monthly, report_tender_daily, report_tender_monthly,
 };
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
@@ -16,16 +16,19 @@ use uuid::Uuid;
 use super::months::{ItemTable, Months, insert, item_rows};
 use super::reconcile::{Outcome, diff_cells};
 use super::rollup::{ItemCell, upsert};
-use super::rows::{ITEM_FIELDS, SALE_FIELDS, TENDER_FIELDS, item_cell, sale_cell, tender_cell};
+use super::rows::{
+    ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS, item_cell, sale_cell, tax_cell,
+    tender_cell,
+};
 use crate::error::Result;
 use crate::tenancy::TenantTx;
 
 type ItemMonths = BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)>;
 
-/// Sale and tender rows of `$sales` and `$tenders` with business dates in
-/// `[$from, $to]`, into a [`Months`].
+/// Sale, tender and tax rows of `$sales`, `$tenders` and `$taxes` with
+/// business dates in `[$from, $to]`, into a [`Months`].
 macro_rules! load {
-    ($tx:expr, $sales:ident, $tenders:ident, $from:expr, $to:expr) => {{
+    ($tx:expr, $sales:ident, $tenders:ident, $taxes:ident, $from:expr, $to:expr) => {{
         let mut me = Months::default();
         for r in $tx
             .select::<$sales::Entity>()
@@ -54,13 +57,30 @@ macro_rules! load {
                 tender_cell!(r),
             );
         }
+        for r in $tx
+            .select::<$taxes::Entity>()
+            .filter($taxes::Column::BusinessDate.between($from, $to))
+            .all($tx.conn())
+            .await?
+        {
+            let key = (r.business_date, r.location_id, r.terminal_id, r.tax_rate_id);
+            me.taxes
+                .insert(key, (r.name.clone(), r.rate_ppm, tax_cell!(r)));
+        }
         me
     }};
 }
 
 /// The stored rows of one month: per location, and all-location items.
 async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)> {
-    let mut me = load!(tx, report_sale_monthly, report_tender_monthly, month, month);
+    let mut me = load!(
+        tx,
+        report_sale_monthly,
+        report_tender_monthly,
+        report_tax_monthly,
+        month,
+        month
+    );
     for r in tx
         .select::<report_item_monthly::Entity>()
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
@@ -92,10 +112,21 @@ pub(super) async fn check_days(
     expected: Months,
     outcome: &mut Outcome,
 ) -> Result<()> {
-    let stored = load!(tx, report_sale_daily, report_tender_daily, from, to);
+    let stored = load!(
+        tx,
+        report_sale_daily,
+        report_tender_daily,
+        report_tax_daily,
+        from,
+        to
+    );
     let before = outcome.differences.len();
-    compare_sales_tenders(
-        ["report_sales_daily", "report_tenders_daily"],
+    compare_per_terminal(
+        [
+            "report_sales_daily",
+            "report_tenders_daily",
+            "report_taxes_daily",
+        ],
         &stored,
         &expected,
         outcome,
@@ -111,12 +142,18 @@ pub(super) async fn check_days(
         .filter(report_tender_daily::Column::BusinessDate.between(from, to))
         .exec(tx.conn())
         .await?;
+    tx.delete_many::<report_tax_daily::Entity>()
+        .filter(report_tax_daily::Column::BusinessDate.between(from, to))
+        .exec(tx.conn())
+        .await?;
     upsert::<report_sale_daily::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
-    upsert::<report_tender_daily::Entity>(tx, expected.tender_rows(tx.tenant())).await
+    upsert::<report_tender_daily::Entity>(tx, expected.tender_rows(tx.tenant())).await?;
+    upsert::<report_tax_daily::Entity>(tx, expected.tax_rows(tx.tenant())).await
 }
 
-fn compare_sales_tenders(
-    tables: [&'static str; 2],
+/// Compares the per-terminal levels: sales, tenders and taxes.
+fn compare_per_terminal(
+    tables: [&'static str; 3],
     stored: &Months,
     expected: &Months,
     outcome: &mut Outcome,
@@ -133,6 +170,16 @@ fn compare_sales_tenders(
         &TENDER_FIELDS,
         &stored.tenders,
         &expected.tenders,
+        outcome,
+    );
+    let measures = |m: &Months| -> BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), [i64; 6]> {
+        m.taxes.iter().map(|(k, (_, _, v))| (*k, *v)).collect()
+    };
+    compare(
+        tables[2],
+        &TAX_FIELDS,
+        &measures(stored),
+        &measures(expected),
         outcome,
     );
 }
@@ -172,8 +219,12 @@ pub(super) async fn check_month(
     let (stored, stored_all) = stored(tx, month).await?;
     let expected_all = expected.all_locations();
     let before = outcome.differences.len();
-    compare_sales_tenders(
-        ["report_sales_monthly", "report_tenders_monthly"],
+    compare_per_terminal(
+        [
+            "report_sales_monthly",
+            "report_tenders_monthly",
+            "report_taxes_monthly",
+        ],
         &stored,
         &expected,
         outcome,
@@ -203,6 +254,10 @@ pub(super) async fn check_month(
         .filter(report_tender_monthly::Column::BusinessDate.eq(month))
         .exec(tx.conn())
         .await?;
+    tx.delete_many::<report_tax_monthly::Entity>()
+        .filter(report_tax_monthly::Column::BusinessDate.eq(month))
+        .exec(tx.conn())
+        .await?;
     tx.delete_many::<report_item_monthly::Entity>()
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
         .exec(tx.conn())
@@ -213,6 +268,7 @@ pub(super) async fn check_month(
         .await?;
     upsert::<report_sale_monthly::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
     upsert::<report_tender_monthly::Entity>(tx, expected.tender_rows(tx.tenant())).await?;
+    upsert::<report_tax_monthly::Entity>(tx, expected.tax_rows(tx.tenant())).await?;
     let rows = item_rows(tx.tenant(), expected.items.iter(), ItemTable::PerLocation);
     insert::<report_item_monthly::Entity>(tx, rows).await?;
     let rows = item_rows(tx.tenant(), expected_all.iter(), ItemTable::AllLocations);

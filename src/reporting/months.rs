@@ -1,31 +1,29 @@
 //! The daily and monthly rollups: what a unit of work's fine deltas add to
-//! them, and the compaction of the pending item deltas.
+//! them.
 //!
-//! Sales and tenders per terminal and day or month are upserted with the
-//! fine rows: only the terminal's own pushes write them. Item months are shared
-//! by every terminal of a location (and the all-location rows by every
-//! terminal of the tenant), so a push only appends its deltas to
-//! `report_items_pending`; [`compact`] folds them into
+//! Sales, tenders and taxes per terminal and day or month are upserted
+//! with the fine rows: only the terminal's own pushes write them. Item
+//! months are shared by every terminal of a location (and the all-location
+//! rows by every terminal of the tenant), so a push only appends its
+//! deltas to `report_items_pending`, and `compaction` folds them into
 //! `report_items_monthly` after it commits, in a transaction of its own
 //! that no push waits on. Reports read the monthly rows plus the pending
 //! ones, in one statement, so a delta counts exactly once either way.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use entity::{
-    report_item_pending, report_sale_daily, report_sale_monthly, report_tender_daily,
-    report_tender_monthly,
+    report_item_pending, report_sale_daily, report_sale_monthly, report_tax_daily,
+    report_tax_monthly, report_tender_daily, report_tender_monthly,
 };
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
-use super::rollup::{ItemCell, Rollups, SaleCell, TenderCell, add, upsert};
-use super::rows::ITEM_FIELDS;
+use super::rollup::{ItemCell, Rollups, SaleCell, TaxCell, TenderCell, add, upsert};
 use crate::error::Result;
-use crate::tenancy::{Db, TenantTx};
+use crate::tenancy::TenantTx;
 
 /// The first day of `date`'s month.
 pub fn month_start(date: NaiveDate) -> NaiveDate {
@@ -44,13 +42,28 @@ pub fn month_end(date: NaiveDate) -> NaiveDate {
         .unwrap_or(date)
 }
 
+/// A tax month's (or day's) rate name and size, and its measures.
+pub type TaxPeriod = (String, i64, TaxCell);
+
 /// Month cells: (month, location, terminal) for sales; the same and the
-/// method for tenders; (month, location, variant, tax group) for items.
+/// method for tenders, or the tax rate for taxes; (month, location,
+/// variant, tax group) for items.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Months {
     pub sales: BTreeMap<(NaiveDate, Uuid, Uuid), SaleCell>,
     pub tenders: BTreeMap<(NaiveDate, Uuid, Uuid, String), TenderCell>,
+    pub taxes: BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), TaxPeriod>,
     pub items: BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)>,
+}
+
+fn add_tax(
+    into: &mut BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), TaxPeriod>,
+    k: (NaiveDate, Uuid, Uuid, Uuid),
+    v: &TaxPeriod,
+) {
+    // The first name and size seen for a rate stay, as in the stored rows.
+    let entry = into.entry(k).or_insert_with(|| (v.0.clone(), v.1, [0; 6]));
+    add(&mut entry.2, v.2);
 }
 
 impl Months {
@@ -64,8 +77,8 @@ impl Months {
         me
     }
 
-    /// The fine sale and tender cells summed per business date (the same
-    /// shape as months, with the day in place of the month; no items).
+    /// The fine sale, tender and tax cells summed per business date (the
+    /// same shape as months, with the day in place of the month; no items).
     pub fn days_of(fine: &Rollups) -> Self {
         Self::per(fine, |d| d)
     }
@@ -80,6 +93,13 @@ impl Months {
             let k = (period(c.date), c.location, c.terminal, method.clone());
             add(me.tenders.entry(k).or_default(), *v);
         }
+        for ((c, rate), v) in &fine.taxes {
+            add_tax(
+                &mut me.taxes,
+                (period(c.date), c.location, c.terminal, *rate),
+                v,
+            );
+        }
         me
     }
 
@@ -89,6 +109,9 @@ impl Months {
         }
         for (k, v) in other.tenders {
             add(self.tenders.entry(k).or_default(), v);
+        }
+        for (k, v) in &other.taxes {
+            add_tax(&mut self.taxes, *k, v);
         }
         for (k, (p, v)) in other.items {
             add(&mut self.items.entry(k).or_insert((p, [0; 15])).1, v);
@@ -111,14 +134,16 @@ impl Months {
         let days = Months::days_of(fine);
         upsert::<report_sale_daily::Entity>(tx, days.sale_rows(tx.tenant())).await?;
         upsert::<report_tender_daily::Entity>(tx, days.tender_rows(tx.tenant())).await?;
+        upsert::<report_tax_daily::Entity>(tx, days.tax_rows(tx.tenant())).await?;
         Months::of(fine).add_to(tx).await
     }
 
-    /// Adds these deltas: sales and tender months in place, item months as
-    /// pending rows (compacted once the transaction commits).
+    /// Adds these deltas: sales, tender and tax months in place, item
+    /// months as pending rows (compacted once the transaction commits).
     async fn add_to(&self, tx: &TenantTx) -> Result<()> {
         upsert::<report_sale_monthly::Entity>(tx, self.sale_rows(tx.tenant())).await?;
         upsert::<report_tender_monthly::Entity>(tx, self.tender_rows(tx.tenant())).await?;
+        upsert::<report_tax_monthly::Entity>(tx, self.tax_rows(tx.tenant())).await?;
         if self.items.is_empty() {
             return Ok(());
         }
@@ -154,6 +179,25 @@ impl Months {
                     (*location).into(),
                     (*terminal).into(),
                     method.clone().into(),
+                ];
+                row.extend(m.map(Into::into));
+                row
+            })
+            .collect()
+    }
+
+    pub(super) fn tax_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+        self.taxes
+            .iter()
+            .map(|((period, location, terminal, rate), (name, ppm, m))| {
+                let mut row: Vec<SimpleExpr> = vec![
+                    tenant.into(),
+                    (*period).into(),
+                    (*location).into(),
+                    (*terminal).into(),
+                    (*rate).into(),
+                    name.clone().into(),
+                    (*ppm).into(),
                 ];
                 row.extend(m.map(Into::into));
                 row
@@ -226,239 +270,4 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
         tx.conn().execute_raw(backend.build(&insert)).await?;
     }
     Ok(())
-}
-
-/// At most this many pending rows are folded per statement, so one pass
-/// stays well inside the statement timeout.
-const BATCH: i64 = 20_000;
-
-/// Folds the tenant's pending item deltas into `report_items_monthly`
-/// (per location and all-location rows). Returns how many it folded. On
-/// PostgreSQL the pending rows are deleted and added in one statement, so
-/// a row committed meanwhile is either folded or left for the next pass,
-/// never lost; a second compactor of the same tenant skips (advisory
-/// lock) unless `wait`.
-pub async fn compact(tx: &TenantTx, wait: bool) -> Result<u64> {
-    let backend = tx.conn().get_database_backend();
-    let pg = backend == DbBackend::Postgres;
-    if pg {
-        let key = format!("report_items_pending:{}", tx.tenant());
-        // Both answer one boolean: true once the lock is held. (The waiting
-        // form returns void, so it is selected from, not compared.)
-        let sql = if wait {
-            "SELECT true FROM pg_advisory_xact_lock(hashtextextended($1, 7))"
-        } else {
-            "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7))"
-        };
-        let got = tx
-            .conn()
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.into()]))
-            .await?
-            .map(|r| r.try_get_by_index::<bool>(0))
-            .transpose()?
-            .unwrap_or(false);
-        if !got {
-            return Ok(0);
-        }
-    }
-    let mut folded = 0;
-    loop {
-        let n = if pg {
-            compact_pg(tx).await?
-        } else {
-            compact_sqlite(tx).await?
-        };
-        folded += n;
-        if (n as i64) < BATCH {
-            return Ok(folded);
-        }
-    }
-}
-
-fn measure_list() -> String {
-    ITEM_FIELDS.join(", ")
-}
-
-fn sums() -> String {
-    ITEM_FIELDS
-        .iter()
-        .map(|m| format!("SUM({m})"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `ON CONFLICT … DO UPDATE` adding the measures, for `table` keyed by
-/// `tenant_id, business_date`, `location` and variant and tax group.
-fn on_conflict(table: &str, location: &str) -> String {
-    let set = ITEM_FIELDS
-        .iter()
-        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "ON CONFLICT (tenant_id, business_date, {location}variant_id, tax_group_id) \
-         DO UPDATE SET {set}"
-    )
-}
-
-/// The two destinations of compaction: (table, its location key column
-/// with a comma, or nothing).
-const DESTINATIONS: [(&str, &str); 2] = [
-    ("report_items_monthly", "location_id, "),
-    ("report_items_monthly_all", ""),
-];
-
-/// `INSERT INTO table … SELECT … FROM source GROUP BY …` for one
-/// destination, reading the pending rows `source` names.
-fn fold(table: &str, location: &str, source: &str, product: &str) -> String {
-    let (m, s) = (measure_list(), sums());
-    format!(
-        "INSERT INTO {table} \
-           (tenant_id, business_date, {location}variant_id, tax_group_id, product_id, {m}) \
-         SELECT tenant_id, business_date, {location}variant_id, tax_group_id, {product}, {s} \
-         FROM {source} \
-         GROUP BY tenant_id, business_date, {location}variant_id, tax_group_id \
-         ORDER BY business_date, {location}variant_id, tax_group_id \
-         {}",
-        on_conflict(table, location)
-    )
-}
-
-async fn compact_pg(tx: &TenantTx) -> Result<u64> {
-    let product = "(array_agg(product_id))[1]";
-    let folds: Vec<String> = DESTINATIONS
-        .iter()
-        .enumerate()
-        .map(|(i, (table, location))| {
-            format!(
-                "f{i} AS ({} RETURNING 1)",
-                fold(table, location, "moved", product)
-            )
-        })
-        .collect();
-    let sql = format!(
-        "WITH moved AS (\
-           DELETE FROM report_items_pending WHERE tenant_id = $1 AND id IN (\
-             SELECT id FROM report_items_pending WHERE tenant_id = $1 LIMIT {BATCH}) \
-           RETURNING *), {} \
-         SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM f0), (SELECT COUNT(*) FROM f1)",
-        folds.join(", ")
-    );
-    let moved = tx
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            [tx.tenant().into()],
-        ))
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(moved as u64)
-}
-
-async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
-    // A SQLite write transaction holds the only write lock, so the rows
-    // read by the insert are exactly the rows the delete removes.
-    let batch = format!(
-        "SELECT id FROM report_items_pending WHERE tenant_id = ?1 ORDER BY id LIMIT {BATCH}"
-    );
-    let count = tx
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("SELECT COUNT(*) FROM ({batch}) AS b"),
-            [tx.tenant().into()],
-        ))
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0);
-    if count == 0 {
-        return Ok(0);
-    }
-    let source =
-        format!("(SELECT * FROM report_items_pending WHERE id IN ({batch})) AS p WHERE true");
-    for (table, location) in DESTINATIONS {
-        tx.conn()
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                fold(table, location, &source, "MAX(product_id)"),
-                [tx.tenant().into()],
-            ))
-            .await?;
-    }
-    tx.conn()
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("DELETE FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch})"),
-            [tx.tenant().into()],
-        ))
-        .await?;
-    Ok(count as u64)
-}
-
-/// Tenants with a compaction running in this process, and whether more
-/// was committed since it started (then it goes round again).
-fn running() -> &'static Mutex<HashMap<Uuid, bool>> {
-    static RUNNING: OnceLock<Mutex<HashMap<Uuid, bool>>> = OnceLock::new();
-    RUNNING.get_or_init(Default::default)
-}
-
-/// Compacts the tenant's pending deltas in the background, once per burst
-/// of commits. Failures are logged: the pending rows stay, reports still
-/// count them, and the next commit tries again.
-pub fn schedule(db: Db, tenant: Uuid) {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    {
-        let mut map = running().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(again) = map.get_mut(&tenant) {
-            *again = true;
-            return;
-        }
-        map.insert(tenant, false);
-    }
-    /// Clears the entry if the task ends early (cancelled with its
-    /// runtime, or a panic), so the next commit starts a new one.
-    struct Done(Option<Uuid>);
-    impl Drop for Done {
-        fn drop(&mut self) {
-            if let Some(tenant) = self.0 {
-                running()
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&tenant);
-            }
-        }
-    }
-    handle.spawn(async move {
-        let mut done = Done(Some(tenant));
-        loop {
-            let result = async {
-                let tx = db.write_for_tenant(tenant).await?;
-                let n = compact(&tx, false).await?;
-                tx.commit().await?;
-                Ok::<u64, crate::error::AppError>(n)
-            }
-            .await;
-            match result {
-                Ok(n) => tracing::debug!(%tenant, folded = n, "report item deltas compacted"),
-                Err(e) => {
-                    tracing::warn!(%tenant, error = %e, "compacting report item deltas failed")
-                }
-            }
-            let mut map = running().lock().unwrap_or_else(|e| e.into_inner());
-            match map.get_mut(&tenant) {
-                Some(again) if *again => *again = false,
-                _ => {
-                    map.remove(&tenant);
-                    done.0 = None;
-                    return;
-                }
-            }
-        }
-    });
 }

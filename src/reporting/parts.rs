@@ -1,7 +1,7 @@
 //! Which rollup rows a report reads: the monthly rollups for the whole
 //! months inside its range, when the grouping allows, and for the other
-//! days the daily rollups (sales and tenders without HOUR) or the hourly
-//! ones.
+//! days the daily rollups (sales, tenders and taxes without HOUR) or the
+//! hourly ones.
 //!
 //! A year's report then reads a few thousand monthly rows instead of
 //! millions of hourly ones. Months are the locations' local months, as
@@ -23,7 +23,7 @@ use crate::tenancy::TenantTx;
 pub enum Monthly {
     /// Hours, days or weeks, or items per terminal: fine rows only.
     No,
-    /// Months per location (and terminal, for sales and tenders).
+    /// Months per location (and terminal, for sales, tenders and taxes).
     PerLocation,
     /// Item months summed over every location (one currency, no location
     /// grouping or filter).
@@ -39,10 +39,6 @@ impl Monthly {
     ) -> Self {
         let has = |d| dims.contains(&d);
         if has(Dimension::Hour) || has(Dimension::Day) || has(Dimension::Week) {
-            return Monthly::No;
-        }
-        if source == Source::Taxes {
-            // Tax per rate is kept per hour only.
             return Monthly::No;
         }
         if source != Source::Items {
@@ -86,7 +82,8 @@ fn daily(source: Source) -> Option<&'static str> {
     match source {
         Source::Sales => Some("report_sales_daily"),
         Source::Tenders => Some("report_tenders_daily"),
-        Source::Items | Source::Taxes => None,
+        Source::Taxes => Some("report_taxes_daily"),
+        Source::Items => None,
     }
 }
 
@@ -116,7 +113,7 @@ fn parts(plan: &Plan) -> Vec<Part> {
             out.push(span(table, first, last));
             out.push(span("report_items_pending", first, last));
         }
-        Source::Taxes => out.push(span(source.table(), first, last)),
+        Source::Taxes => out.push(span("report_taxes_monthly", first, last)),
     }
     let last_end = month_end(last);
     if last_end < to {

@@ -82,7 +82,7 @@ pub async fn reconcile(
     let zones = time_zones(&tx).await?;
     // Pending item deltas are folded first, so the item months hold every
     // figure when they are checked.
-    super::months::compact(&tx, true).await?;
+    super::compaction::compact(&tx, true).await?;
     let (from, to) = (month_start(from), month_end(to));
     let mut outcome = Outcome {
         from,

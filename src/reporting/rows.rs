@@ -84,7 +84,21 @@ macro_rules! tender_cell {
     };
 }
 
-pub(super) use {item_cell, sale_cell, tender_cell};
+/// A stored row's tax measures, in cell order.
+macro_rules! tax_cell {
+    ($r:expr) => {
+        [
+            $r.taxable,
+            $r.tax,
+            $r.refund_taxable,
+            $r.refund_tax,
+            $r.void_taxable,
+            $r.void_tax,
+        ]
+    };
+}
+
+pub(super) use {item_cell, sale_cell, tax_cell, tender_cell};
 
 impl Rollups {
     /// The stored rows, as deltas from nothing.
@@ -110,17 +124,9 @@ impl Rollups {
         }
         for r in taxes {
             let cell = cell(r.location_id, r.terminal_id, r.business_date, r.hour);
-            let measures = [
-                r.taxable,
-                r.tax,
-                r.refund_taxable,
-                r.refund_tax,
-                r.void_taxable,
-                r.void_tax,
-            ];
             me.taxes.insert(
                 (cell, r.tax_rate_id),
-                (r.name.clone(), r.rate_ppm, measures),
+                (r.name.clone(), r.rate_ppm, tax_cell!(r)),
             );
         }
         me

@@ -404,7 +404,7 @@ impl TenantTx {
             hook.cached_data_changed(self.tenant);
         }
         if self.compact_rollups.load(Ordering::Relaxed) {
-            crate::reporting::months::schedule(self.db.clone(), self.tenant);
+            crate::reporting::compaction::schedule(self.db.clone(), self.tenant);
         }
         Ok(())
     }

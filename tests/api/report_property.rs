@@ -533,7 +533,8 @@ async fn run(seed: u64) {
                    allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }}
                    daily: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY]) {{ rows {{ locationId day {FIGURES} }} }}
                    span: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
-                   taxes: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [TAX_RATE, LOCATION, DAY]) {{ rows {{ taxRate {{ name percent }} locationId day figures {{ netSales tax total refunds voids }} }} totals {{ total tax }} }} }}"
+                   taxes: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [TAX_RATE, LOCATION, DAY]) {{ rows {{ taxRate {{ name percent }} locationId day figures {{ netSales tax total refunds voids }} }} totals {{ total tax }} }}
+                   taxMonths: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [TAX_RATE, LOCATION, MONTH]) {{ rows {{ taxRate {{ name percent }} locationId month figures {{ netSales tax total refunds voids }} }} }} }}"
             ),
             json!({}),
         )
@@ -637,24 +638,7 @@ async fn run(seed: u64) {
     let total: i64 = cells.values().map(|f| f.total).sum();
     assert_eq!(n(&data["hourly"]["totals"]["total"]), total, "seed {seed}");
     // Tax per rate, from the lines' taxes; the totals are the records'.
-    let mut got_taxes = BTreeMap::new();
-    for r in data["taxes"]["rows"].as_array().unwrap() {
-        let key = (
-            r["taxRate"]["name"].as_str().unwrap().to_owned(),
-            r["taxRate"]["percent"].as_str().unwrap().to_owned(),
-            r["locationId"].as_str().unwrap().to_owned(),
-            r["day"].as_str().unwrap().parse().unwrap(),
-        );
-        let f = &r["figures"];
-        let fig = [
-            n(&f["netSales"]),
-            n(&f["tax"]),
-            n(&f["total"]),
-            n(&f["refunds"]),
-            n(&f["voids"]),
-        ];
-        got_taxes.insert(key, fig);
-    }
+    let got_taxes = tax_rows(&data["taxes"], "day", |d| d.parse::<NaiveDate>().unwrap());
     let want_taxes = expected_taxes(&sales, &zones);
     assert!(
         want_taxes.keys().any(|k| k.0 == "CITY") && want_taxes.keys().any(|k| k.0 == "VAT"),
@@ -664,9 +648,51 @@ async fn run(seed: u64) {
         got_taxes, want_taxes,
         "seed {seed}: tax-rate cells differ from the ledger"
     );
+    // Whole months of tax per rate (the monthly level) and the days around
+    // them (the daily one) are sums of the same days.
+    let mut want_months: BTreeMap<_, [i64; 5]> = BTreeMap::new();
+    for ((name, percent, loc, day), f) in want_taxes
+        .iter()
+        .filter(|(k, _)| (from..=to).contains(&k.3))
+    {
+        let key = (
+            name.clone(),
+            percent.clone(),
+            loc.clone(),
+            day.format("%Y-%m-01").to_string(),
+        );
+        let sum = want_months.entry(key).or_default();
+        for (a, b) in sum.iter_mut().zip(f) {
+            *a += b;
+        }
+    }
+    let got_months = tax_rows(&data["taxMonths"], "month", str::to_owned);
+    assert_eq!(got_months, want_months, "seed {seed}: tax-rate months");
     assert_eq!(n(&data["taxes"]["totals"]["total"]), total, "seed {seed}");
     let tax: i64 = cells.values().map(|f| f.tax).sum();
     assert_eq!(n(&data["taxes"]["totals"]["tax"]), tax, "seed {seed}");
+}
+
+/// A tax-rate report's rows by (rate name, percent, location, period):
+/// net, tax, total, refunds, voids.
+fn tax_rows<P: Ord>(
+    report: &Value,
+    period: &str,
+    parse: impl Fn(&str) -> P,
+) -> BTreeMap<(String, String, String, P), [i64; 5]> {
+    let mut out = BTreeMap::new();
+    for r in report["rows"].as_array().unwrap() {
+        let key = (
+            r["taxRate"]["name"].as_str().unwrap().to_owned(),
+            r["taxRate"]["percent"].as_str().unwrap().to_owned(),
+            r["locationId"].as_str().unwrap().to_owned(),
+            parse(r[period].as_str().unwrap()),
+        );
+        let f = &r["figures"];
+        let fig = ["netSales", "tax", "total", "refunds", "voids"].map(|m| n(&f[m]));
+        out.insert(key, fig);
+    }
+    out
 }
 
 proptest! {

@@ -12,7 +12,7 @@ use crate::shop::Shop;
 const REPORT: &str = "query($from: NaiveDate!, $to: NaiveDate!, $groupBy: [Dimension!]!, $filter: SalesReportFilter, $sort: ReportSort, $first: Int) {
   salesReport(from: $from, to: $to, groupBy: $groupBy, filter: $filter, sort: $sort, first: $first) {
     truncated
-    rows { locationId location { code } terminalId day week month hour paymentMethod product { name } variant { sku } taxGroup { name }
+    rows { locationId location { code } terminalId day week month hour paymentMethod product { name } variant { sku } taxGroup { name } taxRate { name percent }
       figures { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold itemsRefunded averageBasket } }
     totals { grossSales discounts netSales tax total refunds voids voidCount transactions refundCount itemsSold averageBasket }
   }
@@ -252,6 +252,7 @@ async fn month_views(shop: &Shop) -> Vec<Value> {
         json!(["TERMINAL", "MONTH"]),
         json!(["PAYMENT_METHOD"]),
         json!(["TAX_GROUP", "MONTH"]),
+        json!(["TAX_RATE", "LOCATION"]),
     ] {
         let mut views = Vec::new();
         for (from, to) in [
@@ -306,8 +307,53 @@ async fn monthly_rollups_equal_the_days_before_and_after_compaction() {
         .execute_unprepared("UPDATE report_items_monthly SET tax = tax - 3")
         .await
         .expect("damage");
-    reconcile_repairs(&shop, vars, "report_items_monthly", "tax", -3).await;
+    reconcile_repairs(&shop, vars.clone(), "report_items_monthly", "tax", -3).await;
+    // And the tax-rate levels.
+    owner
+        .execute_unprepared("UPDATE report_taxes_monthly SET tax = tax + 2")
+        .await
+        .expect("damage");
+    reconcile_repairs(&shop, vars.clone(), "report_taxes_monthly", "tax", 2).await;
+    owner
+        .execute_unprepared("UPDATE report_taxes_daily SET taxable = taxable - 4")
+        .await
+        .expect("damage");
+    reconcile_repairs(&shop, vars, "report_taxes_daily", "taxable", -4).await;
     assert_eq!(month_views(&shop).await, before);
+}
+
+/// The tax-rate levels' migration fills them from the hourly rows a
+/// ledger already holds: undone and done again over a trading month,
+/// reconcile then finds nothing to mend.
+#[tokio::test]
+async fn the_tax_level_migration_fills_them_from_the_hourly_rows() {
+    use migration::MigratorTrait;
+    let shop = Shop::open().await;
+    trade(&shop).await;
+    let before = month_views(&shop).await;
+    let owner = shop.app.owner_connection().await;
+    let all = migration::Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261129_000012_report_tax_levels")
+        .expect("the migration");
+    let steps = (all.len() - at) as u32;
+    migration::Migrator::down(&owner, Some(steps))
+        .await
+        .expect("down");
+    migration::Migrator::up(&owner, None).await.expect("up");
+    for table in ["report_taxes_daily", "report_taxes_monthly"] {
+        let rows = count(&owner, &format!("SELECT COUNT(*) FROM {table}")).await;
+        assert!(rows > 0, "{table} was not filled");
+    }
+    assert_eq!(month_views(&shop).await, before);
+    let vars = json!({ "from": "2026-11-01", "to": "2026-11-30" });
+    let clean = shop.app.gql(&shop.owner, RECONCILE, vars).await;
+    assert_eq!(
+        clean["data"]["reconcileReports"]["differences"],
+        json!([]),
+        "{clean}"
+    );
 }
 
 #[tokio::test]
