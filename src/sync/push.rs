@@ -19,7 +19,7 @@ use super::pending;
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::sales::apply::{self, Ctx, Memo};
-use crate::sales::event::{Event, EventBody, EventType};
+use crate::sales::event::{Event, EventBody, EventType, sha256_hex};
 use crate::sales::ledger::{self, Head};
 use crate::sales::rejection::Reason;
 use crate::tenancy::TenantTx;
@@ -255,23 +255,53 @@ async fn conflict(tx: &TenantTx, event: &Event, now: chrono::DateTime<Utc>) -> R
     })
 }
 
-/// The stored row for an event, settled or held.
-fn row(
-    event: &Event,
+/// An event of this push not stored before: where it stands in the push,
+/// and its canonical text and hash, computed once.
+struct Arrived {
+    index: usize,
+    event: Event,
+    canonical: String,
     hash: String,
-    pushed_by: &str,
-    now: chrono::DateTime<Utc>,
-) -> sync_event::ActiveModel {
+}
+
+impl Arrived {
+    fn new(index: usize, event: Event) -> Self {
+        let canonical = event.canonical();
+        let hash = sha256_hex(canonical.as_bytes());
+        Self {
+            index,
+            event,
+            canonical,
+            hash,
+        }
+    }
+}
+
+/// The stored row for an event, settled or held.
+fn row(arrived: Arrived, pushed_by: &str, now: chrono::DateTime<Utc>) -> sync_event::ActiveModel {
+    let Arrived {
+        event,
+        canonical,
+        hash,
+        ..
+    } = arrived;
+    // What is stored is masked; most events have nothing to mask, and then
+    // it is the canonical text already made for the hash.
+    let masked = event.masked();
+    let carries_card_number = masked.body != event.body;
+    let payload = if carries_card_number {
+        masked.canonical()
+    } else {
+        canonical
+    };
     sync_event::ActiveModel {
         terminal_id: Set(event.terminal),
         sequence: Set(event.sequence),
         kind: Set(event.body.kind().as_str().into()),
-        payload: Set(event.masked().canonical()),
+        payload: Set(payload),
         // A held event is stored masked: remember it carried a card number,
         // so it is refused when its turn comes.
-        code: Set(event
-            .carries_card_number()
-            .then(|| Reason::CardNumberRefused.as_str().to_owned())),
+        code: Set(carries_card_number.then(|| Reason::CardNumberRefused.as_str().to_owned())),
         payload_hash: Set(hash),
         created_at: Set(event.created_at),
         received_at: Set(now),
@@ -391,7 +421,7 @@ pub async fn push(
         .collect();
 
     let mut results: Vec<Option<EventResult>> = vec![None; parsed.len()];
-    let mut fresh: BTreeMap<i64, (usize, Event, String)> = BTreeMap::new();
+    let mut fresh: BTreeMap<i64, Arrived> = BTreeMap::new();
     // The same sequence twice in one push: answered like its first copy.
     let mut repeats: Vec<(usize, i64)> = Vec::new();
     for (i, item) in parsed.into_iter().enumerate() {
@@ -410,18 +440,19 @@ pub async fn push(
                 continue;
             }
         };
-        let hash = event.payload_hash();
+        let arrived = Arrived::new(i, event);
+        let (event, hash) = (&arrived.event, &arrived.hash);
         if let Some(row) = stored.get(&event.sequence) {
-            results[i] = Some(if row.payload_hash == hash {
+            results[i] = Some(if row.payload_hash == *hash {
                 duplicate(row)
             } else {
-                conflict(&tx, &event, now).await?
+                conflict(&tx, event, now).await?
             });
-        } else if let Some((_, _, first)) = fresh.get(&event.sequence) {
-            if *first == hash {
+        } else if let Some(first) = fresh.get(&event.sequence) {
+            if first.hash == *hash {
                 repeats.push((i, event.sequence));
             } else {
-                results[i] = Some(conflict(&tx, &event, now).await?);
+                results[i] = Some(conflict(&tx, event, now).await?);
             }
         } else if event.sequence <= head.applied_through {
             return Err(AppError::internal(format!(
@@ -429,7 +460,7 @@ pub async fn push(
                 event.sequence
             )));
         } else {
-            fresh.insert(event.sequence, (i, event, hash));
+            fresh.insert(event.sequence, arrived);
         }
     }
 
@@ -438,7 +469,7 @@ pub async fn push(
     let mut memo = Memo::default();
     let sale_ids: Vec<Uuid> = fresh
         .values()
-        .filter_map(|(_, event, _)| match &event.body {
+        .filter_map(|a| match &a.event.body {
             EventBody::Sale(p) => Uuid::parse_str(p.sale_id.as_str()).ok(),
             _ => None,
         })
@@ -447,11 +478,13 @@ pub async fn push(
     let mut released = 0;
     loop {
         let next = head.applied_through + 1;
-        if let Some((i, event, hash)) = fresh.remove(&next) {
+        if let Some(arrived) = fresh.remove(&next) {
+            let event = &arrived.event;
             let settled =
-                settle_one(&tx, session, &mut head, &tenant, &mut memo, &event, now).await?;
+                settle_one(&tx, session, &mut head, &tenant, &mut memo, event, now).await?;
             new_sales.extend(settled.new_sale());
-            let mut model = row(&event, hash, &session.subject, now);
+            let i = arrived.index;
+            let mut model = row(arrived, &session.subject, now);
             mark(&mut model, &settled, now);
             memo.writes.events.push(model);
             results[i] = Some(settled.result(next));
@@ -473,14 +506,14 @@ pub async fn push(
         }
         head.applied_through = next;
     }
-    let queued: Vec<sync_event::ActiveModel> = fresh
-        .values()
-        .map(|(_, event, hash)| row(event, hash.clone(), &session.subject, now))
-        .collect();
-    for (i, _, _) in fresh.values() {
-        let sequence = sequences[*i];
-        results[*i] = Some(EventResult {
-            sequence,
+    let mut queued: Vec<sync_event::ActiveModel> = Vec::with_capacity(fresh.len());
+    let mut waiting: Vec<i64> = held.keys().copied().collect();
+    for (sequence, arrived) in fresh {
+        let i = arrived.index;
+        waiting.push(sequence);
+        queued.push(row(arrived, &session.subject, now));
+        results[i] = Some(EventResult {
+            sequence: sequences[i],
             status: Status::Queued,
             original_status: None,
             code: Some("WAITING_FOR_GAP".into()),
@@ -506,7 +539,6 @@ pub async fn push(
             ..f
         });
     }
-    let waiting: Vec<i64> = held.keys().chain(fresh.keys()).copied().collect();
     let missing = gaps(head.applied_through, &waiting);
     head.save_push(&tx, now).await?;
     tx.commit().await?;
