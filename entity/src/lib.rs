@@ -26,6 +26,7 @@ pub mod report_item;
 pub mod report_item_monthly;
 pub mod report_item_monthly_all;
 pub mod report_item_pending;
+pub mod report_product_monthly_all;
 pub mod report_sale;
 pub mod report_sale_daily;
 pub mod report_sale_monthly;
@@ -97,6 +98,7 @@ tenant_owned!(
     report_item_monthly,
     report_item_monthly_all,
     report_item_pending,
+    report_product_monthly_all,
     report_sale,
     report_sale_daily,
     report_sale_monthly,

@@ -21,6 +21,7 @@ mod m20261128_000009_sync_backlog;
 mod m20261128_000010_scan_lookup;
 mod m20261128_000011_report_taxes;
 mod m20261129_000012_report_tax_levels;
+mod m20261129_000013_report_product_months;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_scan_lookup::Migration),
             Box::new(m20261128_000011_report_taxes::Migration),
             Box::new(m20261129_000012_report_tax_levels::Migration),
+            Box::new(m20261129_000013_report_product_months::Migration),
         ]
     }
 }

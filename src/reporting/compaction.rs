@@ -1,7 +1,8 @@
 //! Compaction of the pending item deltas: a push appends its item deltas
 //! to `report_items_pending`, and after it commits [`schedule`] folds them
-//! into `report_items_monthly` and `report_items_monthly_all`, in a
-//! transaction of its own that no push waits on.
+//! into `report_items_monthly`, `report_items_monthly_all` and
+//! `report_products_monthly_all`, in a transaction of its own that no push
+//! waits on.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -73,39 +74,46 @@ fn sums() -> String {
 }
 
 /// `ON CONFLICT … DO UPDATE` adding the measures, for `table` keyed by
-/// `tenant_id, business_date`, `location` and variant and tax group.
-fn on_conflict(table: &str, location: &str) -> String {
+/// `tenant_id, business_date` and `key`.
+fn on_conflict(table: &str, key: &str) -> String {
     let set = ITEM_FIELDS
         .iter()
         .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "ON CONFLICT (tenant_id, business_date, {location}variant_id, tax_group_id) \
-         DO UPDATE SET {set}"
-    )
+    format!("ON CONFLICT (tenant_id, business_date, {key}) DO UPDATE SET {set}")
 }
 
-/// The two destinations of compaction: (table, its location key column
-/// with a comma, or nothing).
-const DESTINATIONS: [(&str, &str); 2] = [
-    ("report_items_monthly", "location_id, "),
-    ("report_items_monthly_all", ""),
+/// The destinations of compaction: (table, its key after `tenant_id,
+/// business_date`, and whether it carries the variant's product).
+const DESTINATIONS: [(&str, &str, bool); 3] = [
+    (
+        "report_items_monthly",
+        "location_id, variant_id, tax_group_id",
+        true,
+    ),
+    ("report_items_monthly_all", "variant_id, tax_group_id", true),
+    ("report_products_monthly_all", "product_id", false),
 ];
 
 /// `INSERT INTO table … SELECT … FROM source GROUP BY …` for one
-/// destination, reading the pending rows `source` names.
-fn fold(table: &str, location: &str, source: &str, product: &str) -> String {
+/// destination, reading the pending rows `source` names; `product` picks
+/// a group's product where the destination carries it.
+fn fold(table: &str, key: &str, carries_product: bool, source: &str, product: &str) -> String {
     let (m, s) = (measure_list(), sums());
+    let (into, from) = if carries_product {
+        (", product_id".to_owned(), format!(", {product}"))
+    } else {
+        (String::new(), String::new())
+    };
     format!(
-        "INSERT INTO {table} \
-           (tenant_id, business_date, {location}variant_id, tax_group_id, product_id, {m}) \
-         SELECT tenant_id, business_date, {location}variant_id, tax_group_id, {product}, {s} \
+        "INSERT INTO {table} (tenant_id, business_date, {key}{into}, {m}) \
+         SELECT tenant_id, business_date, {key}{from}, {s} \
          FROM {source} \
-         GROUP BY tenant_id, business_date, {location}variant_id, tax_group_id \
-         ORDER BY business_date, {location}variant_id, tax_group_id \
+         GROUP BY tenant_id, business_date, {key} \
+         ORDER BY business_date, {key} \
          {}",
-        on_conflict(table, location)
+        on_conflict(table, key)
     )
 }
 
@@ -114,20 +122,25 @@ async fn compact_pg(tx: &TenantTx) -> Result<u64> {
     let folds: Vec<String> = DESTINATIONS
         .iter()
         .enumerate()
-        .map(|(i, (table, location))| {
+        .map(|(i, (table, key, carries))| {
             format!(
                 "f{i} AS ({} RETURNING 1)",
-                fold(table, location, "moved", product)
+                fold(table, key, *carries, "moved", product)
             )
         })
+        .collect();
+    // What each fold wrote, beside what was moved (read for the logs).
+    let counts: Vec<String> = (0..DESTINATIONS.len())
+        .map(|i| format!("(SELECT COUNT(*) FROM f{i})"))
         .collect();
     let sql = format!(
         "WITH moved AS (\
            DELETE FROM report_items_pending WHERE tenant_id = $1 AND id IN (\
              SELECT id FROM report_items_pending WHERE tenant_id = $1 LIMIT {BATCH}) \
            RETURNING *), {} \
-         SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM f0), (SELECT COUNT(*) FROM f1)",
-        folds.join(", ")
+         SELECT (SELECT COUNT(*) FROM moved), {}",
+        folds.join(", "),
+        counts.join(", ")
     );
     let moved = tx
         .conn()
@@ -165,11 +178,11 @@ async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
     }
     let source =
         format!("(SELECT * FROM report_items_pending WHERE id IN ({batch})) AS p WHERE true");
-    for (table, location) in DESTINATIONS {
+    for (table, key, carries) in DESTINATIONS {
         tx.conn()
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                fold(table, location, &source, "MAX(product_id)"),
+                fold(table, key, carries, &source, "MAX(product_id)"),
                 [tx.tenant().into()],
             ))
             .await?;

@@ -7,9 +7,11 @@ use std::fmt::Debug;
 
 use chrono::NaiveDate;
 use entity::{
-    report_item_monthly, report_item_monthly_all, report_sale_daily, report_sale_monthly,
-    report_tax_daily, report_tax_monthly, report_tender_daily, report_tender_monthly,
+    report_item_monthly, report_item_monthly_all, report_product_monthly_all, report_sale_daily,
+    report_sale_monthly, report_tax_daily, report_tax_monthly, report_tender_daily,
+    report_tender_monthly,
 };
+use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -71,8 +73,12 @@ macro_rules! load {
     }};
 }
 
-/// The stored rows of one month: per location, and all-location items.
-async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)> {
+/// All-location item months per product.
+type ProductMonths = BTreeMap<(NaiveDate, Uuid), ItemCell>;
+
+/// The stored rows of one month: per location, all-location items, and
+/// all-location products.
+async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths, ProductMonths)> {
     let mut me = load!(
         tx,
         report_sale_monthly,
@@ -100,7 +106,17 @@ async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths)>
         let key = (month, Uuid::nil(), r.variant_id, r.tax_group_id);
         all.insert(key, item_cell!(r));
     }
-    Ok((me, all))
+    let mut products = ProductMonths::new();
+    for r in tx
+        .select::<report_product_monthly_all::Entity>()
+        .filter(report_product_monthly_all::Column::BusinessDate.eq(month))
+        .all(tx.conn())
+        .await?
+    {
+        // The same measures as an item row; the product is the key.
+        products.insert((month, r.product_id), item_cell!(r).1);
+    }
+    Ok((me, all, products))
 }
 
 /// Checks the daily rows of `[from, to]` against `expected` (the days'
@@ -216,8 +232,9 @@ pub(super) async fn check_month(
     expected: Months,
     outcome: &mut Outcome,
 ) -> Result<()> {
-    let (stored, stored_all) = stored(tx, month).await?;
+    let (stored, stored_all, stored_products) = stored(tx, month).await?;
     let expected_all = expected.all_locations();
+    let expected_products = expected.all_products();
     let before = outcome.differences.len();
     compare_per_terminal(
         [
@@ -243,6 +260,13 @@ pub(super) async fn check_month(
         &measures_only(&expected_all),
         outcome,
     );
+    compare(
+        "report_products_monthly_all",
+        &ITEM_FIELDS,
+        &stored_products,
+        &expected_products,
+        outcome,
+    );
     if outcome.differences.len() == before {
         return Ok(());
     }
@@ -266,11 +290,25 @@ pub(super) async fn check_month(
         .filter(report_item_monthly_all::Column::BusinessDate.eq(month))
         .exec(tx.conn())
         .await?;
+    tx.delete_many::<report_product_monthly_all::Entity>()
+        .filter(report_product_monthly_all::Column::BusinessDate.eq(month))
+        .exec(tx.conn())
+        .await?;
     upsert::<report_sale_monthly::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
     upsert::<report_tender_monthly::Entity>(tx, expected.tender_rows(tx.tenant())).await?;
     upsert::<report_tax_monthly::Entity>(tx, expected.tax_rows(tx.tenant())).await?;
     let rows = item_rows(tx.tenant(), expected.items.iter(), ItemTable::PerLocation);
     insert::<report_item_monthly::Entity>(tx, rows).await?;
     let rows = item_rows(tx.tenant(), expected_all.iter(), ItemTable::AllLocations);
-    insert::<report_item_monthly_all::Entity>(tx, rows).await
+    insert::<report_item_monthly_all::Entity>(tx, rows).await?;
+    let rows = expected_products
+        .iter()
+        .map(|((month, product), m)| {
+            let mut row: Vec<SimpleExpr> =
+                vec![tx.tenant().into(), (*month).into(), (*product).into()];
+            row.extend(m.map(Into::into));
+            row
+        })
+        .collect();
+    insert::<report_product_monthly_all::Entity>(tx, rows).await
 }

@@ -129,6 +129,16 @@ impl Months {
         all
     }
 
+    /// The item months summed per product over every location
+    /// (`report_products_monthly_all`).
+    pub fn all_products(&self) -> BTreeMap<(NaiveDate, Uuid), ItemCell> {
+        let mut all = BTreeMap::new();
+        for ((month, _, _, _), (product, v)) in &self.items {
+            add(all.entry((*month, *product)).or_insert([0; 15]), *v);
+        }
+        all
+    }
+
     /// Adds what a unit of work's fine deltas add to the days and months.
     pub async fn add_all(tx: &TenantTx, fine: &Rollups) -> Result<()> {
         let days = Months::days_of(fine);

@@ -26,7 +26,8 @@ pub enum Monthly {
     /// Months per location (and terminal, for sales, tenders and taxes).
     PerLocation,
     /// Item months summed over every location (one currency, no location
-    /// grouping or filter).
+    /// grouping or filter): per product when the grouping has no variant
+    /// or tax group, else per variant and tax group.
     AllLocations,
 }
 
@@ -105,10 +106,13 @@ fn parts(plan: &Plan) -> Vec<Part> {
         Source::Sales => out.push(span("report_sales_monthly", first, last)),
         Source::Tenders => out.push(span("report_tenders_monthly", first, last)),
         Source::Items => {
-            let table = if plan.monthly == Monthly::AllLocations {
-                "report_items_monthly_all"
-            } else {
-                "report_items_monthly"
+            let per_variant =
+                plan.dims.contains(&Dimension::Variant) || plan.dims.contains(&Dimension::TaxGroup);
+            let table = match plan.monthly {
+                Monthly::AllLocations if per_variant => "report_items_monthly_all",
+                // By product (or by month) alone: a quarter of the rows.
+                Monthly::AllLocations => "report_products_monthly_all",
+                _ => "report_items_monthly",
             };
             out.push(span(table, first, last));
             out.push(span("report_items_pending", first, last));

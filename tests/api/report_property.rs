@@ -531,6 +531,8 @@ async fn run(seed: u64) {
                    monthly: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
                    yearItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT, LOCATION]) {{ rows {{ variant {{ id }} locationId {FIGURES} }} }}
                    allItems: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [VARIANT]) {{ rows {{ variant {{ id }} {FIGURES} }} }}
+                   products: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [PRODUCT]) {{ rows {{ product {{ id }} {FIGURES} }} }}
+                   productDays: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [PRODUCT, DAY]) {{ rows {{ product {{ id }} {FIGURES} }} }}
                    daily: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [LOCATION, DAY]) {{ rows {{ locationId day {FIGURES} }} }}
                    span: salesReport(from: \"2026-03-15\", to: \"2026-11-01\", groupBy: [LOCATION, MONTH]) {{ rows {{ locationId month {FIGURES} }} }}
                    taxes: salesReport(from: \"2026-01-01\", to: \"2026-12-31\", groupBy: [TAX_RATE, LOCATION, DAY]) {{ rows {{ taxRate {{ name percent }} locationId day figures {{ netSales tax total refunds voids }} }} totals {{ total tax }} }}
@@ -601,6 +603,23 @@ async fn run(seed: u64) {
         got_all.insert(key, reported(&r["figures"]));
     }
     assert_eq!(got_all, all_items, "seed {seed}: all-location item cells");
+    // Per product over all locations (the product months) are sums of the
+    // same products' days.
+    let mut product_days: BTreeMap<String, Fig> = BTreeMap::new();
+    for r in data["productDays"]["rows"].as_array().unwrap() {
+        let product = r["product"]["id"].as_str().unwrap().to_owned();
+        add(
+            product_days.entry(product).or_default(),
+            &reported(&r["figures"]),
+        );
+    }
+    let mut got_products = BTreeMap::new();
+    for r in data["products"]["rows"].as_array().unwrap() {
+        let key = r["product"]["id"].as_str().unwrap().to_owned();
+        got_products.insert(key, reported(&r["figures"]));
+    }
+    assert!(!got_products.is_empty(), "seed {seed}");
+    assert_eq!(got_products, product_days, "seed {seed}: product months");
 
     // Months are sums of the same local days.
     let mut months: BTreeMap<(String, String), Fig> = BTreeMap::new();

@@ -240,6 +240,17 @@ async fn count(owner: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
+/// Waits until the background compaction has folded every pending item
+/// delta.
+async fn compacted(owner: &sea_orm::DatabaseConnection) {
+    let mut waited = 0;
+    while count(owner, "SELECT COUNT(*) FROM report_items_pending").await > 0 {
+        assert!(waited < 100, "pending item deltas were never compacted");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+}
+
 /// The same groupings over the two trading days (hourly rows), the whole
 /// month (monthly rows, item deltas pending or compacted) and a range
 /// with partial months at both ends (both).
@@ -253,6 +264,8 @@ async fn month_views(shop: &Shop) -> Vec<Value> {
         json!(["PAYMENT_METHOD"]),
         json!(["TAX_GROUP", "MONTH"]),
         json!(["TAX_RATE", "LOCATION"]),
+        json!(["PRODUCT"]),
+        json!(["PRODUCT", "MONTH"]),
     ] {
         let mut views = Vec::new();
         for (from, to) in [
@@ -286,14 +299,11 @@ async fn monthly_rollups_equal_the_days_before_and_after_compaction() {
     // The pushes' item deltas are folded into the shared monthly rows in
     // the background.
     let owner = shop.app.owner_connection().await;
-    let mut waited = 0;
-    while count(&owner, "SELECT COUNT(*) FROM report_items_pending").await > 0 {
-        assert!(waited < 100, "pending item deltas were never compacted");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        waited += 1;
+    compacted(&owner).await;
+    for table in ["report_items_monthly_all", "report_products_monthly_all"] {
+        let rows = count(&owner, &format!("SELECT COUNT(*) FROM {table}")).await;
+        assert!(rows > 0, "{table}");
     }
-    let all = "SELECT COUNT(*) FROM report_items_monthly_all";
-    assert!(count(&owner, all).await > 0);
     assert_eq!(month_views(&shop).await, before);
 
     // A damaged month is found and rewritten by reconcile.
@@ -308,6 +318,20 @@ async fn monthly_rollups_equal_the_days_before_and_after_compaction() {
         .await
         .expect("damage");
     reconcile_repairs(&shop, vars.clone(), "report_items_monthly", "tax", -3).await;
+    owner
+        .execute_unprepared(
+            "UPDATE report_products_monthly_all SET quantity_milli = quantity_milli + 9",
+        )
+        .await
+        .expect("damage");
+    reconcile_repairs(
+        &shop,
+        vars.clone(),
+        "report_products_monthly_all",
+        "quantity_milli",
+        9,
+    )
+    .await;
     // And the tax-rate levels.
     owner
         .execute_unprepared("UPDATE report_taxes_monthly SET tax = tax + 2")
@@ -322,16 +346,18 @@ async fn monthly_rollups_equal_the_days_before_and_after_compaction() {
     assert_eq!(month_views(&shop).await, before);
 }
 
-/// The tax-rate levels' migration fills them from the hourly rows a
-/// ledger already holds: undone and done again over a trading month,
-/// reconcile then finds nothing to mend.
+/// The rollup levels added after the first (tax-rate days and months,
+/// product months) are filled by their migrations from the rows a ledger
+/// already holds: undone and done again over a trading month, reports
+/// read the same and reconcile finds nothing to mend.
 #[tokio::test]
-async fn the_tax_level_migration_fills_them_from_the_hourly_rows() {
+async fn later_rollup_levels_are_filled_by_their_migrations() {
     use migration::MigratorTrait;
     let shop = Shop::open().await;
     trade(&shop).await;
-    let before = month_views(&shop).await;
     let owner = shop.app.owner_connection().await;
+    compacted(&owner).await;
+    let before = month_views(&shop).await;
     let all = migration::Migrator::migrations();
     let at = all
         .iter()
@@ -342,7 +368,11 @@ async fn the_tax_level_migration_fills_them_from_the_hourly_rows() {
         .await
         .expect("down");
     migration::Migrator::up(&owner, None).await.expect("up");
-    for table in ["report_taxes_daily", "report_taxes_monthly"] {
+    for table in [
+        "report_taxes_daily",
+        "report_taxes_monthly",
+        "report_products_monthly_all",
+    ] {
         let rows = count(&owner, &format!("SELECT COUNT(*) FROM {table}")).await;
         assert!(rows > 0, "{table} was not filled");
     }
