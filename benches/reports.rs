@@ -446,6 +446,7 @@ async fn sizes(t: &Target, tenant: Uuid) {
         "report_taxes_monthly",
         "report_items_monthly",
         "report_items_monthly_all",
+        "report_products_monthly_all",
         "report_items_pending",
     ] {
         let rows = one_i64(
