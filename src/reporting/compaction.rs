@@ -129,7 +129,8 @@ async fn compact_pg(tx: &TenantTx) -> Result<u64> {
             )
         })
         .collect();
-    // What each fold wrote, beside what was moved (read for the logs).
+    // Each fold's row count is selected beside what was moved; only the
+    // moved count is used (data-modifying CTEs run either way).
     let counts: Vec<String> = (0..DESTINATIONS.len())
         .map(|i| format!("(SELECT COUNT(*) FROM f{i})"))
         .collect();
