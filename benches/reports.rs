@@ -46,6 +46,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Where the SQLite database and the seed notes live: the target
+/// directory, created if missing (the binary may be run from anywhere).
+fn target_dir() -> String {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    std::fs::create_dir_all(&dir).expect("target dir");
+    dir
+}
+
 fn main() {
     support::block_on(run());
 }
@@ -82,9 +90,7 @@ async fn target() -> Target {
             "PostgreSQL",
         )
     } else {
-        let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-        std::fs::create_dir_all(&dir).expect("target dir");
-        let url = format!("sqlite://{dir}/bench-reports.sqlite?mode=rwc");
+        let url = format!("sqlite://{}/bench-reports.sqlite?mode=rwc", target_dir());
         (url.clone(), url, "SQLite")
     };
     let config = Config::from_env_and([
@@ -147,11 +153,7 @@ async fn seeded(t: &Target) -> (Uuid, String) {
         ))
         .await
         .expect("tenants");
-    let seed_file = format!(
-        "{}/bench-reports-seed-{}.txt",
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
-        t.backend
-    );
+    let seed_file = format!("{}/bench-reports-seed-{}.txt", target_dir(), t.backend);
     // The note is written when a seed completes: a tenant without one was
     // interrupted and is left alone (the newest tenant of the name wins).
     let note = std::fs::read_to_string(&seed_file).ok();
@@ -190,7 +192,10 @@ async fn seeded(t: &Target) -> (Uuid, String) {
         s.events as f64 / s.push_seconds,
         s.lines as f64 / s.push_seconds
     );
-    let _ = std::fs::write(&seed_file, &note);
+    if let Err(e) = std::fs::write(&seed_file, &note) {
+        // Without the note the next run seeds again: say so now.
+        eprintln!("could not write {seed_file} ({e}): the next run will seed again");
+    }
     if backend == DbBackend::Postgres {
         // This machine's PostgreSQL runs with autovacuum off; analyse the
         // seeded tables once, as autovacuum would have.
