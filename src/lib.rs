@@ -1,6 +1,13 @@
 //! Multi-tenant, headless point-of-sale backend: one GraphQL schema over
 //! the Product, Sales, Sync and Reporting services.
 
+/// mimalloc rather than the system allocator: a push or a lookup makes many
+/// short-lived allocations, and glibc's `malloc`/`free` were a fifth of a
+/// push's profile (BENCHMARKS.md, "syncPush"). Declared here so the server,
+/// the benchmarks and the tests all run on the same allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod audit;
 pub mod auth;
 pub mod cache;
