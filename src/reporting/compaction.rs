@@ -123,25 +123,18 @@ async fn compact_pg(tx: &TenantTx) -> Result<u64> {
         .iter()
         .enumerate()
         .map(|(i, (table, key, carries))| {
-            format!(
-                "f{i} AS ({} RETURNING 1)",
-                fold(table, key, *carries, "moved", product)
-            )
+            format!("f{i} AS ({})", fold(table, key, *carries, "moved", product))
         })
         .collect();
-    // Each fold's row count is selected beside what was moved; only the
-    // moved count is used (data-modifying CTEs run either way).
-    let counts: Vec<String> = (0..DESTINATIONS.len())
-        .map(|i| format!("(SELECT COUNT(*) FROM f{i})"))
-        .collect();
+    // Data-modifying CTEs run to completion whether or not the outer
+    // query reads them, so only the moved count is selected.
     let sql = format!(
         "WITH moved AS (\
            DELETE FROM report_items_pending WHERE tenant_id = $1 AND id IN (\
              SELECT id FROM report_items_pending WHERE tenant_id = $1 LIMIT {BATCH}) \
            RETURNING *), {} \
-         SELECT (SELECT COUNT(*) FROM moved), {}",
-        folds.join(", "),
-        counts.join(", ")
+         SELECT COUNT(*) FROM moved",
+        folds.join(", ")
     );
     let moved = tx
         .conn()
