@@ -475,6 +475,22 @@ pub async fn push(
         })
         .collect();
     memo.check_new_sales(&tx, &sale_ids).await?;
+    // The catalog the push's sales sell from, read in one go rather than
+    // as each sale first names a variant.
+    let variants: Vec<Uuid> = fresh
+        .values()
+        .filter_map(|a| match &a.event.body {
+            EventBody::Sale(p) => Some(&p.lines),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|l| Uuid::parse_str(l.variant_id.as_str()).ok())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in variants.chunks(1_000) {
+        memo.load_variants(&tx, chunk, head.location.id).await?;
+    }
     let mut released = 0;
     loop {
         let next = head.applied_through + 1;
