@@ -467,30 +467,11 @@ pub async fn push(
     // Apply whatever is next in the stream, new or held, in order.
     let mut new_sales = Vec::new();
     let mut memo = Memo::default();
-    let sale_ids: Vec<Uuid> = fresh
-        .values()
-        .filter_map(|a| match &a.event.body {
-            EventBody::Sale(p) => Uuid::parse_str(p.sale_id.as_str()).ok(),
-            _ => None,
-        })
-        .collect();
-    memo.check_new_sales(&tx, &sale_ids).await?;
-    // The catalog the push's sales sell from, read in one go rather than
-    // as each sale first names a variant.
-    let variants: Vec<Uuid> = fresh
-        .values()
-        .filter_map(|a| match &a.event.body {
-            EventBody::Sale(p) => Some(&p.lines),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|l| Uuid::parse_str(l.variant_id.as_str()).ok())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for chunk in variants.chunks(1_000) {
-        memo.load_variants(&tx, chunk, head.location.id).await?;
-    }
+    let sales = fresh.values().filter_map(|a| match &a.event.body {
+        EventBody::Sale(p) => Some(p),
+        _ => None,
+    });
+    memo.read_ahead(&tx, sales, head.location.id).await?;
     let mut released = 0;
     loop {
         let next = head.applied_through + 1;

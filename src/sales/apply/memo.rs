@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::catalog::pricing;
 use crate::catalog::{rules, tax_groups};
 use crate::error::Result;
+use crate::sales::event::SalePayload;
 use crate::tenancy::TenantTx;
 
 #[derive(Default)]
@@ -38,9 +39,37 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// Reads ahead for a push's new `sales`, before the first is applied:
+    /// which sale ids are not in the ledger yet (one query), and the
+    /// catalog they sell from at `location` (in chunks of 1,000 variants),
+    /// rather than as each sale first names a variant.
+    pub async fn read_ahead<'p>(
+        &mut self,
+        tx: &TenantTx,
+        sales: impl Iterator<Item = &'p SalePayload>,
+        location: Uuid,
+    ) -> Result<()> {
+        let mut ids = Vec::new();
+        let mut variants = std::collections::BTreeSet::new();
+        for sale in sales {
+            ids.extend(Uuid::parse_str(sale.sale_id.as_str()).ok());
+            variants.extend(
+                sale.lines
+                    .iter()
+                    .filter_map(|l| Uuid::parse_str(l.variant_id.as_str()).ok()),
+            );
+        }
+        self.check_new_sales(tx, &ids).await?;
+        let variants: Vec<Uuid> = variants.into_iter().collect();
+        for chunk in variants.chunks(1_000) {
+            self.load_variants(tx, chunk, location).await?;
+        }
+        Ok(())
+    }
+
     /// Checks in one query which of `ids` are not sales yet, so applying
     /// each need not ask again.
-    pub async fn check_new_sales(&mut self, tx: &TenantTx, ids: &[Uuid]) -> Result<()> {
+    async fn check_new_sales(&mut self, tx: &TenantTx, ids: &[Uuid]) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
