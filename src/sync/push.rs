@@ -383,8 +383,13 @@ pub async fn push(
         ));
     }
     let sequences: Vec<i64> = inputs.iter().map(|i| i.sequence).collect();
-    let parsed: Vec<std::result::Result<Event, Malformed>> =
-        inputs.into_iter().map(|i| i.into_event(terminal)).collect();
+    // Canonical text and hash of every event, before the terminal's
+    // ledger (and on SQLite the database's write lock) is taken.
+    let parsed: Vec<std::result::Result<Arrived, Malformed>> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| input.into_event(terminal).map(|e| Arrived::new(i, e)))
+        .collect();
     let now = Utc::now().trunc_subsecs(6);
     let tx = db.write(session).await?;
     let mut head = ledger::lock(&tx, terminal)
@@ -398,7 +403,7 @@ pub async fn push(
 
     let wanted: Vec<i64> = parsed
         .iter()
-        .filter_map(|p| p.as_ref().ok().map(|e| e.sequence))
+        .filter_map(|p| p.as_ref().ok().map(|a| a.event.sequence))
         .collect();
     let stored: HashMap<i64, sync_event::Model> = tx
         .select::<sync_event::Entity>()
@@ -425,8 +430,8 @@ pub async fn push(
     // The same sequence twice in one push: answered like its first copy.
     let mut repeats: Vec<(usize, i64)> = Vec::new();
     for (i, item) in parsed.into_iter().enumerate() {
-        let event = match item {
-            Ok(event) => event,
+        let arrived = match item {
+            Ok(arrived) => arrived,
             Err(m) => {
                 results[i] = Some(EventResult {
                     sequence: sequences[i],
@@ -440,7 +445,6 @@ pub async fn push(
                 continue;
             }
         };
-        let arrived = Arrived::new(i, event);
         let (event, hash) = (&arrived.event, &arrived.hash);
         if let Some(row) = stored.get(&event.sequence) {
             results[i] = Some(if row.payload_hash == *hash {

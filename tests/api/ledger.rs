@@ -336,3 +336,51 @@ async fn another_tenant_sees_none_of_it() {
         "{seen}"
     );
 }
+
+/// Free text a terminal sends is stored exactly as sent, whatever it holds
+/// (quotes, backslashes, braces, commas, the word NULL, non-ASCII), on the
+/// bulk insert path of a push; the receipt chain over it verifies, and the
+/// same event again is a duplicate.
+#[tokio::test]
+async fn free_text_in_a_pushed_sale_is_stored_exactly() {
+    let shop = Shop::open().await;
+    let brand = "Visa \"Gold\" \\ {x}, (y)";
+    let auth = "NULL";
+    let sale_id = Uuid::new_v4().to_string();
+    let event = crate::sync::event(
+        &shop.terminal,
+        1,
+        "SALE",
+        json!({
+            "saleId": sale_id,
+            "lines": [{ "variantId": shop.soda, "quantity": "2", "barcode": "a\"b\\c,{}" }],
+            "tenders": [
+                { "method": "CARD", "amount": "100", "cardBrand": brand, "cardLast4": "4242", "authReference": auth },
+                { "method": "CASH", "amount": "10000" },
+            ],
+        }),
+    );
+    let pushed = crate::sync::push(&shop, &shop.device, vec![event.clone()]).await;
+    assert_eq!(pushed["results"][0]["status"], "APPLIED", "{pushed}");
+    let body = shop
+        .app
+        .gql(
+            &shop.owner,
+            "query($id: ID!) { sale(id: $id) { lines { name } tenders { method cardBrand cardLast4 authReference } } }",
+            json!({ "id": sale_id }),
+        )
+        .await;
+    let tenders = &body["data"]["sale"]["tenders"];
+    assert_eq!(tenders[0]["cardBrand"], brand, "{body}");
+    assert_eq!(tenders[0]["authReference"], auth);
+    assert_eq!(tenders[0]["cardLast4"], "4242");
+    assert_eq!(tenders[1]["cardBrand"], Value::Null, "a null stays null");
+    let chain = shop
+        .app
+        .gql(&shop.owner, VERIFY, json!({ "id": shop.terminal }))
+        .await;
+    assert_eq!(chain["data"]["verifyReceiptChain"]["ok"], true, "{chain}");
+    let again = crate::sync::push(&shop, &shop.device, vec![event]).await;
+    assert_eq!(again["results"][0]["status"], "DUPLICATE", "{again}");
+    assert_eq!(again["results"][0]["originalStatus"], "APPLIED");
+}
