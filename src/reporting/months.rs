@@ -259,9 +259,9 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
     if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
         use sea_orm::IdenStatic;
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-        if let Some(json) = crate::tenancy::bulk::rows_of(&names, &rows) {
-            let table = E::default().table_name();
-            for statement in crate::tenancy::bulk::statements(table, &names, json, "") {
+        let table = E::default().table_name();
+        if let Some(statements) = crate::tenancy::bulk::rows_of(table, &names, &rows, "") {
+            for statement in statements {
                 tx.conn().execute_raw(statement).await?;
             }
             return Ok(());

@@ -382,21 +382,21 @@ pub(super) async fn upsert<E: EntityTrait>(
         .collect();
     if tx.conn().get_database_backend() == DbBackend::Postgres {
         let names: Vec<&str> = key.iter().chain(&rest).map(|c| c.as_str()).collect();
-        if let Some(json) = bulk::rows_of(&names, &rows) {
-            let table = E::default().table_name().to_owned();
-            let keys: Vec<String> = key.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
-            let sets: Vec<String> = rest
-                .iter()
-                .map(|c| c.as_str())
-                .filter(|n| !ATTRIBUTES.contains(n))
-                .map(|n| format!("\"{n}\" = \"{table}\".\"{n}\" + excluded.\"{n}\""))
-                .collect();
-            let tail = format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                keys.join(", "),
-                sets.join(", ")
-            );
-            for statement in bulk::statements(&table, &names, json, &tail) {
+        let table = E::default().table_name();
+        let keys: Vec<String> = key.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
+        let sets: Vec<String> = rest
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|n| !ATTRIBUTES.contains(n))
+            .map(|n| format!("\"{n}\" = \"{table}\".\"{n}\" + excluded.\"{n}\""))
+            .collect();
+        let tail = format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            keys.join(", "),
+            sets.join(", ")
+        );
+        if let Some(statements) = bulk::rows_of(table, &names, &rows, &tail) {
+            for statement in statements {
                 tx.conn().execute_raw(statement).await?;
             }
             return Ok(());
