@@ -202,15 +202,34 @@ impl Event {
             EventBody::Void(p) => mask(&mut p.reason),
         }
         Event {
+            terminal: self.terminal,
+            sequence: self.sequence,
+            created_at: self.created_at,
             body,
-            ..self.clone()
         }
     }
 
     /// Whether a free-text field carries a card number: such an event is
-    /// refused when applied, and stored masked.
+    /// refused when applied, and stored masked. (The fields [`Self::masked`]
+    /// masks, read without copying the event.)
     pub fn carries_card_number(&self) -> bool {
-        self.masked().body != self.body
+        let found = |t: &Option<String>| {
+            t.as_deref()
+                .is_some_and(crate::sales::checks::contains_card_number)
+        };
+        let in_tenders = |tenders: &[TenderInput]| {
+            tenders.iter().any(|t| {
+                found(&t.card_brand)
+                    || found(&t.card_last4)
+                    || found(&t.auth_reference)
+                    || found(&t.reference)
+            })
+        };
+        match &self.body {
+            EventBody::Sale(p) => in_tenders(&p.tenders),
+            EventBody::Refund(p) => in_tenders(&p.tenders) || found(&p.reason),
+            EventBody::Void(p) => found(&p.reason),
+        }
     }
 
     pub fn new(terminal: Uuid, sequence: i64, created_at: DateTime<Utc>, body: EventBody) -> Self {
@@ -245,4 +264,77 @@ impl Event {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `carries_card_number` reads the fields `masked` masks: it is true
+    /// exactly when masking changes the event.
+    #[test]
+    fn an_event_carries_a_card_number_exactly_when_masking_changes_it() {
+        let pan = "4111 1111 1111 1111";
+        let tender = |field: usize, text: &str| {
+            let mut t = TenderInput {
+                method: TenderMethod::Card,
+                amount: Amount(100),
+                card_brand: Some("VISA".into()),
+                card_last4: Some("1111".into()),
+                auth_reference: Some("A1B2".into()),
+                reference: None,
+            };
+            let slot = match field {
+                0 => &mut t.card_brand,
+                1 => &mut t.card_last4,
+                2 => &mut t.auth_reference,
+                _ => &mut t.reference,
+            };
+            *slot = Some(text.into());
+            t
+        };
+        let event = |body: EventBody| Event::new(Uuid::nil(), 1, Utc::now(), body);
+        let sale = |t: TenderInput| {
+            event(EventBody::Sale(SalePayload {
+                sale_id: "s".into(),
+                lines: Vec::new(),
+                tenders: vec![t],
+                terminal_total: None,
+                terminal_tax: None,
+            }))
+        };
+        let refund = |t: TenderInput, reason: &str| {
+            event(EventBody::Refund(RefundPayload {
+                refund_id: "r".into(),
+                sale_id: None,
+                lines: Vec::new(),
+                tenders: vec![t],
+                reason: Some(reason.into()),
+            }))
+        };
+        let void = |reason: &str| {
+            event(EventBody::Void(VoidPayload {
+                void_id: "v".into(),
+                sale_id: "s".into(),
+                reason: Some(reason.into()),
+            }))
+        };
+        let mut events = Vec::new();
+        for field in 0..4 {
+            for text in [pan, "REF-42"] {
+                events.push(sale(tender(field, text)));
+                events.push(refund(tender(field, text), "damaged"));
+            }
+        }
+        events.push(refund(tender(3, "x"), pan));
+        events.push(void(pan));
+        events.push(void("wrong item"));
+        let mut carrying = 0;
+        for e in &events {
+            let changed = e.masked().body != e.body;
+            assert_eq!(e.carries_card_number(), changed, "{e:?}");
+            carrying += usize::from(changed);
+        }
+        assert_eq!(carrying, 10, "both kinds of event were tried");
+    }
 }

@@ -287,10 +287,9 @@ fn row(arrived: Arrived, pushed_by: &str, now: chrono::DateTime<Utc>) -> sync_ev
     } = arrived;
     // What is stored is masked; most events have nothing to mask, and then
     // it is the canonical text already made for the hash.
-    let masked = event.masked();
-    let carries_card_number = masked.body != event.body;
+    let carries_card_number = event.carries_card_number();
     let payload = if carries_card_number {
-        masked.canonical()
+        event.masked().canonical()
     } else {
         canonical
     };
