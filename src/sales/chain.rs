@@ -5,6 +5,8 @@
 
 use entity::{receipt, sale_void, terminal_ledger};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use serde::ser::SerializeTuple;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -20,90 +22,132 @@ fn time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn taxes_json(taxes: &[entity::line_tax::Model]) -> Value {
+/// A record's taxes as canonical arrays.
+fn taxes(taxes: &[entity::line_tax::Model]) -> Vec<impl Serialize + '_> {
     taxes
         .iter()
         .map(|t| {
-            json!([
+            (
                 t.line_no,
                 t.position,
                 t.tax_rate_id,
-                t.name,
+                &t.name,
                 t.rate_ppm,
-                t.amount
-            ])
+                t.amount,
+            )
         })
         .collect()
 }
 
-fn tenders_json(tenders: &[entity::tender::Model]) -> Value {
+/// A record's tenders as canonical arrays.
+fn tenders(tenders: &[entity::tender::Model]) -> Vec<impl Serialize + '_> {
     tenders
         .iter()
         .map(|t| {
-            json!([
+            (
                 t.position,
-                t.method,
+                &t.method,
                 t.amount,
                 t.change,
-                t.card_brand,
-                t.card_last4,
-                t.auth_reference,
-                t.reference
-            ])
+                &t.card_brand,
+                &t.card_last4,
+                &t.auth_reference,
+                &t.reference,
+            )
         })
         .collect()
+}
+
+/// A sale line as its canonical array.
+struct Line<'a>(&'a entity::sale_line::Model);
+
+impl Serialize for Line<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.0;
+        let mut t = s.serialize_tuple(18)?;
+        t.serialize_element(&l.line_no)?;
+        t.serialize_element(&l.variant_id)?;
+        t.serialize_element(&l.product_id)?;
+        t.serialize_element(&l.tax_group_id)?;
+        t.serialize_element(&l.sku)?;
+        t.serialize_element(&l.name)?;
+        t.serialize_element(&l.barcode)?;
+        t.serialize_element(&l.unit)?;
+        t.serialize_element(&l.quantity_milli)?;
+        t.serialize_element(&l.list_price)?;
+        t.serialize_element(&l.unit_price)?;
+        t.serialize_element(&l.rule_ids)?;
+        t.serialize_element(&l.list_amount)?;
+        t.serialize_element(&l.discount)?;
+        t.serialize_element(&l.amount)?;
+        t.serialize_element(&l.net)?;
+        t.serialize_element(&l.tax)?;
+        t.serialize_element(&l.gross)?;
+        t.end()
+    }
+}
+
+/// A sale's canonical object. Its keys are in byte order, the order the
+/// text has had since the first receipt (a JSON object of sorted keys), so
+/// every stored hash still verifies; serialising this directly skips the
+/// JSON tree of each sale.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaleForm<'a, T, N> {
+    business_date: String,
+    cashier: &'a str,
+    created_at: String,
+    currency: &'a str,
+    id: Uuid,
+    kind: &'static str,
+    lines: Vec<Line<'a>>,
+    location: Uuid,
+    number: &'a str,
+    position: i64,
+    prices_include_tax: bool,
+    received_at: String,
+    rounding: (&'a str, &'a str),
+    sequence: i64,
+    taxes: Vec<T>,
+    tenders: Vec<N>,
+    terminal: Uuid,
+    terminal_totals: (Option<i64>, Option<i64>),
+    totals: [i64; 7],
 }
 
 pub fn canonical_sale(r: &SaleRecord) -> String {
     let s = &r.sale;
-    let lines: Value = r
-        .lines
-        .iter()
-        .map(|l| {
-            json!([
-                l.line_no,
-                l.variant_id,
-                l.product_id,
-                l.tax_group_id,
-                l.sku,
-                l.name,
-                l.barcode,
-                l.unit,
-                l.quantity_milli,
-                l.list_price,
-                l.unit_price,
-                l.rule_ids,
-                l.list_amount,
-                l.discount,
-                l.amount,
-                l.net,
-                l.tax,
-                l.gross
-            ])
-        })
-        .collect();
-    json!({
-        "kind": "SALE",
-        "id": s.id,
-        "terminal": s.terminal_id,
-        "location": s.location_id,
-        "cashier": s.cashier,
-        "sequence": s.sequence,
-        "position": s.position,
-        "number": s.receipt_number,
-        "currency": s.currency,
-        "createdAt": time(&s.created_at),
-        "receivedAt": time(&s.received_at),
-        "businessDate": s.business_date.to_string(),
-        "pricesIncludeTax": s.prices_include_tax,
-        "rounding": [s.rounding_mode, s.rounding_level],
-        "totals": [s.list_total, s.discount_total, s.net_total, s.tax_total, s.total, s.tendered, s.change],
-        "terminalTotals": [s.terminal_total, s.terminal_tax],
-        "lines": lines,
-        "taxes": taxes_json(&r.taxes),
-        "tenders": tenders_json(&r.tenders),
-    })
-    .to_string()
+    let form = SaleForm {
+        business_date: s.business_date.to_string(),
+        cashier: &s.cashier,
+        created_at: time(&s.created_at),
+        currency: &s.currency,
+        id: s.id,
+        kind: "SALE",
+        lines: r.lines.iter().map(Line).collect(),
+        location: s.location_id,
+        number: &s.receipt_number,
+        position: s.position,
+        prices_include_tax: s.prices_include_tax,
+        received_at: time(&s.received_at),
+        rounding: (&s.rounding_mode, &s.rounding_level),
+        sequence: s.sequence,
+        taxes: taxes(&r.taxes),
+        tenders: tenders(&r.tenders),
+        terminal: s.terminal_id,
+        terminal_totals: (s.terminal_total, s.terminal_tax),
+        totals: [
+            s.list_total,
+            s.discount_total,
+            s.net_total,
+            s.tax_total,
+            s.total,
+            s.tendered,
+            s.change,
+        ],
+    };
+    // Cannot fail: strings, numbers, booleans and arrays, no maps.
+    serde_json::to_string(&form).unwrap_or_default()
 }
 
 pub fn canonical_refund(r: &RefundRecord) -> String {
@@ -148,8 +192,8 @@ pub fn canonical_refund(r: &RefundRecord) -> String {
         "reason": f.reason,
         "totals": [f.discount_total, f.net_total, f.tax_total, f.total],
         "lines": lines,
-        "taxes": taxes_json(&r.taxes),
-        "tenders": tenders_json(&r.tenders),
+        "taxes": taxes(&r.taxes),
+        "tenders": tenders(&r.tenders),
     })
     .to_string()
 }
@@ -295,3 +339,7 @@ pub async fn verify_terminal(
     crate::org::terminals::require(&tx, terminal).await?;
     verify(&tx, terminal).await
 }
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod tests;
