@@ -41,6 +41,9 @@ pub trait CommitHook: Send + Sync {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// SQLite: the one connection every write transaction runs on (see
+    /// [`Db::connect`]).
+    writer: Option<DatabaseConnection>,
     hook: Option<Arc<dyn CommitHook>>,
     breaker: Option<Arc<Breaker>>,
     /// Test builds only: a table whose reads skip the tenant filter.
@@ -53,6 +56,12 @@ pub struct Db {
 pub struct PoolOptions {
     pub max_connections: u32,
     pub statement_timeout: Duration,
+}
+
+/// Whether a SQLite URL names an in-memory database, which a second pool
+/// would not share.
+fn in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 impl Db {
@@ -76,21 +85,44 @@ impl Db {
             // ping (a round trip to its worker thread) before each use.
             opts.test_before_acquire(false);
             // WAL lets readers run beside the single writer; the busy
-            // timeout queues writers instead of failing them.
+            // timeout queues writers instead of failing them. Statement
+            // journals stay in memory.
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
             });
         }
+        let writer = if url.starts_with("sqlite") && !in_memory(url) {
+            Some(Self::sqlite_writer(opts.clone()).await?)
+        } else {
+            None
+        };
         let conn = sea_orm::Database::connect(opts).await?;
         Ok(Self {
             conn,
+            writer,
             hook: None,
             breaker: None,
             #[cfg(feature = "planted-leak")]
             planted: None,
         })
+    }
+
+    /// SQLite runs one writer at a time whatever the pool, and a
+    /// connection drops its whole page cache whenever another connection
+    /// has written since its last transaction. Write transactions taking
+    /// turns over a pool each began with a cold cache, re-reading the
+    /// B-tree pages they insert into; on one connection of their own the
+    /// cache stays warm (and larger, 32 MiB). Writers queue for it as they
+    /// queued on the busy timeout before.
+    async fn sqlite_writer(mut opts: ConnectOptions) -> Result<DatabaseConnection, sea_orm::DbErr> {
+        opts.max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .map_sqlx_sqlite_opts(|o| o.pragma("cache_size", "-32768"));
+        sea_orm::Database::connect(opts).await
     }
 
     /// The same pool, with `hook` told of catalog commits.
@@ -251,8 +283,12 @@ impl Db {
     }
 
     async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+        let conn = match (&self.writer, mode) {
+            (Some(writer), SqliteTransactionMode::Immediate) => writer,
+            _ => &self.conn,
+        };
         let txn = self
-            .guarded(self.conn.begin_with_options(TransactionOptions {
+            .guarded(conn.begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(mode),
                 ..Default::default()
             }))
