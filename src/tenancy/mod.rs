@@ -92,6 +92,7 @@ impl Db {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", "10000")
             });
         }
         let writer = if url.starts_with("sqlite") && !in_memory(url) {
@@ -175,18 +176,32 @@ impl Db {
     }
 
     /// Runs [`Db::checkpoint_wal`] every `every` for as long as the runtime
-    /// lives (SQLite only).
+    /// lives, and a passive checkpoint every second in between (SQLite
+    /// only). The passive one copies the log into the database beside the
+    /// writer instead of inside its commit, where SQLite's automatic
+    /// checkpoint runs (with the write lock held); that one stays as a
+    /// bound, at 10,000 pages, for a log this task has not kept short.
     pub fn spawn_wal_checkpoints(&self, every: Duration) {
         if self.conn.get_database_backend() != DbBackend::Sqlite {
             return;
         }
         let db = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
+            let mut truncated = tokio::time::Instant::now();
             loop {
                 tick.tick().await;
-                if let Err(e) = db.checkpoint_wal().await {
+                let result = if truncated.elapsed() >= every {
+                    truncated = tokio::time::Instant::now();
+                    db.checkpoint_wal().await
+                } else {
+                    db.conn
+                        .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                        .await
+                        .map(|_| ())
+                };
+                if let Err(e) = result {
                     tracing::warn!(error = %e, "WAL checkpoint failed; retried on the next tick");
                 }
             }
