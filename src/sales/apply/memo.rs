@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    ledger_anomaly, line_tax, product, receipt, sale, sale_line, sale_state, sync_event,
-    sync_issue, tax_rate, tender, variant,
+    ledger_anomaly, line_tax, product, receipt, sale, sale_line, sync_event, sync_issue, tax_rate,
+    tender, variant,
 };
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect,
@@ -184,7 +184,6 @@ pub struct Writes {
     pub lines: Vec<sale_line::ActiveModel>,
     pub taxes: Vec<line_tax::ActiveModel>,
     pub tenders: Vec<tender::ActiveModel>,
-    pub states: Vec<sale_state::ActiveModel>,
     pub receipts: Vec<receipt::ActiveModel>,
     pub anomalies: Vec<ledger_anomaly::ActiveModel>,
     pub issues: Vec<sync_issue::ActiveModel>,
@@ -232,7 +231,6 @@ impl Writes {
         insert_all(tx, &mut self.lines, 20).await?;
         insert_all(tx, &mut self.taxes, 8).await?;
         insert_all(tx, &mut self.tenders, 10).await?;
-        insert_all(tx, &mut self.states, 4).await?;
         insert_all(tx, &mut self.receipts, 9).await?;
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;

@@ -26,7 +26,10 @@ pub use sale::unit_of;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::{ledger_anomaly, sale_state, sync_issue, tenant};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::event::{Event, EventBody, EventType};
@@ -122,7 +125,27 @@ pub async fn apply(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> Result<Ch
 
 /// Locks a sale's state row, so refunds and voids of one sale, from any
 /// terminal, run one at a time.
+///
+/// The row is made by the first refund or void of the sale, not with the
+/// sale: most sales never get one, and a row per sale was one more row
+/// and index entry on every sale pushed. No row reads as no refunds and
+/// not voided. Two first refunds at once both insert; PostgreSQL makes the
+/// second wait for the first's commit and then insert nothing, and both
+/// then take the lock in turn.
 async fn lock_sale_state(tx: &TenantTx, sale: Uuid) -> Result<sale_state::Model> {
+    sale_state::Entity::insert(sale_state::ActiveModel {
+        tenant_id: Set(tx.tenant()),
+        sale_id: Set(sale),
+        refund_count: Set(0),
+        voided: Set(false),
+    })
+    .on_conflict(
+        OnConflict::columns([sale_state::Column::TenantId, sale_state::Column::SaleId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(tx.conn())
+    .await?;
     tx.select::<sale_state::Entity>()
         .filter(sale_state::Column::SaleId.eq(sale))
         .lock_exclusive()

@@ -3,8 +3,8 @@
 //! was made, settles the tenders, and appends the record.
 
 use entity::{line_tax, tender};
-use entity::{product, sale, sale_line, sale_state, tax_rate, variant};
-use sea_orm::{ColumnTrait, QueryFilter, Set};
+use entity::{product, sale, sale_line, tax_rate, variant};
+use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Anomaly, Applied, Ctx, all_set, record_anomalies, repeat};
@@ -244,12 +244,6 @@ pub(super) async fn apply(
     writes
         .tenders
         .extend(all_set::<_, tender::ActiveModel>(record.tenders));
-    writes.states.push(sale_state::ActiveModel {
-        tenant_id: Set(tenant),
-        sale_id: Set(sale_id),
-        refund_count: Set(0),
-        voided: Set(false),
-    });
     record_anomalies(ctx, event, sale_id, anomalies);
     Ok(Ok(Applied {
         kind: EventType::Sale,
