@@ -22,6 +22,7 @@ mod m20261128_000010_scan_lookup;
 mod m20261128_000011_report_taxes;
 mod m20261129_000012_report_tax_levels;
 mod m20261129_000013_report_product_months;
+mod m20261130_000014_sync_event_indexes;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000011_report_taxes::Migration),
             Box::new(m20261129_000012_report_tax_levels::Migration),
             Box::new(m20261129_000013_report_product_months::Migration),
+            Box::new(m20261130_000014_sync_event_indexes::Migration),
         ]
     }
 }

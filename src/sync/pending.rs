@@ -29,7 +29,7 @@ pub async fn release(session: &Session, db: &Db, terminal: Uuid, sales: &[Uuid])
         }
         let rows = tx
             .select::<sync_event::Entity>()
-            .filter(sync_event::Column::Status.eq("PENDING"))
+            .filter(super::Waiting::Pending.filter())
             .filter(which)
             .order_by_asc(sync_event::Column::TerminalId)
             .order_by_asc(sync_event::Column::Sequence)
@@ -67,7 +67,7 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
         .select::<sync_event::Entity>()
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .filter(sync_event::Column::Sequence.eq(sequence))
-        .filter(sync_event::Column::Status.eq("PENDING"))
+        .filter(super::Waiting::Pending.filter())
         .one(tx.conn())
         .await?
     else {

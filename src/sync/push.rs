@@ -416,7 +416,7 @@ pub async fn push(
     let mut held: BTreeMap<i64, sync_event::Model> = tx
         .select::<sync_event::Entity>()
         .filter(sync_event::Column::TerminalId.eq(terminal))
-        .filter(sync_event::Column::Status.eq("QUEUED"))
+        .filter(super::Waiting::Queued.filter())
         .order_by_asc(sync_event::Column::Sequence)
         .all(tx.conn())
         .await?

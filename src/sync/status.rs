@@ -87,14 +87,14 @@ pub async fn terminal_status(
         .select_only()
         .column(sync_event::Column::Sequence)
         .filter(sync_event::Column::TerminalId.eq(terminal_id))
-        .filter(sync_event::Column::Status.eq("QUEUED"))
+        .filter(super::Waiting::Queued.filter())
         .into_tuple()
         .all(tx.conn())
         .await?;
     let awaiting_sale = tx
         .select::<sync_event::Entity>()
         .filter(sync_event::Column::TerminalId.eq(terminal_id))
-        .filter(sync_event::Column::Status.eq("PENDING"))
+        .filter(super::Waiting::Pending.filter())
         .count(tx.conn())
         .await?;
     let issues = |kind: &'static str| {
