@@ -45,32 +45,35 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
         .one(tx.conn())
         .await?
         .ok_or_else(|| AppError::internal("terminal without its location"))?;
-    terminal_ledger::Entity::insert(terminal_ledger::ActiveModel {
-        tenant_id: Set(tx.tenant()),
-        terminal_id: Set(terminal_id),
-        last_position: Set(0),
-        last_hash: Set(GENESIS.to_owned()),
-        applied_through: Set(0),
-        updated_at: Set(Utc::now()),
-        last_push_at: Set(None),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            terminal_ledger::Column::TenantId,
-            terminal_ledger::Column::TerminalId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(tx.conn())
-    .await?;
-    let row = tx
-        .select::<terminal_ledger::Entity>()
-        .filter(terminal_ledger::Column::TerminalId.eq(terminal_id))
-        .lock_exclusive()
-        .one(tx.conn())
-        .await?
-        .ok_or_else(|| AppError::internal("terminal ledger vanished"))?;
+    let row = match lock_row(tx, terminal_id).await? {
+        Some(row) => row,
+        None => {
+            // The terminal's first record: make its ledger head, unless a
+            // concurrent first push just did.
+            terminal_ledger::Entity::insert(terminal_ledger::ActiveModel {
+                tenant_id: Set(tx.tenant()),
+                terminal_id: Set(terminal_id),
+                last_position: Set(0),
+                last_hash: Set(GENESIS.to_owned()),
+                applied_through: Set(0),
+                updated_at: Set(Utc::now()),
+                last_push_at: Set(None),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    terminal_ledger::Column::TenantId,
+                    terminal_ledger::Column::TerminalId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(tx.conn())
+            .await?;
+            lock_row(tx, terminal_id)
+                .await?
+                .ok_or_else(|| AppError::internal("terminal ledger vanished"))?
+        }
+    };
     Ok(Some(Head {
         terminal,
         location,
@@ -78,6 +81,16 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
         last_hash: row.last_hash,
         applied_through: row.applied_through,
     }))
+}
+
+/// The terminal's ledger head, locked, if it has one yet.
+async fn lock_row(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<terminal_ledger::Model>> {
+    Ok(tx
+        .select::<terminal_ledger::Entity>()
+        .filter(terminal_ledger::Column::TerminalId.eq(terminal_id))
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?)
 }
 
 /// The position and receipt number the next record takes.
