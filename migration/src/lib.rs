@@ -23,6 +23,7 @@ mod m20261128_000011_report_taxes;
 mod m20261129_000012_report_tax_levels;
 mod m20261129_000013_report_product_months;
 mod m20261130_000014_sync_event_indexes;
+mod m20261130_000015_lookup_call;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_report_tax_levels::Migration),
             Box::new(m20261129_000013_report_product_months::Migration),
             Box::new(m20261130_000014_sync_event_indexes::Migration),
+            Box::new(m20261130_000015_lookup_call::Migration),
         ]
     }
 }

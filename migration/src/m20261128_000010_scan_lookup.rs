@@ -16,7 +16,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
-use crate::rls::APP_GROUP_ROLE;
+use crate::rls::grant_execute;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,7 +27,7 @@ pub struct Migration;
 /// be missing if the rows are gone), the group's current rates in position
 /// order, the variant's location prices as `[location, price]` pairs, and
 /// the tenant's active rules that could apply to it.
-const SCAN: &str = "CREATE FUNCTION pos_scan(p_tenant uuid, p_keys text) RETURNS text \
+const SCAN_HEAD: &str = "CREATE FUNCTION pos_scan(p_tenant uuid, p_keys text) RETURNS text \
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ \
     DECLARE \
       v_keys text[] := ARRAY(SELECT json_array_elements_text(p_keys::json)); \
@@ -37,8 +37,10 @@ const SCAN: &str = "CREATE FUNCTION pos_scan(p_tenant uuid, p_keys text) RETURNS
       SELECT * INTO v_code FROM barcodes b \
         WHERE b.tenant_id = p_tenant AND b.lookup_key = ANY (v_keys) \
         ORDER BY array_position(v_keys, b.lookup_key) LIMIT 1; \
-      IF NOT FOUND THEN RETURN NULL; END IF; \
-      RETURN (SELECT json_build_object( \
+      IF NOT FOUND THEN RETURN NULL; END IF; ";
+
+/// The end of `pos_scan`: what the barcode row in `v_code` resolves to.
+pub(crate) const SCAN_RESULT: &str = "RETURN (SELECT json_build_object( \
           'barcode', row_to_json(v_code), \
           'variant', row_to_json(v), \
           'product', row_to_json(p), \
@@ -61,6 +63,11 @@ const SCAN: &str = "CREATE FUNCTION pos_scan(p_tenant uuid, p_keys text) RETURNS
         JOIN tax_groups g ON g.tenant_id = v.tenant_id AND g.id = v.tax_group_id \
         WHERE v.tenant_id = p_tenant AND v.id = v_code.variant_id); \
     END $$";
+
+/// `pos_scan` as this migration made it.
+pub(crate) fn scan() -> String {
+    format!("{SCAN_HEAD}{SCAN_RESULT}")
+}
 
 /// The pricing facts of a location and its tenant; NULL if the location
 /// is not the tenant's.
@@ -85,15 +92,10 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let conn = manager.get_connection();
-        conn.execute_unprepared(SCAN).await?;
+        conn.execute_unprepared(&scan()).await?;
         conn.execute_unprepared(PLACE).await?;
         for f in FUNCTIONS {
-            conn.execute_unprepared(&format!("REVOKE ALL ON FUNCTION {f} FROM PUBLIC"))
-                .await?;
-            conn.execute_unprepared(&format!(
-                "GRANT EXECUTE ON FUNCTION {f} TO {APP_GROUP_ROLE}"
-            ))
-            .await?;
+            grant_execute(conn, f).await?;
         }
         Ok(())
     }

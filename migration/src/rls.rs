@@ -15,6 +15,20 @@ pub const TENANT_SETTING: &str = "app.tenant_id";
 
 /// Creates [`APP_GROUP_ROLE`] if it does not exist. Safe to run
 /// concurrently, as parallel test databases do.
+/// Lets only the app role call `function` (a signature, `name(types)`).
+pub(crate) async fn grant_execute(
+    conn: &SchemaManagerConnection<'_>,
+    function: &str,
+) -> Result<(), DbErr> {
+    conn.execute_unprepared(&format!("REVOKE ALL ON FUNCTION {function} FROM PUBLIC"))
+        .await?;
+    conn.execute_unprepared(&format!(
+        "GRANT EXECUTE ON FUNCTION {function} TO {APP_GROUP_ROLE}"
+    ))
+    .await?;
+    Ok(())
+}
+
 pub async fn ensure_app_role(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());

@@ -66,6 +66,14 @@ impl<T> Clone for Entry<T> {
 
 type Key = (Uuid, u64, String);
 
+/// The generation a loader ran under (`None`: uncached, Redis unreachable).
+/// A loader reads the database after its generation was read, so data one
+/// loader read may be stored by another loader that saw the same
+/// generation: it is no older than that loader's key. Generations are never
+/// reused, so equal means no catalog write came in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen(Option<u64>);
+
 fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
     Cache::builder()
         .max_capacity(capacity)
@@ -144,7 +152,7 @@ impl CatalogCache {
         load: F,
     ) -> Result<Option<Arc<ScanSnapshot>>>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Seen) -> Fut,
         Fut: Future<Output = Result<Option<ScanSnapshot>>>,
     {
         self.cached(&self.inner.scans, session.tenant, "scan", code, load)
@@ -159,7 +167,7 @@ impl CatalogCache {
         load: F,
     ) -> Result<Option<Arc<PlaceSnapshot>>>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Seen) -> Fut,
         Fut: Future<Output = Result<Option<PlaceSnapshot>>>,
     {
         self.cached(
@@ -188,7 +196,7 @@ impl CatalogCache {
             session.tenant,
             "terminal",
             &terminal.to_string(),
-            load,
+            |_| load(),
         )
         .await
     }
@@ -203,13 +211,13 @@ impl CatalogCache {
     ) -> Result<Option<Arc<T>>>
     where
         T: Serialize + DeserializeOwned + Send + Sync + 'static,
-        F: FnOnce() -> Fut,
+        F: FnOnce(Seen) -> Fut,
         Fut: Future<Output = Result<Option<T>>>,
     {
         let Some(generation) = self.generation(tenant).await else {
             // Redis is configured but unreachable and this tenant's
             // generation is unknown: serve from the database, uncached.
-            return Ok(load().await?.map(Arc::new));
+            return Ok(load(Seen(None)).await?.map(Arc::new));
         };
         let listening = self.inner.listening.load(Ordering::Relaxed);
         let key = (tenant, generation, format!("{kind}:{id}"));
@@ -250,7 +258,7 @@ impl CatalogCache {
             .await;
             return Ok(value);
         }
-        let value = load().await?;
+        let value = load(Seen(Some(generation))).await?;
         if let Some(l2_key) = &l2_key
             && let Ok(bytes) = serde_json::to_vec(&value)
         {
@@ -430,5 +438,70 @@ impl CatalogCache {
 impl crate::tenancy::CommitHook for CatalogCache {
     fn cached_data_changed(&self, tenant: Uuid) {
         self.invalidate(tenant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(tenant: Uuid) -> Session {
+        Session {
+            tenant,
+            subject: "test".into(),
+            roles: Vec::new(),
+            terminal: None,
+            location: None,
+        }
+    }
+
+    /// What `load` was handed, for a miss on `place` then one on `scan`.
+    async fn seen_by_place_then_scan(
+        cache: &CatalogCache,
+        tenant: Uuid,
+        write: bool,
+    ) -> (Seen, Seen) {
+        let session = session(tenant);
+        let mut first = None;
+        let place = cache
+            .place(&session, Uuid::now_v7(), |seen| {
+                first = Some(seen);
+                async { Ok(None) }
+            })
+            .await;
+        assert!(matches!(place, Ok(None)));
+        if write {
+            cache.invalidate(tenant);
+        }
+        let mut second = None;
+        let scan = cache
+            .scan(&session, &Uuid::now_v7().to_string(), |seen| {
+                second = Some(seen);
+                async { Ok(None) }
+            })
+            .await;
+        assert!(matches!(scan, Ok(None)));
+        (first.expect("place missed"), second.expect("scan missed"))
+    }
+
+    #[tokio::test]
+    async fn loaders_share_a_generation_until_a_write_commits() {
+        let cache = CatalogCache::new(None, 100);
+        let tenant = Uuid::now_v7();
+        let (place, scan) = seen_by_place_then_scan(&cache, tenant, false).await;
+        assert_eq!(
+            place, scan,
+            "no write: a read made for one may serve the other"
+        );
+        let (place, scan) = seen_by_place_then_scan(&cache, tenant, true).await;
+        assert_ne!(
+            place, scan,
+            "a write in between must not let the older read through"
+        );
+        // Another tenant's write changes nothing here.
+        let (place, _) = seen_by_place_then_scan(&cache, tenant, false).await;
+        cache.invalidate(Uuid::now_v7());
+        let (again, _) = seen_by_place_then_scan(&cache, tenant, false).await;
+        assert_eq!(place, again);
     }
 }

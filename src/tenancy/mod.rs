@@ -267,7 +267,7 @@ impl Db {
 
     /// Runs one statement on its own, outside any transaction, and returns
     /// its first row. Only for the PostgreSQL functions that scope
-    /// themselves to a tenant (`pos_scan`, `pos_place`): the
+    /// themselves to a tenant (`pos_scan`, `pos_place`, `pos_lookup`): the
     /// `set_config(…, true)` inside them ends with the statement's implicit
     /// transaction. Everything else goes through [`Db::read`] and
     /// [`Db::write`].

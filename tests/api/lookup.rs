@@ -288,6 +288,10 @@ async fn price_labels_with_a_price_check_digit_are_verified() {
         let payload: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
         format!("{body}{}", pos::catalog::barcode::check_digit(&payload))
     };
+    // A misread as the first scan after a catalog write, when the location
+    // is read with it, is refused too.
+    let body = app.scan(&owner, &label("7"), Some(&location)).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     // 3.99 has price check digit 0 (GS1 7.9.3).
     let body = app.scan(&owner, &label("0"), Some(&location)).await;
     assert_eq!(

@@ -1,14 +1,16 @@
 //! A lookup's cache misses on PostgreSQL, one round trip each: the
 //! functions `pos_scan` and `pos_place` (migration
 //! `m20261128_000010_scan_lookup`) read what the statement-by-statement
-//! path reads and return it as JSON.
+//! path reads and return it as JSON; `pos_lookup` (migration
+//! `m20261130_000015_lookup_call`) returns both from one call.
 
 use entity::{barcode, pricing_rule, product, tax_group, tax_rate, variant};
-use sea_orm::{DbBackend, Statement};
+use sea_orm::{DbBackend, Statement, Value};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Found, PlaceSnapshot, rounding_mode};
+use super::load::Found;
+use super::{PlaceSnapshot, rounding_mode};
 use crate::catalog::rules;
 use crate::error::{AppError, Result};
 use crate::tenancy::Db;
@@ -34,56 +36,84 @@ struct Place {
     prices_include_tax: bool,
 }
 
+impl From<Scan> for Found {
+    fn from(scan: Scan) -> Self {
+        Found {
+            code: scan.barcode,
+            variant: scan.variant,
+            product: scan.product,
+            tax_group: scan.tax_group,
+            rates: scan.rates,
+            location_prices: scan.location_prices,
+            rules: scan.rules.iter().filter_map(rules::to_rule).collect(),
+        }
+    }
+}
+
+impl From<Place> for PlaceSnapshot {
+    fn from(p: Place) -> Self {
+        PlaceSnapshot {
+            tenant_currency: p.tenant_currency,
+            rounding: rounding_mode(&p.rounding_mode),
+            location_id: p.location_id,
+            time_zone: p.time_zone,
+            currency: p.currency,
+            prices_include_tax: p.prices_include_tax,
+        }
+    }
+}
+
 /// What the first of `keys` that exists resolves to.
 pub(super) async fn scan(db: &Db, tenant: Uuid, keys: &[String]) -> Result<Option<Found>> {
     if keys.is_empty() {
         return Ok(None);
     }
     let keys = serde_json::to_string(keys).map_err(AppError::internal)?;
-    let Some(scan) = call::<Scan>(db, "SELECT pos_scan($1, $2) AS found", tenant, keys).await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Found {
-        code: scan.barcode,
-        variant: scan.variant,
-        product: scan.product,
-        tax_group: scan.tax_group,
-        rates: scan.rates,
-        location_prices: scan.location_prices,
-        rules: scan.rules.iter().filter_map(rules::to_rule).collect(),
-    }))
+    let sql = "SELECT pos_scan($1, $2) AS found";
+    let found = call::<Scan>(db, sql, [tenant.into(), keys.into()]).await?;
+    Ok(found.map(Found::from))
 }
 
 /// The pricing facts of `location`; `None` if it is not the tenant's.
 pub(super) async fn place(db: &Db, tenant: Uuid, location: Uuid) -> Result<Option<PlaceSnapshot>> {
-    let found = call::<Place>(
-        db,
-        "SELECT pos_place($1, $2::uuid) AS found",
-        tenant,
-        location.to_string(),
-    )
-    .await?;
-    Ok(found.map(|p| PlaceSnapshot {
-        tenant_currency: p.tenant_currency,
-        rounding: rounding_mode(&p.rounding_mode),
-        location_id: p.location_id,
-        time_zone: p.time_zone,
-        currency: p.currency,
-        prices_include_tax: p.prices_include_tax,
-    }))
+    let sql = "SELECT pos_place($1, $2::uuid) AS found";
+    let found = call::<Place>(db, sql, [tenant.into(), location.to_string().into()]).await?;
+    Ok(found.map(PlaceSnapshot::from))
 }
 
-/// Calls a tenant-scoping function with the tenant and one text argument,
-/// and parses the JSON it returns (NULL: `None`).
+#[derive(Deserialize)]
+struct Both {
+    place: Place,
+    scan: Option<Scan>,
+}
+
+/// The pricing facts of `location` and what the first of `keys` that
+/// exists resolves to, in one call; `None` if the location is not the
+/// tenant's.
+pub(super) async fn place_and_scan(
+    db: &Db,
+    tenant: Uuid,
+    location: Uuid,
+    keys: &[String],
+) -> Result<Option<(PlaceSnapshot, Option<Found>)>> {
+    let keys = serde_json::to_string(keys).map_err(AppError::internal)?;
+    let found = call::<Both>(
+        db,
+        "SELECT pos_lookup($1, $2::uuid, $3) AS found",
+        [tenant.into(), location.to_string().into(), keys.into()],
+    )
+    .await?;
+    Ok(found.map(|b| (b.place.into(), b.scan.map(Found::from))))
+}
+
+/// Calls a tenant-scoping function (the tenant first, then text
+/// arguments) and parses the JSON it returns (NULL: `None`).
 async fn call<T: for<'de> Deserialize<'de>>(
     db: &Db,
     sql: &str,
-    tenant: Uuid,
-    arg: String,
+    args: impl IntoIterator<Item = Value>,
 ) -> Result<Option<T>> {
-    let stmt =
-        Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.into(), arg.into()]);
+    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, args);
     let Some(row) = db.call_scoped(stmt).await? else {
         return Ok(None);
     };
