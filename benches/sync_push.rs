@@ -5,7 +5,9 @@
 //! `cargo bench --bench sync_push` (SQLite). For PostgreSQL:
 //! `BENCH_PG=1 cargo bench --bench sync_push` with the services .ci/run
 //! uses. Knobs: BENCH_TERMINALS (1000), BENCH_BATCH (100),
-//! BENCH_BATCHES (1 per terminal), BENCH_CLIENTS (16 concurrent pushes).
+//! BENCH_BATCHES (1 per terminal), BENCH_CLIENTS (16 concurrent pushes),
+//! BENCH_PG_SSLMODE (unset: the driver's default, `prefer`, which uses TLS
+//! when the server offers it; `disable` for a plain connection).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -85,8 +87,13 @@ async fn run() {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create db");
+        let sslmode = std::env::var("BENCH_PG_SSLMODE")
+            .ok()
+            .filter(|m| !m.is_empty())
+            .map(|m| format!("?sslmode={m}"))
+            .unwrap_or_default();
         (
-            format!("postgres://pos_app@127.0.0.1:5432/{name}"),
+            format!("postgres://pos_app@127.0.0.1:5432/{name}{sslmode}"),
             format!("postgres://postgres@127.0.0.1:5432/{name}"),
             "PostgreSQL",
         )
