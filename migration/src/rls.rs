@@ -13,8 +13,6 @@ pub const APP_GROUP_ROLE: &str = "pos_rw";
 /// The session setting that carries the current tenant inside a transaction.
 pub const TENANT_SETTING: &str = "app.tenant_id";
 
-/// Creates [`APP_GROUP_ROLE`] if it does not exist. Safe to run
-/// concurrently, as parallel test databases do.
 /// Lets only the app role call `function` (a signature, `name(types)`).
 pub(crate) async fn grant_execute(
     conn: &SchemaManagerConnection<'_>,
@@ -29,6 +27,8 @@ pub(crate) async fn grant_execute(
     Ok(())
 }
 
+/// Creates [`APP_GROUP_ROLE`] if it does not exist. Safe to run
+/// concurrently, as parallel test databases do.
 pub async fn ensure_app_role(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());
