@@ -22,10 +22,6 @@ const AWAITS: &str = "CREATE INDEX ix_sync_events_tenant_awaits \
                       ON sync_events (tenant_id, awaits_sale) \
                       WHERE awaits_sale IS NOT NULL";
 
-fn c(name: &str) -> Alias {
-    Alias::new(name)
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     /// One transaction on SQLite too. Without one, each statement takes
@@ -59,7 +55,12 @@ impl MigrationTrait for Migration {
             ("ix_sync_events_tenant_awaits", "awaits_sale"),
         ] {
             manager
-                .create_index(index(name, c("sync_events"), &["tenant_id", column], false))
+                .create_index(index(
+                    name,
+                    Alias::new("sync_events"),
+                    &["tenant_id", column],
+                    false,
+                ))
                 .await?;
         }
         Ok(())
