@@ -248,9 +248,10 @@ async fn the_tenant_never_leaks_across_a_pool_of_one() {
 
 /// A lookup that misses the cache reads PostgreSQL in one call
 /// (`pos_lookup`, which calls `pos_place` and `pos_scan`), outside a
-/// transaction: the call sets the tenant for itself only. Over one pooled connection with the cache off,
-/// lookups of two tenants that share a barcode alternate; each sees its own
-/// item, and the connection keeps no tenant afterwards.
+/// transaction: the call sets the tenant for itself only. Over one pooled
+/// connection with the cache off, lookups of two tenants that share a
+/// barcode alternate; each sees its own item, and the connection keeps no
+/// tenant afterwards.
 #[tokio::test]
 async fn uncached_lookups_keep_to_their_tenant_on_a_pool_of_one() {
     let app = TestApp::spawn_with(&["--db-max-connections", "1", "--cache-capacity", "0"]).await;
