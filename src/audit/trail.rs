@@ -31,7 +31,8 @@ impl ExtensionFactory for AuditTrail {
 /// One request's trail (extensions are created per request).
 #[derive(Default)]
 struct Trail {
-    /// The request's variables, kept only when it holds a mutation.
+    /// What the entry reads of the request's variables ([`slim`]), kept
+    /// only when it holds a mutation.
     variables: Mutex<Option<Variables>>,
     operation_name: Mutex<Option<String>>,
 }
@@ -51,7 +52,12 @@ impl Extension for Trail {
             .iter()
             .any(|(_, op)| op.node.ty == OperationType::Mutation);
         if mutates {
-            *self.variables.lock().unwrap_or_else(|e| e.into_inner()) = Some(variables.clone());
+            let kept = variables
+                .iter()
+                .map(|(name, value)| (name.clone(), slim(value)))
+                .collect();
+            *self.variables.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(Variables::from_value(Value::Object(kept)));
         }
         Ok(document)
     }
@@ -122,6 +128,28 @@ impl Trail {
                 value.ok().map(|v| (name.node.to_string(), v))
             })
             .collect()
+    }
+}
+
+/// The part of a variable's value an entry reads: UUID strings (the ids
+/// it names) and integers (a push's sequences), in their lists and
+/// objects; other values become null. Sync events' payloads are left out:
+/// a push is filed under its terminal, its records are in the ledger under
+/// their own ids. A push's variables are most of its request, and copying
+/// them whole cost a tenth of the server's time per push.
+fn slim(value: &Value) -> Value {
+    match value {
+        Value::String(s) if Uuid::parse_str(s).is_ok() => value.clone(),
+        Value::Number(n) if n.is_i64() => value.clone(),
+        Value::List(items) => Value::List(items.iter().map(slim).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(key, _)| key.as_str() != "payload")
+                .map(|(key, item)| (key.clone(), slim(item)))
+                .collect(),
+        ),
+        _ => Value::Null,
     }
 }
 
@@ -234,4 +262,27 @@ fn push_summary(arguments: &[(String, Value)], result: &ServerResult<Option<Valu
         text.push_str(&format!("; {}", parts.join(", ")));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Value;
+    use serde_json::json;
+
+    use super::slim;
+
+    #[test]
+    fn slim_keeps_ids_and_sequences_and_leaves_payloads_out() {
+        let id = "0190f3a4-5b6c-7d8e-9f00-112233445566";
+        let value = Value::from_json(json!({
+            "events": [{ "terminalId": id, "sequence": 7, "type": "SALE",
+                         "payload": { "sale": { "saleId": id } } }],
+            "input": { "name": "Shop", "locationId": id, "active": true, "price": "1.50" },
+        }));
+        let expected = Value::from_json(json!({
+            "events": [{ "terminalId": id, "sequence": 7, "type": null }],
+            "input": { "name": null, "locationId": id, "active": null, "price": null },
+        }));
+        assert_eq!(value.map(|v| slim(&v)).ok(), expected.ok());
+    }
 }

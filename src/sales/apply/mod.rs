@@ -20,7 +20,7 @@ mod refund;
 mod sale;
 mod void;
 
-pub use memo::{Memo, Writes};
+pub use memo::{Memo, SKIP_WRITES, Skip, Writes};
 pub use sale::unit_of;
 
 use chrono::{DateTime, NaiveDate, Utc};
