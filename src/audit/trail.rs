@@ -135,8 +135,8 @@ impl Trail {
 /// it names) and integers (a push's sequences), in their lists and
 /// objects; other values become null. Sync events' payloads are left out:
 /// a push is filed under its terminal, its records are in the ledger under
-/// their own ids. A push's variables are most of its request, and copying
-/// them whole cost a tenth of the server's time per push.
+/// their own ids. A push's variables are most of its request; copying
+/// and dropping them whole was about 5 % of a profile of pushes.
 fn slim(value: &Value) -> Value {
     match value {
         Value::String(s) if Uuid::parse_str(s).is_ok() => value.clone(),
