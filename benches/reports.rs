@@ -22,7 +22,7 @@ use chrono::{Datelike, NaiveDate};
 use pos::auth::{Role, Session};
 use pos::config::{Config, SeedArgs};
 use pos::reporting::report::{Dimension, Measure, Request, sales_report};
-use pos::reporting::rollup::KEEP_ROLLUPS;
+use pos::sales::apply::{SKIP_WRITES, Skip};
 use pos::tenancy::Db;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
@@ -484,7 +484,8 @@ async fn ingestion(t: &Target) {
     let lines = env("BENCH_INGEST_LINES", 100_000);
     let mut results = Vec::new();
     for keep in [true, false, true, false] {
-        KEEP_ROLLUPS.store(keep, Ordering::Relaxed);
+        let skip = if keep { 0 } else { Skip::Rollups as u32 };
+        SKIP_WRITES.store(skip, Ordering::Relaxed);
         let args = SeedArgs {
             name: format!(
                 "Ingestion {}",
@@ -506,7 +507,7 @@ async fn ingestion(t: &Target) {
         let s = pos::seed::seed(&t.config, &args).await.expect("seed");
         results.push((keep, s.events as f64 / s.push_seconds));
     }
-    KEEP_ROLLUPS.store(true, Ordering::Relaxed);
+    SKIP_WRITES.store(0, Ordering::Relaxed);
     let avg = |k: bool| {
         let v: Vec<f64> = results.iter().filter(|r| r.0 == k).map(|r| r.1).collect();
         v.iter().sum::<f64>() / v.len() as f64

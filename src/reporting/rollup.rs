@@ -25,12 +25,6 @@ use uuid::Uuid;
 use crate::error::{AppError, Result};
 use crate::tenancy::{TenantTx, bulk};
 
-/// Whether applying events writes the rollups. Only the report benchmark
-/// turns it off, to measure what they cost; a server never does (its
-/// reports would then be wrong until `reconcile` rebuilt them).
-#[doc(hidden)]
-pub static KEEP_ROLLUPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cell {
     pub location: Uuid,

@@ -178,9 +178,9 @@ impl Memo {
 }
 
 /// Tables whose buffered rows are dropped instead of written (a bit mask of
-/// [`Skip`]). Only the push benchmark sets it, to measure what each
-/// table's writes cost a push (its ledger is then incomplete); a server
-/// never does.
+/// [`Skip`]). Only the push and report benchmarks set it, to measure what
+/// each table's writes cost (the ledger or reports are then incomplete
+/// until `reconcile` rebuilds them); a server never does.
 #[doc(hidden)]
 pub static SKIP_WRITES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -271,12 +271,7 @@ impl Writes {
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;
         insert_all(tx, &mut self.events, 16).await?;
-        if crate::reporting::rollup::KEEP_ROLLUPS.load(std::sync::atomic::Ordering::Relaxed) {
-            self.rollups.flush(tx).await
-        } else {
-            self.rollups = Default::default();
-            Ok(())
-        }
+        self.rollups.flush(tx).await
     }
 
     /// Drops the buffered rows of the tables in `mask` (see [`SKIP_WRITES`]).
