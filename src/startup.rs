@@ -13,7 +13,8 @@ use crate::auth::{Keys, Rate, RateLimits};
 use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
 use crate::graphql::documents::Documents;
-use crate::graphql::persisted::PersistedQueries;
+use crate::graphql::persisted::{LearnedBounds, PersistedQueries};
+use crate::http::origin::TrustedProxies;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::tenancy::{Db, PoolOptions};
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub persisted: PersistedQueries,
     /// Parsed documents by text, so a repeated document skips the parser.
     pub documents: Documents,
+    /// Whose forwarding headers name the client address.
+    pub proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -61,6 +64,11 @@ impl AppState {
         let persisted = PersistedQueries::new(
             config.persisted_queries_file.as_deref(),
             config.device_registered_only,
+            LearnedBounds {
+                learn: !config.is_production(),
+                total_bytes: config.edge.persisted_max_bytes,
+                tenant_bytes: config.edge.persisted_tenant_max_bytes,
+            },
             cache.clone(),
         )?;
         let schema = graphql::build(
@@ -80,10 +88,15 @@ impl AppState {
                 per_second: config.rate_limit_terminal_rps,
                 burst: config.rate_limit_terminal_burst,
             },
+            Rate {
+                per_second: config.edge.rate_limit_anonymous_rps,
+                burst: config.edge.rate_limit_anonymous_burst,
+            },
         ));
         Ok(Self {
             persisted,
             documents: Documents::default(),
+            proxies: TrustedProxies::new(config.edge.trusted_proxies.clone()),
             config: Arc::new(config),
             db,
             redis,

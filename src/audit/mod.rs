@@ -26,8 +26,8 @@ pub use trail::AuditTrail;
 /// Where a request came from, as the HTTP edge saw it.
 #[derive(Clone, Debug, Default)]
 pub struct RequestOrigin {
-    /// The first `X-Forwarded-For` address when a proxy set one, else the
-    /// peer's address.
+    /// The peer's address, or the client a trusted proxy forwarded for
+    /// (`http::origin`).
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,

@@ -137,6 +137,12 @@ impl Keys {
         })
     }
 
+    /// Unix seconds until which `claims` are honoured: their `exp` plus the
+    /// clock leeway, as verification counts it.
+    pub fn deadline(&self, claims: &Claims) -> u64 {
+        claims.exp.saturating_add(self.leeway)
+    }
+
     /// `verify`, remembering tokens that pass. A terminal or app sends the
     /// same token with every request until it expires, and checking it
     /// again costs a signature (an RSA one with public keys) and a JSON

@@ -1,5 +1,7 @@
-//! Per-tenant and per-terminal rate limits: token buckets, checked as soon
-//! as a token is verified, before any GraphQL or database work.
+//! Per-tenant, per-terminal and per-address rate limits: token buckets,
+//! checked for every operation at the door (`http::door`), before any
+//! GraphQL or database work. Requests without a token draw from their
+//! client address's bucket.
 //!
 //! Each bucket holds up to `burst` requests and refills at `rate` per
 //! second. A request that finds its bucket empty is refused with
@@ -15,10 +17,10 @@
 //! them exact at the cost of a round trip on every request.)
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use uuid::Uuid;
 
 use super::Session;
 use crate::error::AppError;
@@ -48,7 +50,7 @@ struct Bucket {
 
 struct Limiter {
     rate: Rate,
-    shards: Vec<Mutex<HashMap<Uuid, Bucket>>>,
+    shards: Vec<Mutex<HashMap<u128, Bucket>>>,
 }
 
 impl Limiter {
@@ -64,9 +66,9 @@ impl Limiter {
 
     /// Takes one request from `key`'s bucket, or says how long until one
     /// would be there.
-    fn take(&self, key: Uuid, now: Instant) -> Result<(), Duration> {
+    fn take(&self, key: u128, now: Instant) -> Result<(), Duration> {
         let Rate { per_second, burst } = self.rate;
-        let shard = &self.shards[(key.as_u128() % SHARDS as u128) as usize];
+        let shard = &self.shards[(key % SHARDS as u128) as usize];
         // A poisoned lock only means another request panicked mid-update
         // of plain numbers; the map is still usable.
         let mut buckets = shard.lock().unwrap_or_else(|e| e.into_inner());
@@ -96,14 +98,46 @@ impl Limiter {
 pub struct RateLimits {
     tenant: Option<Limiter>,
     terminal: Option<Limiter>,
+    anonymous: Option<Limiter>,
 }
 
 impl RateLimits {
-    pub fn new(tenant: Rate, terminal: Rate) -> Self {
+    pub fn new(tenant: Rate, terminal: Rate, anonymous: Rate) -> Self {
         Self {
             tenant: Limiter::new(tenant),
             terminal: Limiter::new(terminal),
+            anonymous: Limiter::new(anonymous),
         }
+    }
+
+    /// Admits one request without a token from `client` (requests whose
+    /// address is unknown share one bucket), or refuses it with
+    /// `RATE_LIMITED`.
+    pub fn admit_anonymous(&self, client: Option<IpAddr>) -> Result<(), AppError> {
+        let key = match client {
+            Some(IpAddr::V4(v4)) => u128::from(v4.to_bits()),
+            Some(IpAddr::V6(v6)) => v6.to_bits(),
+            None => u128::MAX,
+        };
+        Self::check(&self.anonymous, key, "address", Instant::now())
+    }
+
+    fn check(
+        limiter: &Option<Limiter>,
+        key: u128,
+        scope: &'static str,
+        now: Instant,
+    ) -> Result<(), AppError> {
+        let Some(limiter) = limiter else {
+            return Ok(());
+        };
+        limiter.take(key, now).map_err(|wait| {
+            crate::metrics::metrics().count("pos_rate_limited_total", vec![("scope", scope.to_owned())]);
+            AppError::RateLimited {
+                scope,
+                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+            }
+        })
     }
 
     /// Admits one request of `session`, or refuses it with
@@ -113,30 +147,17 @@ impl RateLimits {
     }
 
     fn admit_at(&self, session: &Session, now: Instant) -> Result<(), AppError> {
-        let checks = [
-            (&self.terminal, session.terminal, "terminal"),
-            (&self.tenant, Some(session.tenant), "tenant"),
-        ];
-        for (limiter, key, scope) in checks {
-            let (Some(limiter), Some(key)) = (limiter, key) else {
-                continue;
-            };
-            if let Err(wait) = limiter.take(key, now) {
-                crate::metrics::metrics()
-                    .count("pos_rate_limited_total", vec![("scope", scope.to_owned())]);
-                return Err(AppError::RateLimited {
-                    scope,
-                    retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-                });
-            }
+        if let Some(terminal) = session.terminal {
+            Self::check(&self.terminal, terminal.as_u128(), "terminal", now)?;
         }
-        Ok(())
+        Self::check(&self.tenant, session.tenant.as_u128(), "tenant", now)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn session(tenant: Uuid, terminal: Option<Uuid>) -> Session {
         Session {
@@ -154,7 +175,7 @@ mod tests {
 
     #[test]
     fn a_bucket_allows_its_burst_then_refills_at_its_rate() {
-        let limits = RateLimits::new(rate(2.0, 3.0), rate(0.0, 0.0));
+        let limits = RateLimits::new(rate(2.0, 3.0), rate(0.0, 0.0), rate(0.0, 0.0));
         let (a, t0) = (session(Uuid::now_v7(), None), Instant::now());
         for _ in 0..3 {
             assert!(limits.admit_at(&a, t0).is_ok());
@@ -176,7 +197,7 @@ mod tests {
 
     #[test]
     fn one_callers_flood_leaves_the_others_alone() {
-        let limits = RateLimits::new(rate(10.0, 10.0), rate(1.0, 2.0));
+        let limits = RateLimits::new(rate(10.0, 10.0), rate(1.0, 2.0), rate(0.0, 0.0));
         let tenant = Uuid::now_v7();
         let (noisy, quiet) = (Uuid::now_v7(), Uuid::now_v7());
         let now = Instant::now();
@@ -199,8 +220,27 @@ mod tests {
     }
 
     #[test]
+    fn anonymous_callers_are_limited_per_address() {
+        let limits = RateLimits::new(rate(0.0, 0.0), rate(0.0, 0.0), rate(1.0, 2.0));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(limits.admit_anonymous(Some(a)).is_ok());
+        assert!(limits.admit_anonymous(Some(a)).is_ok());
+        let refused = limits.admit_anonymous(Some(a)).expect_err("over the burst");
+        assert!(matches!(
+            refused,
+            AppError::RateLimited {
+                scope: "address",
+                ..
+            }
+        ));
+        assert!(limits.admit_anonymous(Some(b)).is_ok());
+        assert!(limits.admit_anonymous(None).is_ok());
+    }
+
+    #[test]
     fn a_zero_rate_turns_a_limit_off() {
-        let limits = RateLimits::new(rate(0.0, 0.0), rate(0.0, 0.0));
+        let limits = RateLimits::new(rate(0.0, 0.0), rate(0.0, 0.0), rate(0.0, 0.0));
         let a = session(Uuid::now_v7(), Some(Uuid::now_v7()));
         let now = Instant::now();
         assert!((0..10_000).all(|_| limits.admit_at(&a, now).is_ok()));
@@ -208,7 +248,7 @@ mod tests {
 
     #[test]
     fn idle_buckets_are_dropped_when_a_shard_fills() {
-        let limits = RateLimits::new(rate(1.0, 1.0), rate(0.0, 0.0));
+        let limits = RateLimits::new(rate(1.0, 1.0), rate(0.0, 0.0), rate(0.0, 0.0));
         let Some(limiter) = &limits.tenant else {
             panic!("tenant limit on");
         };

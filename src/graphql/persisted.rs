@@ -5,8 +5,13 @@
 //!   sha256Hash` without a `query`. A known hash runs its document. An
 //!   unknown one answers `PersistedQueryNotFound` (code
 //!   `PERSISTED_QUERY_NOT_FOUND`), and the client sends the hash with the
-//!   text once. Learned documents are kept in process and, with Redis, for
-//!   every replica.
+//!   text once. Only a caller with a verified token teaches the server a
+//!   document, and only for its own tenant: documents are kept per tenant,
+//!   in process and, with Redis, for every replica. The store is bounded in
+//!   bytes, per tenant (`POS_PERSISTED_TENANT_MAX_BYTES`) and in all
+//!   (`POS_PERSISTED_MAX_BYTES`); past a tenant's bound, documents still
+//!   run but are not kept. In production nothing is learned: only the
+//!   registered operations can be run by hash.
 //! - **Registered operations** from a manifest file
 //!   (`POS_PERSISTED_QUERIES_FILE`). With `POS_DEVICE_REGISTERED_ONLY`,
 //!   device tokens may run only these: a terminal that is stolen or
@@ -14,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
@@ -24,19 +29,32 @@ use async_graphql::{Request, ServerError, ServerResult};
 use moka::future::Cache;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::cache::CatalogCache;
 use crate::error::AppError;
 
-/// Documents learned through APQ, per replica.
-const LEARNED_CAPACITY: u64 = 10_000;
+/// How the store of learned documents is bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct LearnedBounds {
+    /// Whether documents are learned at all (not in production).
+    pub learn: bool,
+    /// Bytes of learned documents one replica keeps, over all tenants.
+    pub total_bytes: u64,
+    /// Bytes one tenant may have kept.
+    pub tenant_bytes: u64,
+}
 
 /// The registered operations and the learned ones.
 #[derive(Clone)]
 pub struct PersistedQueries {
     registered: Arc<HashMap<String, Arc<str>>>,
-    learned: Cache<String, Arc<str>>,
+    /// Learned documents by (tenant, hash), weighed in bytes.
+    learned: Cache<(Uuid, String), Arc<str>>,
+    /// Bytes each tenant has in `learned`.
+    held: Arc<Mutex<HashMap<Uuid, u64>>>,
+    bounds: LearnedBounds,
     shared: CatalogCache,
     devices_registered_only: bool,
 }
@@ -76,6 +94,7 @@ impl PersistedQueries {
     pub fn new(
         manifest: Option<&Path>,
         devices_registered_only: bool,
+        bounds: LearnedBounds,
         shared: CatalogCache,
     ) -> Result<Self, String> {
         let mut registered = HashMap::new();
@@ -107,12 +126,26 @@ impl PersistedQueries {
                 "POS_DEVICE_REGISTERED_ONLY needs POS_PERSISTED_QUERIES_FILE, the operations terminals may run".into(),
             );
         }
+        let held: Arc<Mutex<HashMap<Uuid, u64>>> = Arc::default();
+        let released = held.clone();
         Ok(Self {
             registered: Arc::new(registered),
             learned: Cache::builder()
-                .max_capacity(LEARNED_CAPACITY)
+                .weigher(|_, text: &Arc<str>| u32::try_from(text.len()).unwrap_or(u32::MAX))
+                .max_capacity(bounds.total_bytes)
                 .time_to_idle(Duration::from_secs(24 * 3600))
+                .eviction_listener(move |key: Arc<(Uuid, String)>, text: Arc<str>, _| {
+                    let mut held = released.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(bytes) = held.get_mut(&key.0) {
+                        *bytes = bytes.saturating_sub(text.len() as u64);
+                        if *bytes == 0 {
+                            held.remove(&key.0);
+                        }
+                    }
+                })
                 .build(),
+            held,
+            bounds,
             shared,
             devices_registered_only,
         })
@@ -124,9 +157,14 @@ impl PersistedQueries {
     }
 
     /// Puts the document of a persisted query into `request`, learns a new
-    /// one, and enforces the allow-list for device tokens.
-    pub async fn resolve(&self, request: &mut Request, device: bool) -> Result<(), AppError> {
-        let restricted = device && self.devices_registered_only;
+    /// one for `session`'s tenant, and enforces the allow-list for device
+    /// tokens.
+    pub async fn resolve(
+        &self,
+        request: &mut Request,
+        session: Option<&Session>,
+    ) -> Result<(), AppError> {
+        let restricted = session.is_some_and(Session::is_device) && self.devices_registered_only;
         let Some(value) = request.extensions.remove("persistedQuery") else {
             if restricted {
                 return Err(AppError::Forbidden(
@@ -156,9 +194,10 @@ impl PersistedQueries {
             request.query = text.to_string();
             return Ok(());
         }
+        let tenant = session.map(|s| s.tenant);
         if request.query.is_empty() {
             request.query = self
-                .find(&hash)
+                .find(tenant, &hash)
                 .await
                 .ok_or(AppError::PersistedQueryNotFound)?
                 .to_string();
@@ -167,31 +206,58 @@ impl PersistedQueries {
         if sha256_hex(&request.query) != hash {
             return Err(bad("provided sha does not match query"));
         }
-        // Only documents that parse are worth keeping.
-        if async_graphql::parser::parse_query(&request.query).is_ok() {
+        // Anonymous callers run the document but never store it; only
+        // documents that parse are worth keeping.
+        if let Some(tenant) = tenant
+            && self.bounds.learn
+            && !self.registered.contains_key(&hash)
+            && async_graphql::parser::parse_query(&request.query).is_ok()
+        {
             let text: Arc<str> = Arc::from(request.query.as_str());
-            self.learned.insert(hash.clone(), text.clone()).await;
-            self.shared
-                .redis_set(&redis_key(&hash), text.as_bytes().to_vec())
-                .await;
+            if self.keep(tenant, &hash, text.clone()).await {
+                self.shared
+                    .redis_set(&redis_key(tenant, &hash), text.as_bytes().to_vec())
+                    .await;
+            }
         }
         Ok(())
     }
 
-    async fn find(&self, hash: &str) -> Option<Arc<str>> {
+    /// Keeps a learned document unless its tenant is at its bound; true
+    /// when it was kept.
+    async fn keep(&self, tenant: Uuid, hash: &str, text: Arc<str>) -> bool {
+        let key = (tenant, hash.to_owned());
+        if self.learned.contains_key(&key) {
+            return false;
+        }
+        {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            let bytes = held.entry(tenant).or_default();
+            if *bytes + text.len() as u64 > self.bounds.tenant_bytes {
+                tracing::info!(%tenant, "persisted-query store full for this tenant; document not kept");
+                return false;
+            }
+            *bytes += text.len() as u64;
+        }
+        self.learned.insert(key, text).await;
+        true
+    }
+
+    async fn find(&self, tenant: Option<Uuid>, hash: &str) -> Option<Arc<str>> {
         if let Some(text) = self.registered.get(hash) {
             return Some(text.clone());
         }
-        if let Some(text) = self.learned.get(hash).await {
+        let tenant = tenant.filter(|_| self.bounds.learn)?;
+        if let Some(text) = self.learned.get(&(tenant, hash.to_owned())).await {
             return Some(text);
         }
-        let bytes = self.shared.redis_get(&redis_key(hash)).await?;
+        let bytes = self.shared.redis_get(&redis_key(tenant, hash)).await?;
         let text: Arc<str> = Arc::from(String::from_utf8(bytes).ok()?);
         // Trust Redis only as far as the hash goes.
         if sha256_hex(&text) != hash {
             return None;
         }
-        self.learned.insert(hash.to_owned(), text.clone()).await;
+        self.keep(tenant, hash, text.clone()).await;
         Some(text)
     }
 }
@@ -233,8 +299,8 @@ impl Extension for DeviceAllowList {
     }
 }
 
-fn redis_key(hash: &str) -> String {
-    format!("pos:apq:{hash}")
+fn redis_key(tenant: Uuid, hash: &str) -> String {
+    format!("pos:apq:{tenant}:{hash}")
 }
 
 fn bad(message: &str) -> AppError {

@@ -2,58 +2,46 @@
 //!
 //! No token: the request runs without a session, and any field that needs
 //! one answers UNAUTHENTICATED. A bad token (or a revoked terminal's) is
-//! refused with HTTP 401 before GraphQL runs.
+//! refused with HTTP 401, and a rate-limited caller with 429, before
+//! GraphQL runs.
 
 use axum::Json;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::auth::{AuthError, Session};
+use super::door::{Caller, admit, bearer_token, identify};
 use crate::error::AppError;
-use crate::org::terminals;
 use crate::startup::AppState;
 
+/// Identifies the caller of an HTTP request and admits `operations`
+/// operations of theirs at the door ([`super::door`]). A request without a
+/// token goes on without a session (its fields that need one answer
+/// UNAUTHENTICATED) under its address's rate limit.
 pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<Session>, Response> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
+    extensions: &Extensions,
+    operations: usize,
+) -> Result<Caller, Response> {
+    let (client, origin) = state.proxies.origin(headers, extensions);
+    let token = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(bearer_token)
+                .ok_or_else(|| unauthorized("Authorization must be 'Bearer <token>'"))?,
+        ),
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("Authorization must be 'Bearer <token>'"))?;
-    session_from_token(state, token)
+    let caller = identify(state, token, client, origin)
         .await
-        .map(Some)
-        .map_err(|e| error_response(&e))
-}
-
-/// Verifies a bearer token (and, for a device token, that its terminal is
-/// still active) and gives its session.
-pub async fn session_from_token(state: &AppState, token: &str) -> Result<Session, AppError> {
-    let claims = state.keys.verify_cached(token).await.map_err(|e| match e {
-        AuthError::Invalid(reason) => {
-            tracing::info!(%reason, "token refused");
-            AppError::Unauthenticated("invalid or expired token".into())
-        }
-        AuthError::Config(reason) => AppError::internal(reason),
-    })?;
-    let session = Session::from(claims);
-    // Before anything that costs: a flood is refused for a map lookup.
-    state.limits.admit(&session)?;
-    if session.is_device() {
-        terminals::authorize_device(&session, &state.db, &state.cache).await?;
-    }
-    Ok(session)
+        .map_err(|e| error_response(&e))?;
+    admit(state, &caller, operations)
+        .await
+        .map_err(|e| error_response(&e))?;
+    Ok(caller)
 }
 
 fn unauthorized(message: &str) -> Response {

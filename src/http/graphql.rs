@@ -1,19 +1,16 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
-use std::net::SocketAddr;
-
 use async_graphql::BatchResponse;
 use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLBatchRequest;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{authenticate, error_response};
-use crate::audit::RequestOrigin;
 use crate::config::Introspection;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -74,16 +71,18 @@ pub async fn execute(
             format!("a batch holds 1 to {} operations", state.config.max_batch),
         ));
     }
-    let session = match authenticate(&state, &headers).await {
-        Ok(session) => session,
+    // The door: every operation of the batch is admitted (and rate
+    // limited) before anything that costs.
+    let caller = match authenticate(&state, &headers, &extensions, size).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
-    let device = session.as_ref().is_some_and(|s| s.is_device());
+    let session = caller.session;
     // Collected first: the batch's own iterator is not `Send`.
     let requests: Vec<&mut async_graphql::Request> = batch.iter_mut().collect();
     let mut mutates = false;
     for request in requests {
-        if let Err(e) = state.persisted.resolve(request, device).await {
+        if let Err(e) = state.persisted.resolve(request, session.as_ref()).await {
             return error_response(&e);
         }
         // A document that does not parse is left to the executor, which
@@ -108,36 +107,14 @@ pub async fn execute(
     }
 
     let introspection = state.config.introspection();
-    let origin = origin(&headers, &extensions);
     for request in batch.iter_mut() {
-        request.data.insert(origin.clone());
+        request.data.insert(caller.origin.clone());
         if session.is_none() && introspection == Introspection::Authenticated {
             request.introspection_mode = async_graphql::IntrospectionMode::Disabled;
         }
         crate::graphql::prepare(request, &state.db, session.as_ref());
     }
     respond(&headers, state.schema.execute_batch(batch).await)
-}
-
-/// Where the request came from, for the audit log.
-fn origin(headers: &HeaderMap, extensions: &Extensions) -> RequestOrigin {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let forwarded = header("x-forwarded-for")
-        .and_then(|v| v.split(',').next().map(|ip| ip.trim().to_owned()))
-        .filter(|ip| !ip.is_empty());
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
-    RequestOrigin {
-        client_ip: forwarded.or(peer),
-        user_agent: header("user-agent"),
-        request_id: header(super::REQUEST_ID.as_str()),
-    }
 }
 
 /// The response, in the media type the client accepts (GraphQL over HTTP):

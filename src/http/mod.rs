@@ -3,9 +3,11 @@
 //! header redaction, timeout, body limit, CORS).
 
 mod auth;
+pub mod door;
 mod graphql;
 mod health;
 pub mod metrics;
+pub mod origin;
 mod reports;
 mod subscriptions;
 
@@ -47,6 +49,8 @@ pub fn router(state: AppState) -> Router {
             header::AUTHORIZATION,
             header::COOKIE,
         ]))
+        // A client's request id only if it is safe to echo and store.
+        .layer(axum::middleware::map_request(origin::sanitize_request_id))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()

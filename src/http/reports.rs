@@ -9,11 +9,12 @@
 use async_graphql::resolver_utils::EnumType;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
 use super::auth::{authenticate, error_response};
+use super::door::Caller;
 use crate::error::AppError;
 use crate::reporting::csv;
 use crate::reporting::report::{Dimension, Measure, Request};
@@ -135,11 +136,15 @@ pub fn parse(query: &str) -> Result<Request, AppError> {
 pub async fn sales_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let session = match authenticate(&state, &headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => {
+    let session = match authenticate(&state, &headers, &extensions, 1).await {
+        Ok(Caller {
+            session: Some(session),
+            ..
+        }) => session,
+        Ok(_) => {
             return error_response(&AppError::Unauthenticated(
                 "authentication required: send Authorization: Bearer <token>".into(),
             ));

@@ -137,7 +137,11 @@ impl TestApp {
         }
         // Tests fire requests far faster than any terminal; the limits
         // have tests of their own (`limits.rs`).
-        for flag in ["--rate-limit-tenant-rps", "--rate-limit-terminal-rps"] {
+        for flag in [
+            "--rate-limit-tenant-rps",
+            "--rate-limit-terminal-rps",
+            "--rate-limit-anonymous-rps",
+        ] {
             if !extra.contains(&flag) {
                 args.extend([flag, "0"]);
             }

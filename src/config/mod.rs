@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+mod edge;
+pub use edge::Edge;
+
 /// The development JWT secret. Printed at start so a developer can mint
 /// tokens; refused when `POS_ENV=production`.
 pub const DEV_JWT_SECRET: &str = "pos-development-secret-do-not-use-in-production";
@@ -350,6 +353,10 @@ pub struct Config {
         global = true
     )]
     pub rate_limit_terminal_burst: f64,
+
+    /// Trusted proxies, anonymous limits and the persisted-query store.
+    #[command(flatten)]
+    pub edge: Edge,
 
     /// How long in-flight requests may take to finish after SIGTERM.
     #[arg(
