@@ -14,8 +14,8 @@ use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
 use crate::graphql::documents::Documents;
 use crate::graphql::persisted::{LearnedBounds, PersistedQueries};
-use crate::http::origin::TrustedProxies;
 use crate::graphql::{self, AppSchema, Limits};
+use crate::http::origin::TrustedProxies;
 use crate::tenancy::{Db, PoolOptions};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -21,7 +21,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-
 use super::Session;
 use crate::error::AppError;
 
@@ -132,7 +131,8 @@ impl RateLimits {
             return Ok(());
         };
         limiter.take(key, now).map_err(|wait| {
-            crate::metrics::metrics().count("pos_rate_limited_total", vec![("scope", scope.to_owned())]);
+            crate::metrics::metrics()
+                .count("pos_rate_limited_total", vec![("scope", scope.to_owned())]);
             AppError::RateLimited {
                 scope,
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,

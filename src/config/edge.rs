@@ -10,7 +10,12 @@ pub struct Edge {
     /// Proxies (CIDRs, comma-separated) whose `Forwarded` and
     /// `X-Forwarded-For` headers are believed; empty (the default) means
     /// the socket peer is always the client address.
-    #[arg(long, env = "POS_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "POS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
     pub trusted_proxies: Vec<IpNet>,
 
     /// Requests per second each client address may make without a token,

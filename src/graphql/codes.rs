@@ -90,10 +90,13 @@ impl Extension for ErrorCodes {
 /// excerpt of the document around it. `raw` is the parser's multi-line
 /// report, whose last line says what was expected.
 fn syntax_error(query: &str, pos: Pos, raw: &str) -> String {
+    // pest's report ends in "= expected …"; other parse errors (the
+    // recursion limit) are one line already.
     let expected = raw
         .lines()
         .rev()
         .find_map(|line| line.trim().strip_prefix("= "))
+        .or_else(|| raw.lines().next())
         .unwrap_or("unexpected input");
     let line = query.lines().nth(pos.line.saturating_sub(1)).unwrap_or("");
     let column = pos.column.saturating_sub(1);
@@ -127,7 +130,10 @@ mod tests {
         let pos = error.positions().next().expect("a position");
         let message = syntax_error(&long, pos, &error.to_string());
         assert!(message.len() < 600, "{} bytes", message.len());
-        assert!(message.starts_with("syntax error at line 1, column "), "{message}");
+        assert!(
+            message.starts_with("syntax error at line 1, column "),
+            "{message}"
+        );
         assert!(message.contains("!!!"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }

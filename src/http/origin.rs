@@ -213,12 +213,18 @@ mod tests {
         let trusted = proxies(&["10.0.0.0/8"]);
         // The client wrote a fake first hop; the proxies appended the rest.
         let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.1.1.1")]);
-        assert_eq!(trusted.client_address(ip("10.0.0.2"), &h), ip("203.0.113.7"));
+        assert_eq!(
+            trusted.client_address(ip("10.0.0.2"), &h),
+            ip("203.0.113.7")
+        );
         let h = headers(&[(
             "forwarded",
             "for=6.6.6.6, for=\"[2001:db8::17]:4711\";proto=https, for=10.2.2.2",
         )]);
-        assert_eq!(trusted.client_address(ip("10.0.0.2"), &h), ip("2001:db8::17"));
+        assert_eq!(
+            trusted.client_address(ip("10.0.0.2"), &h),
+            ip("2001:db8::17")
+        );
     }
 
     #[test]

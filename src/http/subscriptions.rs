@@ -183,8 +183,8 @@ async fn serve(mut socket: WebSocket, state: AppState, protocol: Protocols, call
             }
         }
     };
-    let mut outgoing = async_graphql::http::WebSocket::new(door, input, protocol)
-        .on_connection_init(init);
+    let mut outgoing =
+        async_graphql::http::WebSocket::new(door, input, protocol).on_connection_init(init);
     let mut changes = Some(state.cache.changes());
     let mut tick = tokio::time::interval(RECHECK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -1,7 +1,10 @@
 //! The audit log: every mutation and push, with who, what, when, the
 //! outcome and the origin; for owners only; never a token.
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use pos::auth::Role;
 use serde_json::{Value, json};
@@ -23,14 +26,20 @@ async fn log(app: &TestApp, owner: &str, filter: Value) -> Vec<Value> {
         .collect()
 }
 
+/// The socket peer a request arrives from.
+pub fn peer(ip: &str) -> ConnectInfo<SocketAddr> {
+    ConnectInfo(SocketAddr::new(ip.parse().unwrap(), 40_000))
+}
+
 #[tokio::test]
 async fn mutations_and_pushes_are_recorded_with_who_what_when_outcome_and_origin() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&["--trusted-proxies", "10.0.0.0/8"]).await;
     let tenant = app.tenant("Acme").await;
     let owner = app.owner(tenant);
 
-    // From behind a proxy, with a client's name and request id.
+    // From behind a trusted proxy, with a client's name and request id.
     let request = Request::post("/graphql")
+        .extension(peer("10.0.0.2"))
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {owner}"))
         .header("x-forwarded-for", "203.0.113.7, 10.0.0.1")

@@ -7,6 +7,7 @@
 mod audit;
 mod auth;
 mod catalog;
+mod door;
 mod helpers;
 mod http;
 mod internals;
@@ -27,6 +28,7 @@ mod reports;
 mod sales;
 mod schema;
 mod shop;
+mod sockets;
 mod subscriptions;
 mod sync;
 mod sync_property;
