@@ -262,11 +262,10 @@ impl PersistedQueries {
     }
 }
 
-/// The allow-list on WebSocket connections, where a device's session is
-/// the connection's and each request arrives without HTTP headers: a
-/// device may subscribe or query only with a registered document's text.
-/// (HTTP requests are checked by [`PersistedQueries::resolve`] before they
-/// reach the schema.)
+/// The allow-list inside the schema, whatever brought the request: a
+/// device may run only a registered document's text. Requests over HTTP
+/// and WebSocket are checked by [`PersistedQueries::resolve`] at the door
+/// already; this second check holds for any other way into the schema.
 pub struct DeviceAllowList(pub PersistedQueries);
 
 impl ExtensionFactory for DeviceAllowList {

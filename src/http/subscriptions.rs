@@ -33,6 +33,9 @@ use crate::startup::AppState;
 
 /// How often an open socket's session is checked again.
 const RECHECK_EVERY: Duration = Duration::from_secs(1);
+/// Messages a client may have sent that the protocol has not read yet; a
+/// client past it is closed (1008) rather than buffered without bound.
+const INBOUND_BACKLOG: usize = 256;
 
 /// A close code and reason.
 type Ending = (u16, String);
@@ -163,7 +166,7 @@ async fn serve(mut socket: WebSocket, state: AppState, protocol: Protocols, call
         ended: Arc::new(ended),
     };
     let refused: Arc<Mutex<Option<u16>>> = Arc::default();
-    let (inbound, rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+    let (inbound, rx) = tokio::sync::mpsc::channel::<Bytes>(INBOUND_BACKLOG);
     let input = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|message| (message, rx))
     }));
@@ -191,8 +194,16 @@ async fn serve(mut socket: WebSocket, state: AppState, protocol: Protocols, call
     let end = loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => { let _ = inbound.send(Bytes::from(text)); }
-                Some(Ok(Message::Binary(bytes))) => { let _ = inbound.send(bytes); }
+                Some(Ok(Message::Text(text))) => {
+                    if inbound.try_send(Bytes::from(text)).is_err() {
+                        break Some((1008, "too many messages unanswered".into()));
+                    }
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    if inbound.try_send(bytes).is_err() {
+                        break Some((1008, "too many messages unanswered".into()));
+                    }
+                }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break None,
             },
