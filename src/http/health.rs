@@ -14,8 +14,13 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers, and Redis when configured. 503 otherwise, and
-/// while draining for shutdown, so a load balancer stops sending traffic.
+/// Ready: the database answers and the replica is not draining. 503
+/// otherwise, so a load balancer stops sending traffic. Redis is optional
+/// (lookups fall back to the database, invalidations to short cache
+/// lifetimes): without it the replica still serves, and the body reports
+/// `"status": "degraded"` with `"redis": "unavailable"`. Taking every
+/// replica out of rotation at once for a Redis blip would turn a slower
+/// cache into an outage.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match state.db.ping().await {
         Ok(()) => "ok".to_owned(),
@@ -35,14 +40,19 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         },
     };
     let draining = state.draining.load(Ordering::Relaxed);
-    let ready = database == "ok" && redis != "unavailable" && !draining;
+    let ready = database == "ok" && !draining;
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = json!({
-        "status": if ready { "ok" } else if draining { "draining" } else { "unavailable" },
+        "status": match (ready, draining, redis.as_str()) {
+            (true, _, "unavailable") => "degraded",
+            (true, _, _) => "ok",
+            (false, true, _) => "draining",
+            (false, false, _) => "unavailable",
+        },
         "database": database,
         "redis": redis,
     });

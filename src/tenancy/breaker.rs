@@ -1,19 +1,28 @@
-//! Fail fast while PostgreSQL is down.
+//! Fail fast while PostgreSQL is down, and only then.
 //!
 //! A pool asked for a connection while the database refuses them keeps
 //! retrying until its acquire timeout (5 s), so every request would hang
-//! that long before failing. Instead a probe connection pings the database
-//! every half second; while the ping fails, transactions are refused at
-//! once with `UNAVAILABLE`, which clients retry. The first ping that
-//! succeeds closes the breaker again, and the pool replaces its dead
-//! connections as they are next used (each is tested before it is handed
-//! out).
+//! that long before failing. Instead a probe pings the database every half
+//! second on a connection of its own; while the database is down,
+//! transactions are refused at once with `UNAVAILABLE`, which clients
+//! retry. The first ping that succeeds closes the breaker again, and the
+//! pool replaces its dead connections as they are next used.
+//!
+//! Down means a connection error: refused, reset, closed, a TLS or
+//! protocol failure, or a server shutting down. A database that is only
+//! slow (a ping or a connect that times out, too many connections) is
+//! overloaded, not down: the breaker stays closed, and admission control
+//! at the door sheds the load instead. Each change is logged with its
+//! reason.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sea_orm::ConnectOptions;
+use std::str::FromStr;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+use sea_orm::sqlx::{self, Connection};
 
 const HEALTHY_EVERY: Duration = Duration::from_millis(500);
 const DOWN_EVERY: Duration = Duration::from_millis(200);
@@ -52,42 +61,90 @@ impl Breaker {
     /// Starts probing `url` for as long as the runtime lives.
     pub fn spawn(url: &str) -> Arc<Self> {
         let breaker = Arc::new(Self::default());
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.max_connections(1)
-            .min_connections(0)
-            .acquire_timeout(PROBE_TIMEOUT)
-            .connect_timeout(PROBE_TIMEOUT)
-            .connect_lazy(true)
-            .sqlx_logging(false)
-            .set_application_name("pos-probe");
+        let options = match PgConnectOptions::from_str(url) {
+            Ok(options) => options.application_name("pos-probe"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot set up the database probe; requests wait for the pool instead of failing fast");
+                return breaker;
+            }
+        };
         let this = breaker.clone();
         tokio::spawn(async move {
-            let probe = match sea_orm::Database::connect(opts).await {
-                Ok(probe) => probe,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot set up the database probe; requests wait for the pool instead of failing fast");
-                    return;
-                }
-            };
+            let mut probe: Option<PgConnection> = None;
+            let mut was_slow = false;
             loop {
-                let up = matches!(
-                    tokio::time::timeout(PROBE_TIMEOUT * 2, probe.ping()).await,
-                    Ok(Ok(()))
-                );
-                let was_open = this.open.swap(!up, Ordering::Relaxed);
-                this.opened.send_replace(!up);
-                if was_open == up {
-                    if up {
-                        tracing::info!("the database answers again; serving");
-                    } else {
-                        tracing::warn!(
-                            "the database is unreachable; refusing requests with UNAVAILABLE until it answers"
-                        );
-                    }
+                let health = check(&options, &mut probe).await;
+                let down = matches!(health, Health::Down(_));
+                let was_open = this.open.swap(down, Ordering::Relaxed);
+                this.opened.send_replace(down);
+                // Logged on changes only.
+                match (&health, was_open, was_slow) {
+                    (Health::Down(reason), false, _) => tracing::warn!(
+                        %reason,
+                        "the database is unreachable (connection error); refusing requests with UNAVAILABLE until it answers"
+                    ),
+                    (Health::Up, true, _) => tracing::info!("the database answers again; serving"),
+                    (Health::Slow(reason), _, false) => tracing::info!(
+                        %reason,
+                        "the database is slow to answer (overloaded, not down); the breaker stays closed"
+                    ),
+                    _ => {}
                 }
-                tokio::time::sleep(if up { HEALTHY_EVERY } else { DOWN_EVERY }).await;
+                was_slow = matches!(health, Health::Slow(_));
+                tokio::time::sleep(if down { DOWN_EVERY } else { HEALTHY_EVERY }).await;
             }
         });
         breaker
+    }
+}
+
+/// What one probe found.
+enum Health {
+    Up,
+    /// Answering, but not in time: overloaded.
+    Slow(String),
+    /// A connection error: the database is unreachable.
+    Down(String),
+}
+
+/// Pings on the probe's connection, connecting first when it has none (or
+/// lost it).
+async fn check(options: &PgConnectOptions, probe: &mut Option<PgConnection>) -> Health {
+    if let Some(conn) = probe.as_mut() {
+        match tokio::time::timeout(PROBE_TIMEOUT * 2, conn.ping()).await {
+            Ok(Ok(())) => return Health::Up,
+            // A ping that does not come back in time on a live connection:
+            // the server is busy. The connection is dropped (its answer
+            // may still come) and the next probe connects afresh.
+            Err(_) => {
+                *probe = None;
+                return Health::Slow("a ping took over 2 s".into());
+            }
+            Ok(Err(_)) => *probe = None,
+        }
+    }
+    match tokio::time::timeout(PROBE_TIMEOUT * 2, PgConnection::connect_with(options)).await {
+        Ok(Ok(mut conn)) => match tokio::time::timeout(PROBE_TIMEOUT * 2, conn.ping()).await {
+            Ok(Ok(())) => {
+                *probe = Some(conn);
+                Health::Up
+            }
+            Ok(Err(e)) => classify(e),
+            Err(_) => Health::Slow("a ping on a new connection took over 2 s".into()),
+        },
+        Ok(Err(e)) => classify(e),
+        Err(_) => Health::Slow("connecting took over 2 s".into()),
+    }
+}
+
+/// Whether a probe's error means the database is down or only busy.
+fn classify(error: sqlx::Error) -> Health {
+    match &error {
+        sqlx::Error::PoolTimedOut => Health::Slow(error.to_string()),
+        // 53300 too_many_connections, 53xxx insufficient resources: busy.
+        sqlx::Error::Database(e) if e.code().is_some_and(|c| c.starts_with("53")) => {
+            Health::Slow(error.to_string())
+        }
+        _ => Health::Down(error.to_string()),
     }
 }

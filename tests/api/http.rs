@@ -45,13 +45,14 @@ async fn probes_report_health_and_readiness() {
 }
 
 #[tokio::test]
-async fn readiness_fails_when_redis_is_unreachable() {
+async fn an_unreachable_redis_degrades_readiness_but_keeps_the_replica_in_rotation() {
     // Nothing listens on port 1.
     let app = TestApp::spawn_with(&["--redis-url", "redis://127.0.0.1:1"]).await;
     let (status, body) = app
         .send(Request::get("/readyz").body(Body::empty()).unwrap())
         .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "degraded");
     assert_eq!(body["redis"], "unavailable");
     assert_eq!(body["database"], "ok");
 }
