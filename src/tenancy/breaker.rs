@@ -148,3 +148,29 @@ fn classify(error: sqlx::Error) -> Health {
         _ => Health::Down(error.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_errors_open_the_breaker_and_overload_does_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            classify(sqlx::Error::Io(refused)),
+            Health::Down(_)
+        ));
+        assert!(matches!(classify(sqlx::Error::PoolClosed), Health::Down(_)));
+        assert!(matches!(
+            classify(sqlx::Error::PoolTimedOut),
+            Health::Slow(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_down_not_slow() {
+        let options = PgConnectOptions::from_str("postgres://pos@127.0.0.1:1/none").unwrap();
+        let health = check(&options, &mut None).await;
+        assert!(matches!(health, Health::Down(_)));
+    }
+}
