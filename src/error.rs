@@ -35,10 +35,16 @@ pub enum AppError {
     },
     #[error("too many requests from this {scope}; retry in {retry_after_secs} s")]
     RateLimited {
-        /// `tenant` or `terminal`: whose limit was reached.
+        /// `tenant`, `terminal` or `address`: whose limit was reached.
         scope: &'static str,
         retry_after_secs: u64,
     },
+    /// Refused at the door because the replica has as many operations of
+    /// this kind in flight as it takes: code `UNAVAILABLE`, with a
+    /// retry-after hint (jittered, so refused clients do not return in
+    /// step).
+    #[error("the server is at capacity; retry in {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
     /// The server is saturated or a dependency is down for a moment (no
     /// database connection free in time). Safe to retry after a pause.
     #[error("{0}")]
@@ -63,7 +69,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::Rejected { class, .. } => class,
             Self::RateLimited { .. } => "RATE_LIMITED",
-            Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Unavailable(_) | Self::Overloaded { .. } => "UNAVAILABLE",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Internal(_) => "INTERNAL",
         }
@@ -75,6 +81,18 @@ impl AppError {
         Self::BadInput {
             message: message.into(),
             field: Some(field.to_owned()),
+        }
+    }
+
+    /// Seconds the client should wait before retrying, for refusals that
+    /// say so.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            }
+            | Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::graphql::documents::Documents;
 use crate::graphql::persisted::{LearnedBounds, PersistedQueries};
 use crate::graphql::{self, AppSchema, Limits};
+use crate::http::admission::Admission;
 use crate::http::origin::TrustedProxies;
 use crate::tenancy::{Db, PoolOptions};
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub documents: Documents,
     /// Whose forwarding headers name the client address.
     pub proxies: TrustedProxies,
+    /// Places for operations in flight.
+    pub admission: Admission,
 }
 
 impl AppState {
@@ -97,6 +100,17 @@ impl AppState {
             persisted,
             documents: Documents::default(),
             proxies: TrustedProxies::new(config.edge.trusted_proxies.clone()),
+            admission: Admission::new(
+                config
+                    .edge
+                    .max_inflight_reads
+                    .unwrap_or(config.db_pool_size() * 8),
+                config
+                    .edge
+                    .max_inflight_writes
+                    .unwrap_or(config.db_pool_size()),
+                Duration::from_millis(config.edge.admission_wait_ms),
+            ),
             config: Arc::new(config),
             db,
             redis,

@@ -47,4 +47,25 @@ pub struct Edge {
     /// in Redis; past it, documents run but are not kept.
     #[arg(long, env = "POS_PERSISTED_TENANT_MAX_BYTES", default_value_t = 4 * 1024 * 1024, global = true)]
     pub persisted_tenant_max_bytes: u64,
+
+    /// Mutations (pushes included) one replica runs at once; more wait up
+    /// to `POS_ADMISSION_WAIT_MS`, then are refused with UNAVAILABLE and
+    /// `Retry-After`. Default: the database pool's size.
+    #[arg(long, env = "POS_MAX_INFLIGHT_WRITES", global = true)]
+    pub max_inflight_writes: Option<u32>,
+
+    /// Queries one replica runs at once, apart from mutations, so reads
+    /// the cache serves never wait behind writes. Default: eight times the
+    /// database pool's size.
+    #[arg(long, env = "POS_MAX_INFLIGHT_READS", global = true)]
+    pub max_inflight_reads: Option<u32>,
+
+    /// How long an operation may wait for a place before it is refused.
+    #[arg(
+        long,
+        env = "POS_ADMISSION_WAIT_MS",
+        default_value_t = 25,
+        global = true
+    )]
+    pub admission_wait_ms: u64,
 }

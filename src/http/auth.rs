@@ -56,7 +56,7 @@ pub fn error_response(err: &AppError) -> Response {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadInput { .. } | AppError::Rejected { .. } => StatusCode::BAD_REQUEST,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable(_) | AppError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         // As Apollo's servers answer it: the client's link retries with
         // the document.
@@ -68,12 +68,7 @@ pub fn error_response(err: &AppError) -> Response {
         }
     };
     let mut extensions = json!({ "code": err.code() });
-    let retry_after = match err {
-        AppError::RateLimited {
-            retry_after_secs, ..
-        } => Some(*retry_after_secs),
-        _ => None,
-    };
+    let retry_after = err.retry_after_secs();
     if let Some(secs) = retry_after {
         extensions["retryAfter"] = json!(secs);
     }

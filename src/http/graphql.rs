@@ -10,6 +10,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use super::admission::Kind;
 use super::auth::{authenticate, error_response};
 use crate::config::Introspection;
 use crate::error::AppError;
@@ -106,6 +107,13 @@ pub async fn execute(
         return response;
     }
 
+    // A place among the operations in flight, held until the answer is
+    // ready: writes and reads have places of their own.
+    let kind = if mutates { Kind::Write } else { Kind::Read };
+    let _place = match state.admission.enter(kind).await {
+        Ok(place) => place,
+        Err(e) => return error_response(&e),
+    };
     let introspection = state.config.introspection();
     for request in batch.iter_mut() {
         request.data.insert(caller.origin.clone());

@@ -2,6 +2,7 @@
 //! layers every request passes through (request id, tracing, sensitive
 //! header redaction, timeout, body limit, CORS).
 
+pub mod admission;
 mod auth;
 pub mod door;
 mod graphql;

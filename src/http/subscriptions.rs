@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_graphql::http::{WebSocketProtocols as Protocols, WsMessage};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,6 +28,7 @@ use axum::response::Response as HttpResponse;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::sync::{broadcast, watch};
 
+use super::admission::{Kind, Place};
 use super::door::{self, Caller};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -83,7 +85,9 @@ struct SocketDoor {
 }
 
 impl SocketDoor {
-    async fn admit(&self, request: &mut Request) -> Result<(), AppError> {
+    /// Admits one operation; a query or mutation also gets a place among
+    /// the operations in flight, held until its stream ends.
+    async fn admit(&self, request: &mut Request) -> Result<Option<Place>, AppError> {
         let caller = self
             .caller
             .get()
@@ -97,14 +101,30 @@ impl SocketDoor {
         self.state
             .persisted
             .resolve(request, caller.session.as_ref())
-            .await
+            .await?;
+        let kind = match self.state.documents.prepare(request).await {
+            Some(document) => {
+                let mut kinds = document.operations.iter().map(|(_, op)| op.node.ty);
+                if kinds.clone().all(|ty| ty == OperationType::Subscription) {
+                    return Ok(None);
+                }
+                if kinds.any(|ty| ty == OperationType::Mutation) {
+                    Kind::Write
+                } else {
+                    Kind::Read
+                }
+            }
+            // Left to the executor, which reports the syntax error.
+            None => Kind::Read,
+        };
+        self.state.admission.enter(kind).await.map(Some)
     }
 }
 
 impl Executor for SocketDoor {
     async fn execute(&self, mut request: Request) -> Response {
         match self.admit(&mut request).await {
-            Ok(()) => self.state.schema.execute(request).await,
+            Ok(_place) => self.state.schema.execute(request).await,
             Err(e) => refusal(&e),
         }
     }
@@ -117,13 +137,22 @@ impl Executor for SocketDoor {
         let door = self.clone();
         futures_util::stream::once(async move {
             match door.admit(&mut request).await {
-                Ok(()) => match session_data {
-                    Some(data) => door
-                        .state
-                        .schema
-                        .execute_stream_with_session_data(request, data),
-                    None => door.state.schema.execute_stream(request),
-                },
+                Ok(place) => {
+                    let stream = match session_data {
+                        Some(data) => door
+                            .state
+                            .schema
+                            .execute_stream_with_session_data(request, data),
+                        None => door.state.schema.execute_stream(request),
+                    };
+                    // The place goes back when the stream ends or is dropped.
+                    stream
+                        .map(move |response| {
+                            let _held = &place;
+                            response
+                        })
+                        .boxed()
+                }
                 Err(e) => futures_util::stream::once(async move { refusal(&e) }).boxed(),
             }
         })
@@ -138,11 +167,8 @@ fn refusal(e: &AppError) -> Response {
     let mut error = ServerError::new(e.to_string(), None);
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", e.code());
-    if let AppError::RateLimited {
-        retry_after_secs, ..
-    } = e
-    {
-        extensions.set("retryAfter", Value::from(*retry_after_secs));
+    if let Some(secs) = e.retry_after_secs() {
+        extensions.set("retryAfter", Value::from(secs));
     }
     Response::from_errors(vec![error])
 }
@@ -151,7 +177,9 @@ fn refusal(e: &AppError) -> Response {
 fn init_close_code(e: &AppError) -> u16 {
     match e {
         AppError::Unauthenticated(_) => 4401,
-        AppError::RateLimited { .. } | AppError::Unavailable(_) => 1013,
+        AppError::RateLimited { .. } | AppError::Unavailable(_) | AppError::Overloaded { .. } => {
+            1013
+        }
         AppError::Internal(_) => 1011,
         _ => 4403,
     }

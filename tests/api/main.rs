@@ -17,6 +17,7 @@ mod locations;
 mod lookup;
 mod media;
 mod metrics;
+mod overload;
 mod persisted;
 mod postgres;
 mod probe;
