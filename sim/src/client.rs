@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 pub enum CallError {
     /// Nothing certain came back: the connection failed or timed out, the
     /// server answered 5xx or 429, or a GraphQL error with a retryable
-    /// code. The operation may or may not have taken effect.
-    Retryable(String),
+    /// code. The operation may or may not have taken effect. The server's
+    /// `Retry-After` (or `extensions.retryAfter`), when it gave one, is the
+    /// least the client waits before trying again.
+    Retryable(String, Option<Duration>),
     /// The server refused the operation: it will refuse it again.
     Refused(String),
 }
@@ -21,7 +23,7 @@ pub enum CallError {
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Retryable(m) => write!(f, "retryable: {m}"),
+            Self::Retryable(m, _) => write!(f, "retryable: {m}"),
             Self::Refused(m) => write!(f, "refused: {m}"),
         }
     }
@@ -80,18 +82,26 @@ impl Client {
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
-            .map_err(|e| CallError::Retryable(format!("transport: {e}")))?;
+            .map_err(|e| CallError::Retryable(format!("transport: {e}"), None))?;
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+            .map(Duration::from_secs);
         let body: Result<Value, _> = response.json().await;
         if status.is_server_error() || status.as_u16() == 429 {
-            return Err(CallError::Retryable(format!("HTTP {status}")));
+            return Err(CallError::Retryable(format!("HTTP {status}"), retry_after));
         }
-        let body = body.map_err(|e| CallError::Retryable(format!("body: {e}")))?;
+        let body = body.map_err(|e| CallError::Retryable(format!("body: {e}"), None))?;
         if let Some(error) = body["errors"].as_array().and_then(|e| e.first()) {
             let code = error["extensions"]["code"].as_str().unwrap_or("");
             let message = format!("{code} {}", error["message"].as_str().unwrap_or(""));
+            let hinted = error["extensions"]["retryAfter"]
+                .as_u64()
+                .map(Duration::from_secs);
             return Err(if RETRYABLE_CODES.contains(&code) {
-                CallError::Retryable(message)
+                CallError::Retryable(message, hinted.or(retry_after))
             } else {
                 CallError::Refused(message)
             });
@@ -103,7 +113,8 @@ impl Client {
     }
 
     /// Runs a query (or an idempotent mutation) until it succeeds, is
-    /// refused, or `patience` runs out, pausing between tries.
+    /// refused, or `patience` runs out, pausing between tries: at least as
+    /// long as the server's `Retry-After` asks.
     pub async fn call_retrying(
         &self,
         token: &str,
@@ -115,9 +126,9 @@ impl Client {
         let mut pause = Duration::from_millis(50);
         loop {
             match self.call(token, query, variables.clone()).await {
-                Err(CallError::Retryable(m)) if Instant::now() < deadline => {
+                Err(CallError::Retryable(m, retry_after)) if Instant::now() < deadline => {
                     tracing_pause(&m);
-                    tokio::time::sleep(pause).await;
+                    tokio::time::sleep(pause.max(retry_after.unwrap_or_default())).await;
                     pause = (pause * 2).min(Duration::from_secs(1));
                 }
                 other => return other,

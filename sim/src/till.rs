@@ -560,9 +560,12 @@ impl Till {
     fn absorb(&mut self, answer: Result<Value, CallError>, started: Instant) -> bool {
         let data = match answer {
             Ok(data) => data,
-            Err(CallError::Retryable(_)) => {
+            Err(CallError::Retryable(_, retry_after)) => {
                 add(&self.stats.failed_pushes, 1);
-                self.offline_until = Instant::now() + self.backoff;
+                // The server's Retry-After is the least wait; without one,
+                // exponential backoff.
+                let wait = self.backoff.max(retry_after.unwrap_or_default());
+                self.offline_until = Instant::now() + wait;
                 self.backoff = (self.backoff * 2).min(Duration::from_secs(2));
                 return false;
             }
