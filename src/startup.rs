@@ -108,7 +108,7 @@ impl AppState {
                 config
                     .edge
                     .max_inflight_writes
-                    .unwrap_or(config.db_pool_size()),
+                    .unwrap_or(config.db_pool_size() * 2),
                 Duration::from_millis(config.edge.admission_wait_ms),
             ),
             config: Arc::new(config),

@@ -50,7 +50,7 @@ pub struct Edge {
 
     /// Mutations (pushes included) one replica runs at once; more wait up
     /// to `POS_ADMISSION_WAIT_MS`, then are refused with UNAVAILABLE and
-    /// `Retry-After`. Default: the database pool's size.
+    /// `Retry-After`. Default: twice the database pool's size.
     #[arg(long, env = "POS_MAX_INFLIGHT_WRITES", global = true)]
     pub max_inflight_writes: Option<u32>,
 

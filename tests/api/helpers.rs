@@ -146,6 +146,12 @@ impl TestApp {
                 args.extend([flag, "0"]);
             }
         }
+        // Tests fire bursts of concurrent writes at a pool of four: they
+        // wait for a place rather than being refused (`overload.rs` tests
+        // the refusal).
+        if !extra.contains(&"--admission-wait-ms") {
+            args.extend(["--admission-wait-ms", "60000"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::from_env_and(args).expect("test config");
         let app = Application::build(config.clone()).await.expect("build app");
