@@ -193,7 +193,8 @@ impl Db {
         self.breaker.as_ref().is_some_and(|b| b.is_open())
     }
 
-    /// Plants a bug on purpose: reads of `table` lose their tenant filter.
+    /// Plants a bug on purpose: reads of `table`, and updates of one of
+    /// its rows ([`TenantTx::update`]), lose their tenant filter.
     /// Exists only in builds with the `planted-leak` feature, which the
     /// test suite turns on to prove its cross-tenant probes catch such a
     /// query; release builds do not have it.
