@@ -325,7 +325,7 @@ async fn run() {
                 let began = Instant::now();
                 // Like a push, wait out a busy pool instead of failing.
                 let tx = loop {
-                    match db.write_for_tenant(tenant).await {
+                    match db.operator().write_for_tenant(tenant).await {
                         Ok(tx) => break tx,
                         Err(pos::error::AppError::Unavailable(_)) => {
                             tokio::time::sleep(Duration::from_millis(50)).await

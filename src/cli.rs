@@ -95,7 +95,8 @@ async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError>
         &crate::startup::migration_pool_options(),
     )
     .await?;
-    let conn = db.raw();
+    // Operator command: migrations run on the bare pool.
+    let conn = db.operator().raw_connection();
     match action {
         MigrateAction::Up => Migrator::up(conn, None).await?,
         MigrateAction::Down { steps } => Migrator::down(conn, Some(steps)).await?,
@@ -125,7 +126,8 @@ pub async fn create_tenant(config: &Config, name: &str, currency: &str) -> Resul
     }
     let db = Db::connect(&config.database_url, &pool_options(config)).await?;
     let id = Uuid::now_v7();
-    let tx = db.write_for_tenant(id).await?;
+    // Operator command: no session carries a tenant that does not exist yet.
+    let tx = db.operator().write_for_tenant(id).await?;
     tx.insert(entity::tenant::ActiveModel {
         id: Set(id),
         name: Set(name),

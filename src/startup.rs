@@ -143,8 +143,8 @@ pub fn migration_pool_options() -> PoolOptions {
 /// Applies pending migrations with the migration URL (a table owner).
 pub async fn migrate_up(config: &Config) -> Result<(), BoxError> {
     let owner = Db::connect(config.migrate_url(), &migration_pool_options()).await?;
-    Migrator::up(owner.raw(), None).await?;
-    owner.raw().clone().close().await?;
+    Migrator::up(owner.operator().raw_connection(), None).await?;
+    owner.operator().raw_connection().clone().close().await?;
     Ok(())
 }
 

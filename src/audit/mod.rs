@@ -123,5 +123,5 @@ pub async fn list(
     if let Some(until) = filter.until {
         select = select.filter(C::At.lt(until));
     }
-    Ok(page.apply(select, C::Id).all(tx.conn()).await?)
+    Ok(page.apply(select, C::Id).all(&tx).await?)
 }

@@ -78,7 +78,7 @@ pub async fn archive<E: Archivable>(session: &Session, db: &Db, id: Uuid) -> Res
     let tx = db.write(session).await?;
     let find = || tx.select::<E>().filter(E::id().eq(id));
     let existing = find()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::NotFound(E::NOT_FOUND.into()))?;
     if E::status_of(&existing) == Status::Archived {
@@ -91,9 +91,9 @@ pub async fn archive<E: Archivable>(session: &Session, db: &Db, id: Uuid) -> Res
     if let Some(updated_at) = E::updated_at() {
         update = update.col_expr(updated_at, Expr::value(Utc::now()));
     }
-    update.exec(tx.conn()).await?;
+    update.exec(&tx).await?;
     let archived = find()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::internal("archived row vanished"))?;
     changes::record(&tx, vec![Change::tombstone(E::FEED, id)]).await?;

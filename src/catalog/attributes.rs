@@ -7,7 +7,7 @@ use async_graphql::InputObject;
 use chrono::Utc;
 use entity::enums::{AttributeKind, AttributeOwner, Status};
 use entity::{attribute_definition, attribute_value};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::changes::{self, Change, Entity};
@@ -71,7 +71,7 @@ pub async fn update(
     let existing = tx
         .select::<attribute_definition::Entity>()
         .filter(attribute_definition::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::NotFound("attribute not found".into()))?;
     let kind = existing.kind;
@@ -94,7 +94,7 @@ pub async fn update(
                 attribute_value::Column::Value
                     .is_not_in(values.iter().map(|v| v.trim().to_owned())),
             )
-            .one(tx.conn())
+            .one(&tx)
             .await?;
         if let Some(used) = in_use {
             return Err(AppError::Conflict(format!(
@@ -104,7 +104,7 @@ pub async fn update(
         }
         model.allowed_values = Set(Some(stored));
     }
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     changes::record(&tx, vec![Change::upsert(Entity::AttributeDefinition, id)]).await?;
     tx.commit().await?;
     Ok(updated)
@@ -173,7 +173,7 @@ pub async fn list(
             tx.select::<attribute_definition::Entity>(),
             attribute_definition::Column::Id,
         )
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -213,7 +213,7 @@ async fn definitions_by_code(
     Ok(tx
         .select::<attribute_definition::Entity>()
         .filter(attribute_definition::Column::Code.is_in(codes))
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .map(|d| (d.code.clone(), d))
@@ -252,7 +252,7 @@ pub async fn apply(
         tx.delete_many::<attribute_value::Entity>()
             .filter(attribute_value::Column::OwnerId.eq(owner_id))
             .filter(attribute_value::Column::AttributeId.eq(def.id))
-            .exec(tx.conn())
+            .exec(tx)
             .await?;
         let Some(raw) = input.value.as_deref().filter(|v| !v.trim().is_empty()) else {
             continue;
@@ -277,13 +277,13 @@ pub async fn values_of(
     let values = tx
         .select::<attribute_value::Entity>()
         .filter(attribute_value::Column::OwnerId.is_in(owners.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let ids: Vec<Uuid> = values.iter().map(|v| v.attribute_id).collect();
     let defs: HashMap<Uuid, String> = tx
         .select::<attribute_definition::Entity>()
         .filter(attribute_definition::Column::Id.is_in(ids))
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .map(|d| (d.id, d.code))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::enums::Status;
 use entity::{barcode, scale_format};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::barcode::{self as codes, BarcodeKind, EmbeddedKind, Normalized, ScaleFormat};
@@ -23,7 +23,7 @@ async fn find_key(tx: &TenantTx, key: &str) -> Result<Option<barcode::Model>> {
     Ok(tx
         .select::<barcode::Entity>()
         .filter(barcode::Column::LookupKey.eq(key))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -95,7 +95,7 @@ pub async fn move_to(
     active_variant(&tx, to, "toVariantId").await?;
     let mut model = existing.into_active_model();
     model.variant_id = Set(to);
-    let moved = model.update(tx.conn()).await?;
+    let moved = tx.update(model).await?;
     changes::record(&tx, vec![Change::upsert(Entity::Barcode, &code.key)]).await?;
     tx.commit().await?;
     Ok(moved)
@@ -114,7 +114,7 @@ pub async fn remove(
     let existing = find_key(&tx, &code.key).await?.ok_or_else(not_found)?;
     tx.delete_many::<barcode::Entity>()
         .filter(barcode::Column::LookupKey.eq(&code.key))
-        .exec(tx.conn())
+        .exec(&tx)
         .await?;
     changes::record(&tx, vec![Change::tombstone(Entity::Barcode, &code.key)]).await?;
     tx.commit().await?;
@@ -129,7 +129,7 @@ pub async fn of_variants(
     let rows = tx
         .select::<barcode::Entity>()
         .filter(barcode::Column::VariantId.is_in(variants.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let mut out: HashMap<Uuid, Vec<barcode::Model>> = HashMap::new();
     for row in rows {
@@ -147,7 +147,7 @@ pub async fn resolve(tx: &TenantTx, scanned: &str) -> Result<Option<barcode::Mod
     let mut found = tx
         .select::<barcode::Entity>()
         .filter(barcode::Column::LookupKey.is_in(keys.clone()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     found.sort_by_key(|b| keys.iter().position(|k| *k == b.lookup_key));
     Ok(found.into_iter().next())
@@ -164,7 +164,7 @@ pub fn parse_kind(kind: &str) -> Option<EmbeddedKind> {
 pub async fn scale_formats(tx: &TenantTx) -> Result<Vec<ScaleFormat>> {
     Ok(tx
         .select::<scale_format::Entity>()
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .filter_map(|f| {
@@ -195,7 +195,7 @@ pub async fn set_scale_format(
     let tx = db.write(session).await?;
     tx.delete_many::<scale_format::Entity>()
         .filter(scale_format::Column::Prefix.eq(prefix))
-        .exec(tx.conn())
+        .exec(&tx)
         .await?;
     let change = match format {
         Some((item_digits, has_value_check, kind)) => {

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use entity::{catalog_change, catalog_version};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, EntityTrait, Iterable, Set};
+use sea_orm::{Iterable, Set};
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
@@ -86,9 +86,8 @@ pub async fn record(tx: &TenantTx, changes: Vec<Change>) -> Result<i64> {
         )
         .returning_col(catalog_version::Column::Version)
         .to_owned();
-    let backend = tx.conn().get_database_backend();
+    let backend = tx.backend();
     let version: i64 = tx
-        .conn()
         .query_one_raw(backend.build(&bump))
         .await?
         .ok_or_else(|| AppError::internal("catalog version upsert returned no row"))?
@@ -111,11 +110,7 @@ pub async fn record(tx: &TenantTx, changes: Vec<Change>) -> Result<i64> {
             changed_at: Set(now),
         });
     }
-    if !rows.is_empty() {
-        catalog_change::Entity::insert_many(rows)
-            .exec(tx.conn())
-            .await?;
-    }
+    tx.insert_many(rows).await?;
     Ok(version)
 }
 
@@ -123,7 +118,7 @@ pub async fn record(tx: &TenantTx, changes: Vec<Change>) -> Result<i64> {
 pub async fn current_version(tx: &TenantTx) -> Result<i64> {
     Ok(tx
         .select::<catalog_version::Entity>()
-        .one(tx.conn())
+        .one(tx)
         .await?
         .map_or(0, |v| v.version))
 }

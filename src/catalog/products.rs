@@ -5,9 +5,7 @@ use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{attribute_value, product, variant};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set,
-};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set};
 use uuid::Uuid;
 
 use super::attributes::{self, AttributeValueInput};
@@ -61,7 +59,7 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<product::Model>> {
     Ok(tx
         .select::<product::Entity>()
         .filter(product::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -130,7 +128,7 @@ pub async fn update(
         model.category = Set(validate::optional_text("category", Some(category), 100)?);
     }
     model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     attributes::apply(
         &tx,
         AttributeOwner::Product,
@@ -155,7 +153,7 @@ pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<product::Mo
         .select::<variant::Entity>()
         .filter(variant::Column::ProductId.eq(id))
         .filter(variant::Column::Status.eq(Status::Active))
-        .all(tx.conn())
+        .all(&tx)
         .await?
         .into_iter()
         .map(|v| v.id)
@@ -164,12 +162,12 @@ pub async fn archive(session: &Session, db: &Db, id: Uuid) -> Result<product::Mo
         .filter(variant::Column::Id.is_in(variant_ids.clone()))
         .col_expr(variant::Column::Status, Expr::value(Status::Archived))
         .col_expr(variant::Column::UpdatedAt, Expr::value(now))
-        .exec(tx.conn())
+        .exec(&tx)
         .await?;
     let mut model = existing.into_active_model();
     model.status = Set(Status::Archived);
     model.updated_at = Set(now);
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     let mut feed = vec![Change::tombstone(Entity::Product, id)];
     feed.extend(
         variant_ids
@@ -191,7 +189,7 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<pr
     Ok(tx
         .select::<product::Entity>()
         .filter(product::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -266,10 +264,7 @@ pub async fn list(
             None => return Ok(Vec::new()),
         }
     }
-    Ok(page
-        .apply(select, product::Column::Id)
-        .all(tx.conn())
-        .await?)
+    Ok(page.apply(select, product::Column::Id).all(&tx).await?)
 }
 
 pub fn not_found() -> AppError {

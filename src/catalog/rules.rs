@@ -4,7 +4,7 @@ use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::enums::{AdjustmentKind, RuleTarget, Status};
 use entity::{location, pricing_rule};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::changes::{self, Change, Entity};
@@ -161,7 +161,7 @@ async fn fill(
         let exists = tx
             .select::<location::Entity>()
             .filter(location::Column::Id.eq(id))
-            .count(tx.conn())
+            .count(tx)
             .await?
             > 0;
         if !exists {
@@ -215,7 +215,7 @@ async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<pricing_rule::Model>> {
     Ok(tx
         .select::<pricing_rule::Entity>()
         .filter(pricing_rule::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -254,7 +254,7 @@ pub async fn update(
     let mut model = existing.into_active_model();
     fill(&tx, &mut model, &input).await?;
     model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     changes::record(&tx, vec![Change::upsert(Entity::PricingRule, id)]).await?;
     tx.commit().await?;
     Ok(updated)
@@ -276,7 +276,7 @@ pub async fn list(session: &Session, db: &Db, page: &Page) -> Result<Vec<pricing
             tx.select::<pricing_rule::Entity>(),
             pricing_rule::Column::Id,
         )
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -285,7 +285,7 @@ pub async fn active(tx: &TenantTx) -> Result<Vec<pricing::Rule>> {
     let rows = tx
         .select::<pricing_rule::Entity>()
         .filter(pricing_rule::Column::Status.eq(Status::Active))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     Ok(rows.iter().filter_map(to_rule).collect())
 }

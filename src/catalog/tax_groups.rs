@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::Status;
 use entity::{tax_group, tax_rate};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::changes::{self, Change, Entity};
@@ -109,7 +107,7 @@ async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<tax_group::Model>> {
     Ok(tx
         .select::<tax_group::Entity>()
         .filter(tax_group::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -155,8 +153,8 @@ pub async fn update(
         model.name = Set(validate::text("name", name, 200)?);
     }
     model.updated_at = Set(Utc::now());
-    let updated = model
-        .update(tx.conn())
+    let updated = tx
+        .update(model)
         .await
         .map_err(|e| on_constraint(e, NAME_TAKEN))?;
     if let Some(rates) = rates {
@@ -167,7 +165,7 @@ pub async fn update(
             .col_expr(tax_rate::Column::ValidUntil, Expr::value(now))
             .filter(tax_rate::Column::TaxGroupId.eq(id))
             .filter(tax_rate::Column::ValidUntil.is_null())
-            .exec(tx.conn())
+            .exec(&tx)
             .await?;
         insert_rates(&tx, id, rates, Some(now)).await?;
     }
@@ -200,7 +198,7 @@ pub async fn list(session: &Session, db: &Db, page: &Page) -> Result<Vec<tax_gro
     let tx = db.read(session).await?;
     Ok(page
         .apply(tx.select::<tax_group::Entity>(), tax_group::Column::Id)
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -209,7 +207,7 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<ta
     Ok(tx
         .select::<tax_group::Entity>()
         .filter(tax_group::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -260,7 +258,7 @@ async fn rates_where(
         .filter(tax_rate::Column::TaxGroupId.is_in(groups.iter().copied()))
         .filter(condition)
         .order_by_asc(tax_rate::Column::Position)
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let mut by_group: HashMap<Uuid, Vec<tax_rate::Model>> = HashMap::new();
     for row in rows {

@@ -6,10 +6,7 @@ use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{barcode, location, location_price, variant};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, Set,
-};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -183,7 +180,7 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<variant::Model>> {
     Ok(tx
         .select::<variant::Entity>()
         .filter(variant::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -238,8 +235,8 @@ pub async fn update(
         model.unit = Set(v.into());
     }
     model.updated_at = Set(Utc::now());
-    let updated = model
-        .update(tx.conn())
+    let updated = tx
+        .update(model)
         .await
         .map_err(|e| on_constraint(e, SKU_TAKEN))?;
     attributes::apply(
@@ -275,7 +272,7 @@ pub async fn set_location_price(
     let location_exists = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
-        .count(tx.conn())
+        .count(&tx)
         .await?
         > 0;
     if !location_exists {
@@ -284,7 +281,7 @@ pub async fn set_location_price(
     tx.delete_many::<location_price::Entity>()
         .filter(location_price::Column::VariantId.eq(variant_id))
         .filter(location_price::Column::LocationId.eq(location_id))
-        .exec(tx.conn())
+        .exec(&tx)
         .await?;
     let id = changes::pair(variant_id, location_id);
     let change = match amount {
@@ -316,7 +313,7 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<va
     Ok(tx
         .select::<variant::Entity>()
         .filter(variant::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -343,12 +340,7 @@ pub async fn matching_ids(tx: &TenantTx, filter: &CatalogFilter) -> Result<Vec<U
             .into_query();
         select = select.filter(variant::Column::Id.in_subquery(owners));
     }
-    Ok(select
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|v| v.id)
-        .collect())
+    Ok(select.all(tx).await?.into_iter().map(|v| v.id).collect())
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
@@ -400,10 +392,7 @@ pub async fn list(
             None => return Ok(Vec::new()),
         }
     }
-    Ok(page
-        .apply(select, variant::Column::Id)
-        .all(tx.conn())
-        .await?)
+    Ok(page.apply(select, variant::Column::Id).all(&tx).await?)
 }
 
 pub fn not_found() -> AppError {
@@ -418,7 +407,7 @@ pub async fn location_prices_of(
     let rows = tx
         .select::<location_price::Entity>()
         .filter(location_price::Column::VariantId.is_in(variants.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let mut out: std::collections::HashMap<Uuid, Vec<(Uuid, i64)>> =
         std::collections::HashMap::new();

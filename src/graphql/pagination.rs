@@ -4,7 +4,7 @@ use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
@@ -37,7 +37,11 @@ impl Page {
 
     /// Orders by `id`, starts after the cursor and fetches one extra row to
     /// learn whether another page follows.
-    pub fn apply<E: EntityTrait>(&self, select: Select<E>, id: E::Column) -> Select<E> {
+    pub fn apply<Q, C>(&self, select: Q, id: C) -> Q
+    where
+        Q: QueryFilter + QueryOrder + QuerySelect,
+        C: ColumnTrait,
+    {
         let select = match self.after {
             Some(after) => select.filter(id.gt(after)),
             None => select,

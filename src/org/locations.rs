@@ -124,7 +124,7 @@ pub async fn update(
     let existing = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(not_found)?;
     let mut model = existing.into_active_model();
@@ -149,8 +149,8 @@ pub async fn update(
     model.updated_at = Set(Utc::now());
     // Time zone and tax mode feed cached lookups.
     tx.invalidate_caches_on_commit();
-    let updated = model
-        .update(tx.conn())
+    let updated = tx
+        .update(model)
         .await
         .map_err(|e| on_constraint(e, CODE_TAKEN))?;
     tx.commit().await?;
@@ -163,7 +163,7 @@ pub async fn get(session: &Session, db: &Db, id: Uuid) -> Result<Option<location
     Ok(tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(&tx)
         .await?)
 }
 
@@ -173,7 +173,7 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<lo
     Ok(tx
         .select::<location::Entity>()
         .filter(location::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -203,10 +203,7 @@ pub async fn list(
                 .add(like(location::Column::Code)),
         );
     }
-    Ok(page
-        .apply(select, location::Column::Id)
-        .all(tx.conn())
-        .await?)
+    Ok(page.apply(select, location::Column::Id).all(&tx).await?)
 }
 
 fn escape_like(s: &str) -> String {

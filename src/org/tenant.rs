@@ -2,7 +2,7 @@
 
 use async_graphql::{InputObject, SimpleObject};
 use entity::tenant;
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+use sea_orm::{IntoActiveModel, Set};
 
 use crate::auth::Session;
 use crate::error::{AppError, Result};
@@ -72,7 +72,7 @@ fn to_graphql(m: tenant::Model) -> Tenant {
 pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
     let tx = db.read(session).await?;
     tx.select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .map(to_graphql)
         .ok_or_else(|| AppError::NotFound("tenant not found".into()))
@@ -81,7 +81,7 @@ pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
 /// The tenant's own currency, within a transaction of its.
 pub async fn currency_of(tx: &TenantTx) -> Result<String> {
     tx.select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(tx)
         .await?
         .map(|t| t.currency)
         .ok_or_else(|| AppError::NotFound("tenant not found".into()))
@@ -99,7 +99,7 @@ pub async fn update(
     let tx = db.write(session).await?;
     let existing = tx
         .select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::NotFound("tenant not found".into()))?;
     let mut model = existing.into_active_model();
@@ -112,7 +112,7 @@ pub async fn update(
     if let Some(level) = input.rounding_level {
         model.rounding_level = Set(level_text(level).to_owned());
     }
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     tx.invalidate_caches_on_commit();
     tx.commit().await?;
     Ok(to_graphql(updated))

@@ -6,7 +6,7 @@ use async_graphql::InputObject;
 use chrono::Utc;
 use entity::location;
 use entity::terminal::{self, TerminalStatus};
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::auth::{Keys, Session};
@@ -46,7 +46,7 @@ async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<terminal::Model>> {
     Ok(tx
         .select::<terminal::Entity>()
         .filter(terminal::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -63,7 +63,7 @@ pub async fn create(
     let location_exists = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
-        .count(tx.conn())
+        .count(&tx)
         .await?
         > 0;
     if !location_exists {
@@ -103,7 +103,7 @@ pub async fn update(
     let mut model = existing.into_active_model();
     model.name = Set(validate::text("name", name, 200)?);
     model.updated_at = Set(Utc::now());
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -123,7 +123,7 @@ pub async fn revoke(session: &Session, db: &Db, id: Uuid) -> Result<terminal::Mo
     model.status = Set(TerminalStatus::Revoked);
     model.revoked_at = Set(Some(now));
     model.updated_at = Set(now);
-    let updated = model.update(tx.conn()).await?;
+    let updated = tx.update(model).await?;
     tx.invalidate_caches_on_commit();
     tx.commit().await?;
     tracing::info!("terminal revoked");
@@ -142,7 +142,7 @@ pub async fn get_many(session: &Session, db: &Db, ids: &[Uuid]) -> Result<Vec<te
     Ok(tx
         .select::<terminal::Entity>()
         .filter(terminal::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 
@@ -161,10 +161,7 @@ pub async fn list(
     if let Some(status) = filter.status {
         select = select.filter(terminal::Column::Status.eq(status));
     }
-    Ok(page
-        .apply(select, terminal::Column::Id)
-        .all(tx.conn())
-        .await?)
+    Ok(page.apply(select, terminal::Column::Id).all(&tx).await?)
 }
 
 /// A signed device token and when it expires.
@@ -245,7 +242,7 @@ pub async fn authorize_device(session: &Session, db: &Db, cache: &CatalogCache) 
 pub async fn require(tx: &crate::tenancy::TenantTx, id: Uuid) -> Result<terminal::Model> {
     tx.select::<terminal::Entity>()
         .filter(terminal::Column::Id.eq(id))
-        .one(tx.conn())
+        .one(tx)
         .await?
         .ok_or_else(not_found)
 }

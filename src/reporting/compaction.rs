@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{DbBackend, Statement};
 use uuid::Uuid;
 
 use super::rows::ITEM_FIELDS;
@@ -25,7 +25,7 @@ const BATCH: i64 = 20_000;
 /// never lost; a second compactor of the same tenant skips (advisory
 /// lock) unless `wait`.
 pub async fn compact(tx: &TenantTx, wait: bool) -> Result<u64> {
-    let backend = tx.conn().get_database_backend();
+    let backend = tx.backend();
     let pg = backend == DbBackend::Postgres;
     if pg {
         let key = format!("report_items_pending:{}", tx.tenant());
@@ -37,7 +37,6 @@ pub async fn compact(tx: &TenantTx, wait: bool) -> Result<u64> {
             "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7))"
         };
         let got = tx
-            .conn()
             .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.into()]))
             .await?
             .map(|r| r.try_get_by_index::<bool>(0))
@@ -137,12 +136,8 @@ async fn compact_pg(tx: &TenantTx) -> Result<u64> {
         folds.join(", ")
     );
     let moved = tx
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            [tx.tenant().into()],
-        ))
+        .sql(sql)
+        .one(tx)
         .await?
         .map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?
@@ -157,12 +152,8 @@ async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
         "SELECT id FROM report_items_pending WHERE tenant_id = ?1 ORDER BY id LIMIT {BATCH}"
     );
     let count = tx
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("SELECT COUNT(*) FROM ({batch}) AS b"),
-            [tx.tenant().into()],
-        ))
+        .sql(format!("SELECT COUNT(*) FROM ({batch}) AS b"))
+        .one(tx)
         .await?
         .map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?
@@ -173,21 +164,15 @@ async fn compact_sqlite(tx: &TenantTx) -> Result<u64> {
     let source =
         format!("(SELECT * FROM report_items_pending WHERE id IN ({batch})) AS p WHERE true");
     for (table, key, carries) in DESTINATIONS {
-        tx.conn()
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                fold(table, key, carries, &source, "MAX(product_id)"),
-                [tx.tenant().into()],
-            ))
+        tx.sql(fold(table, key, carries, &source, "MAX(product_id)"))
+            .exec(tx)
             .await?;
     }
-    tx.conn()
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("DELETE FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch})"),
-            [tx.tenant().into()],
-        ))
-        .await?;
+    tx.sql(format!(
+        "DELETE FROM report_items_pending WHERE tenant_id = ?1 AND id IN ({batch})"
+    ))
+    .exec(tx)
+    .await?;
     Ok(count as u64)
 }
 
@@ -230,7 +215,7 @@ pub fn schedule(db: Db, tenant: Uuid) {
         let mut done = Done(Some(tenant));
         loop {
             let result = async {
-                let tx = db.write_for_tenant(tenant).await?;
+                let tx = db.operator().write_for_tenant(tenant).await?;
                 let n = compact(&tx, false).await?;
                 tx.commit().await?;
                 Ok::<u64, crate::error::AppError>(n)

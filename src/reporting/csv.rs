@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use futures_util::{Stream, StreamExt};
-use sea_orm::{ConnectionTrait, StreamTrait};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -354,9 +353,9 @@ async fn run(
     cap: bool,
     sender: &mpsc::Sender<Chunk>,
 ) -> std::result::Result<(), Stop> {
-    let backend = ConnectionTrait::get_database_backend(tx.conn());
+    let backend = tx.backend();
     send(sender, header(plan)).await?;
-    let mut stream = tx.conn().stream_raw(plan.rows(tx, limit)).await?;
+    let mut stream = tx.stream_raw(plan.rows(tx, limit)).await?;
     let mut pending: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
     let mut count: i64 = 0;
     loop {

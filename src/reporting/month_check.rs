@@ -35,7 +35,7 @@ macro_rules! load {
         for r in $tx
             .select::<$sales::Entity>()
             .filter($sales::Column::BusinessDate.between($from, $to))
-            .all($tx.conn())
+            .all($tx)
             .await?
         {
             me.sales.insert(
@@ -46,7 +46,7 @@ macro_rules! load {
         for r in $tx
             .select::<$tenders::Entity>()
             .filter($tenders::Column::BusinessDate.between($from, $to))
-            .all($tx.conn())
+            .all($tx)
             .await?
         {
             me.tenders.insert(
@@ -62,7 +62,7 @@ macro_rules! load {
         for r in $tx
             .select::<$taxes::Entity>()
             .filter($taxes::Column::BusinessDate.between($from, $to))
-            .all($tx.conn())
+            .all($tx)
             .await?
         {
             let key = (r.business_date, r.location_id, r.terminal_id, r.tax_rate_id);
@@ -90,7 +90,7 @@ async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths, 
     for r in tx
         .select::<report_item_monthly::Entity>()
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         let key = (month, r.location_id, r.variant_id, r.tax_group_id);
@@ -100,7 +100,7 @@ async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths, 
     for r in tx
         .select::<report_item_monthly_all::Entity>()
         .filter(report_item_monthly_all::Column::BusinessDate.eq(month))
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         let key = (month, Uuid::nil(), r.variant_id, r.tax_group_id);
@@ -110,7 +110,7 @@ async fn stored(tx: &TenantTx, month: NaiveDate) -> Result<(Months, ItemMonths, 
     for r in tx
         .select::<report_product_monthly_all::Entity>()
         .filter(report_product_monthly_all::Column::BusinessDate.eq(month))
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         // The same measures as an item row; the product is the key.
@@ -152,15 +152,15 @@ pub(super) async fn check_days(
     }
     tx.delete_many::<report_sale_daily::Entity>()
         .filter(report_sale_daily::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tender_daily::Entity>()
         .filter(report_tender_daily::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tax_daily::Entity>()
         .filter(report_tax_daily::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     upsert::<report_sale_daily::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
     upsert::<report_tender_daily::Entity>(tx, expected.tender_rows(tx.tenant())).await?;
@@ -272,27 +272,27 @@ pub(super) async fn check_month(
     }
     tx.delete_many::<report_sale_monthly::Entity>()
         .filter(report_sale_monthly::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tender_monthly::Entity>()
         .filter(report_tender_monthly::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tax_monthly::Entity>()
         .filter(report_tax_monthly::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_item_monthly::Entity>()
         .filter(report_item_monthly::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_item_monthly_all::Entity>()
         .filter(report_item_monthly_all::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_product_monthly_all::Entity>()
         .filter(report_product_monthly_all::Column::BusinessDate.eq(month))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     upsert::<report_sale_monthly::Entity>(tx, expected.sale_rows(tx.tenant())).await?;
     upsert::<report_tender_monthly::Entity>(tx, expected.tender_rows(tx.tenant())).await?;

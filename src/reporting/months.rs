@@ -17,7 +17,6 @@ use entity::{
     report_item_pending, report_sale_daily, report_sale_monthly, report_tax_daily,
     report_tax_monthly, report_tender_daily, report_tender_monthly,
 };
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::SimpleExpr;
 use uuid::Uuid;
 
@@ -256,13 +255,13 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
     use sea_orm::Iterable;
     use sea_orm::sea_query::Query;
     let columns: Vec<E::Column> = E::Column::iter().collect();
-    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+    if tx.is_postgres() {
         use sea_orm::IdenStatic;
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
         let table = E::default().table_name();
         if let Some(statements) = crate::tenancy::bulk::rows_of(table, &names, &rows, "") {
             for statement in statements {
-                tx.conn().execute_raw(statement).await?;
+                tx.execute_raw(statement).await?;
             }
             return Ok(());
         }
@@ -276,8 +275,8 @@ pub(super) async fn insert<E: sea_orm::EntityTrait>(
         for row in chunk {
             insert.values_panic(row.iter().cloned());
         }
-        let backend = tx.conn().get_database_backend();
-        tx.conn().execute_raw(backend.build(&insert)).await?;
+        let backend = tx.backend();
+        tx.execute_raw(backend.build(&insert)).await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SelectStatement};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, Statement};
+use sea_orm::{DbBackend, QueryResult, QuerySelect, Statement};
 use uuid::Uuid;
 
 use super::parts::{Monthly, select};
@@ -34,7 +34,7 @@ impl Currencies {
             .column(location::Column::Id)
             .column(location::Column::Currency)
             .into_tuple::<(Uuid, String)>()
-            .all(tx.conn())
+            .all(tx)
             .await?
         {
             match by_currency.iter_mut().find(|(c, _)| *c == currency) {
@@ -109,7 +109,7 @@ impl Plan {
 
     /// The grouped rows, ordered, at most `limit` of them.
     pub fn rows(&self, tx: &TenantTx, limit: i64) -> Statement {
-        let backend = tx.conn().get_database_backend();
+        let backend = tx.backend();
         let mut q = select(tx, self);
         self.currency_column(&mut q);
         for d in &self.dims {
@@ -161,7 +161,7 @@ impl Plan {
         }
         let mut q = select(tx, self);
         self.currency_column(&mut q);
-        (tx.conn().get_database_backend().build(&q), self.source)
+        (tx.backend().build(&q), self.source)
     }
 
     pub(super) fn currency(&self, r: &QueryResult) -> Result<String> {

@@ -77,7 +77,7 @@ pub async fn reconcile(
     tx.select::<terminal_ledger::Entity>()
         .order_by_asc(terminal_ledger::Column::TerminalId)
         .lock_exclusive()
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let zones = time_zones(&tx).await?;
     // Pending item deltas are folded first, so the item months hold every
@@ -128,7 +128,7 @@ pub async fn reconcile(
 
 async fn time_zones(tx: &TenantTx) -> Result<HashMap<Uuid, Tz>> {
     let mut zones = HashMap::new();
-    for l in tx.select::<location::Entity>().all(tx.conn()).await? {
+    for l in tx.select::<location::Entity>().all(tx).await? {
         let tz = crate::org::locations::stored_zone(&l.time_zone)?;
         zones.insert(l.id, tz);
     }
@@ -162,7 +162,7 @@ pub async fn from_ledger(
         .column(sale::Column::Id)
         .filter(sale::Column::BusinessDate.between(from, to))
         .into_tuple()
-        .all(tx.conn())
+        .all(tx)
         .await?;
     for chunk in sale_ids.chunks(CHUNK) {
         let sales = records::sales(tx, chunk).await?;
@@ -172,7 +172,7 @@ pub async fn from_ledger(
             .column(sale_void::Column::SaleId)
             .filter(sale_void::Column::SaleId.is_in(chunk.iter().copied()))
             .into_tuple()
-            .all(tx.conn())
+            .all(tx)
             .await?;
         for r in sales.values() {
             let s = &r.sale;
@@ -195,7 +195,7 @@ pub async fn from_ledger(
         .column(refund::Column::Id)
         .filter(refund::Column::BusinessDate.between(from, to))
         .into_tuple()
-        .all(tx.conn())
+        .all(tx)
         .await?;
     for chunk in refund_ids.chunks(CHUNK) {
         let refunds = records::refunds(tx, chunk).await?;
@@ -210,7 +210,7 @@ pub async fn from_ledger(
             .column(variant::Column::ProductId)
             .filter(variant::Column::Id.is_in(variants))
             .into_tuple()
-            .all(tx.conn())
+            .all(tx)
             .await?
             .into_iter()
             .collect();
@@ -233,22 +233,22 @@ async fn stored(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Rollups
     let sales = tx
         .select::<report_sale::Entity>()
         .filter(report_sale::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let items = tx
         .select::<report_item::Entity>()
         .filter(report_item::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let tenders = tx
         .select::<report_tender::Entity>()
         .filter(report_tender::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let taxes = tx
         .select::<report_tax::Entity>()
         .filter(report_tax::Column::BusinessDate.between(from, to))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     Ok(Rollups::from_rows(&sales, &items, &tenders, &taxes))
 }
@@ -346,19 +346,19 @@ fn compare(stored: &Rollups, expected: &Rollups, outcome: &mut Outcome) {
 async fn rewrite(tx: &TenantTx, expected: &Rollups, from: NaiveDate, to: NaiveDate) -> Result<()> {
     tx.delete_many::<report_sale::Entity>()
         .filter(report_sale::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_item::Entity>()
         .filter(report_item::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tender::Entity>()
         .filter(report_tender::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     tx.delete_many::<report_tax::Entity>()
         .filter(report_tax::Column::BusinessDate.between(from, to))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     expected.write_fine(tx).await
 }

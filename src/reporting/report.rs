@@ -8,7 +8,7 @@
 //! the rollups store them.
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::QueryResult;
 use uuid::Uuid;
 
 use crate::auth::Session;
@@ -270,7 +270,7 @@ pub(super) fn date_of(row: &QueryResult, alias: &str) -> Result<NaiveDate> {
 /// id reads exactly like an id that does not exist.
 async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
     use entity::{location, product, terminal};
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, QueryFilter};
     async fn count<E: entity::TenantOwned>(
         tx: &TenantTx,
         col: E::Column,
@@ -285,7 +285,7 @@ async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
         Ok(tx
             .select::<E>()
             .filter(col.is_in(ids.iter().copied()))
-            .count(tx.conn())
+            .count(tx)
             .await?)
     }
     for (field, found, wanted) in [
@@ -367,8 +367,8 @@ pub async fn prepare(
 pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Report> {
     let limit = req.first.unwrap_or(MAX_ROWS);
     let (tx, plan) = prepare(session, db, req, MAX_ROWS).await?;
-    let backend = tx.conn().get_database_backend();
-    let found = tx.conn().query_all_raw(plan.rows(&tx, limit + 1)).await?;
+    let backend = tx.backend();
+    let found = tx.query_all_raw(plan.rows(&tx, limit + 1)).await?;
     let truncated = found.len() as i64 > limit;
     let rows = found
         .iter()
@@ -378,7 +378,7 @@ pub async fn sales_report(session: &Session, db: &Db, req: Request) -> Result<Re
     let mut totals: Vec<(String, Figures)> = Vec::new();
     if truncated || rows.is_empty() || plan.source == Source::Taxes {
         let (stmt, source) = plan.totals(&tx);
-        for r in tx.conn().query_all_raw(stmt).await? {
+        for r in tx.query_all_raw(stmt).await? {
             totals.push((plan.currency(&r)?, figures(&r, source, &plan.req)?));
         }
     } else {

@@ -16,10 +16,7 @@ use entity::{
     sale_line, tender,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
-    QueryFilter,
-};
+use sea_orm::{ColumnTrait, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
@@ -49,7 +46,7 @@ pub async fn time_zone_of(tx: &TenantTx, location: Uuid) -> Result<Tz> {
     let row = tx
         .select::<entity::location::Entity>()
         .filter(entity::location::Column::Id.eq(location))
-        .one(tx.conn())
+        .one(tx)
         .await?
         .ok_or_else(|| AppError::internal("a ledger record's location is gone"))?;
     crate::org::locations::stored_zone(&row.time_zone)
@@ -374,7 +371,7 @@ pub(super) async fn upsert<E: EntityTrait>(
     let rest: Vec<E::Column> = E::Column::iter()
         .filter(|c| !pk.contains(&name(c)))
         .collect();
-    if tx.conn().get_database_backend() == DbBackend::Postgres {
+    if tx.is_postgres() {
         let names: Vec<&str> = key.iter().chain(&rest).map(|c| c.as_str()).collect();
         let table = E::default().table_name();
         let keys: Vec<String> = key.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
@@ -391,7 +388,7 @@ pub(super) async fn upsert<E: EntityTrait>(
         );
         if let Some(statements) = bulk::rows_of(table, &names, &rows, &tail) {
             for statement in statements {
-                tx.conn().execute_raw(statement).await?;
+                tx.execute_raw(statement).await?;
             }
             return Ok(());
         }
@@ -418,8 +415,8 @@ pub(super) async fn upsert<E: EntityTrait>(
             );
         }
         insert.on_conflict(conflict.to_owned());
-        let backend = tx.conn().get_database_backend();
-        tx.conn().execute_raw(backend.build(&insert)).await?;
+        let backend = tx.backend();
+        tx.execute_raw(backend.build(&insert)).await?;
     }
     Ok(())
 }

@@ -245,7 +245,7 @@ pub async fn verify(tx: &TenantTx, terminal: Uuid) -> Result<ChainCheck> {
             .filter(receipt::Column::Position.gte(expected_position))
             .order_by_asc(receipt::Column::Position)
             .limit(PAGE)
-            .all(tx.conn())
+            .all(tx)
             .await?;
         let ids_of = |kind: &str| -> Vec<Uuid> {
             page.iter()
@@ -304,7 +304,7 @@ pub async fn verify(tx: &TenantTx, terminal: Uuid) -> Result<ChainCheck> {
     let head = tx
         .select::<terminal_ledger::Entity>()
         .filter(terminal_ledger::Column::TerminalId.eq(terminal))
-        .one(tx.conn())
+        .one(tx)
         .await?;
     let (last_position, last_hash) = head
         .map(|h| (h.last_position, h.last_hash))

@@ -43,7 +43,7 @@ pub async fn submit(
     let event = Event::new(terminal, sequence, created_at.unwrap_or(now), body);
     let tenant = tx
         .select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     let mut memo = apply::Memo::default();
@@ -93,7 +93,7 @@ pub async fn last_sequence(tx: &TenantTx, terminal: uuid::Uuid) -> Result<i64> {
         .column_as(sync_event::Column::Sequence.max(), "max")
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .into_tuple()
-        .one(tx.conn())
+        .one(tx)
         .await?;
     Ok(max.flatten().unwrap_or(0))
 }

@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{location, receipt, terminal, terminal_ledger};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::apply::Writes;
@@ -34,7 +34,7 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
     let Some(terminal) = tx
         .select::<terminal::Entity>()
         .filter(terminal::Column::Id.eq(terminal_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
     else {
         return Ok(None);
@@ -42,7 +42,7 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
     let location = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(terminal.location_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
         .ok_or_else(|| AppError::internal("terminal without its location"))?;
     let row = match lock_row(tx, terminal_id).await? {
@@ -50,16 +50,16 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
         None => {
             // The terminal's first record: make its ledger head, unless a
             // concurrent first push just did.
-            terminal_ledger::Entity::insert(terminal_ledger::ActiveModel {
-                tenant_id: Set(tx.tenant()),
-                terminal_id: Set(terminal_id),
-                last_position: Set(0),
-                last_hash: Set(GENESIS.to_owned()),
-                applied_through: Set(0),
-                updated_at: Set(Utc::now()),
-                last_push_at: Set(None),
-            })
-            .on_conflict(
+            tx.insert_on_conflict(
+                terminal_ledger::ActiveModel {
+                    tenant_id: Set(tx.tenant()),
+                    terminal_id: Set(terminal_id),
+                    last_position: Set(0),
+                    last_hash: Set(GENESIS.to_owned()),
+                    applied_through: Set(0),
+                    updated_at: Set(Utc::now()),
+                    last_push_at: Set(None),
+                },
                 OnConflict::columns([
                     terminal_ledger::Column::TenantId,
                     terminal_ledger::Column::TerminalId,
@@ -67,7 +67,6 @@ pub async fn lock(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<Head>> {
                 .do_nothing()
                 .to_owned(),
             )
-            .exec_without_returning(tx.conn())
             .await?;
             lock_row(tx, terminal_id)
                 .await?
@@ -89,7 +88,7 @@ async fn lock_row(tx: &TenantTx, terminal_id: Uuid) -> Result<Option<terminal_le
         .select::<terminal_ledger::Entity>()
         .filter(terminal_ledger::Column::TerminalId.eq(terminal_id))
         .lock_exclusive()
-        .one(tx.conn())
+        .one(tx)
         .await?)
 }
 
@@ -168,7 +167,7 @@ impl Head {
             )
             .col_expr(terminal_ledger::Column::UpdatedAt, Expr::value(now))
             .filter(terminal_ledger::Column::TerminalId.eq(self.terminal.id))
-            .exec(tx.conn())
+            .exec(tx)
             .await?;
         Ok(())
     }

@@ -144,7 +144,7 @@ pub async fn sales(
         .order_by_desc(sale::Column::CreatedAt)
         .order_by_desc(sale::Column::Id)
         .limit(page.first as u64 + 1)
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let ids: Vec<Uuid> = heads.iter().map(|s| s.id).collect();
     let mut whole = records::sales(&tx, &ids).await?;
@@ -158,7 +158,7 @@ pub async fn refunds_of(session: &Session, db: &Db, sale: Uuid) -> Result<Vec<Re
         .select::<refund::Entity>()
         .filter(refund::Column::SaleId.eq(sale))
         .order_by_asc(refund::Column::CreatedAt)
-        .all(tx.conn())
+        .all(&tx)
         .await?
         .into_iter()
         .map(|r| r.id)
@@ -173,7 +173,7 @@ pub async fn refunded_quantities(tx: &TenantTx, sale: Uuid) -> Result<HashMap<i3
     for row in tx
         .select::<refund_line::Entity>()
         .filter(refund_line::Column::SaleId.eq(sale))
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         if let Some(line) = row.sale_line_no {
@@ -193,7 +193,7 @@ pub async fn void_of(session: &Session, db: &Db, sale: Uuid) -> Result<Option<sa
     Ok(tx
         .select::<sale_void::Entity>()
         .filter(sale_void::Column::SaleId.eq(sale))
-        .one(tx.conn())
+        .one(&tx)
         .await?)
 }
 
@@ -207,7 +207,7 @@ pub async fn anomalies_of(
         .select::<ledger_anomaly::Entity>()
         .filter(ledger_anomaly::Column::RecordId.eq(record))
         .order_by_asc(ledger_anomaly::Column::Id)
-        .all(tx.conn())
+        .all(&tx)
         .await?)
 }
 

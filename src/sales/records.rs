@@ -41,7 +41,7 @@ async fn taxes_and_tenders(
         .filter(line_tax::Column::RecordId.is_in(ids.iter().copied()))
         .order_by_asc(line_tax::Column::LineNo)
         .order_by_asc(line_tax::Column::Position)
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         taxes.entry(row.record_id).or_default().push(row);
@@ -51,7 +51,7 @@ async fn taxes_and_tenders(
         .select::<tender::Entity>()
         .filter(tender::Column::RecordId.is_in(ids.iter().copied()))
         .order_by_asc(tender::Column::Position)
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         tenders.entry(row.record_id).or_default().push(row);
@@ -67,14 +67,14 @@ pub async fn sales(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, SaleReco
     let heads = tx
         .select::<sale::Entity>()
         .filter(sale::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let mut lines: HashMap<Uuid, Vec<sale_line::Model>> = HashMap::new();
     for row in tx
         .select::<sale_line::Entity>()
         .filter(sale_line::Column::SaleId.is_in(ids.iter().copied()))
         .order_by_asc(sale_line::Column::LineNo)
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         lines.entry(row.sale_id).or_default().push(row);
@@ -107,14 +107,14 @@ pub async fn refunds(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Refund
     let heads = tx
         .select::<refund::Entity>()
         .filter(refund::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let mut lines: HashMap<Uuid, Vec<refund_line::Model>> = HashMap::new();
     for row in tx
         .select::<refund_line::Entity>()
         .filter(refund_line::Column::RefundId.is_in(ids.iter().copied()))
         .order_by_asc(refund_line::Column::LineNo)
-        .all(tx.conn())
+        .all(tx)
         .await?
     {
         lines.entry(row.refund_id).or_default().push(row);
@@ -147,7 +147,7 @@ pub async fn voids(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, sale_voi
     Ok(tx
         .select::<sale_void::Entity>()
         .filter(sale_void::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .map(|v| (v.id, v))

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::tenancy::{Db, TenantTx};
+use crate::tenancy::{Db, Scoped, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZReport {
@@ -37,13 +37,13 @@ pub struct ZReport {
     pub grand_total: i64,
 }
 
-async fn sum_total<E: EntityTrait>(tx: &TenantTx, select: Select<E>) -> Result<i64> {
+async fn sum_total<E: EntityTrait>(tx: &TenantTx, select: Scoped<Select<E>>) -> Result<i64> {
     // SUM over BIGINT is NUMERIC on PostgreSQL: cast it back.
     let sum: Option<i64> = select
         .select_only()
         .column_as(Expr::cust("CAST(COALESCE(SUM(total), 0) AS BIGINT)"), "sum")
         .into_tuple()
-        .one(tx.conn())
+        .one(tx)
         .await?;
     Ok(sum.unwrap_or(0))
 }
@@ -63,19 +63,19 @@ pub async fn z_report(
         .select::<sale::Entity>()
         .filter(sale::Column::TerminalId.eq(terminal_id))
         .filter(sale::Column::BusinessDate.eq(date))
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let refunds = tx
         .select::<refund::Entity>()
         .filter(refund::Column::TerminalId.eq(terminal_id))
         .filter(refund::Column::BusinessDate.eq(date))
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let voids = tx
         .select::<sale_void::Entity>()
         .filter(sale_void::Column::TerminalId.eq(terminal_id))
         .filter(sale_void::Column::BusinessDate.eq(date))
-        .all(tx.conn())
+        .all(&tx)
         .await?;
 
     // +1 for the day's sales, -1 for its refunds and for the sales voided.
@@ -100,7 +100,7 @@ pub async fn z_report(
         for t in tx
             .select::<tender::Entity>()
             .filter(tender::Column::RecordId.is_in(chunk.iter().copied()))
-            .all(tx.conn())
+            .all(&tx)
             .await?
         {
             *tenders.entry(t.method.clone()).or_default() +=
@@ -109,7 +109,7 @@ pub async fn z_report(
         for t in tx
             .select::<line_tax::Entity>()
             .filter(line_tax::Column::RecordId.is_in(chunk.iter().copied()))
-            .all(tx.conn())
+            .all(&tx)
             .await?
         {
             *taxes.entry((t.name.clone(), t.rate_ppm)).or_default() +=
@@ -127,7 +127,7 @@ pub async fn z_report(
         } else {
             select.order_by_desc(receipt::Column::Position)
         };
-        async { Ok::<_, AppError>(select.one(tx.conn()).await?.map(|r| r.number)) }
+        async { Ok::<_, AppError>(select.one(&tx).await?.map(|r| r.number)) }
     };
     let first_receipt = numbers(true).await?;
     let last_receipt = numbers(false).await?;

@@ -33,7 +33,7 @@ pub async fn release(session: &Session, db: &Db, terminal: Uuid, sales: &[Uuid])
             .filter(which)
             .order_by_asc(sync_event::Column::TerminalId)
             .order_by_asc(sync_event::Column::Sequence)
-            .all(tx.conn())
+            .all(&tx)
             .await?;
         let awaited: Vec<Uuid> = rows.iter().filter_map(|r| r.awaits_sale).collect();
         if awaited.is_empty() {
@@ -45,7 +45,7 @@ pub async fn release(session: &Session, db: &Db, terminal: Uuid, sales: &[Uuid])
             .column(sale::Column::Id)
             .filter(sale::Column::Id.is_in(awaited))
             .into_tuple()
-            .all(tx.conn())
+            .all(&tx)
             .await?;
         rows.into_iter()
             .filter(|r| r.awaits_sale.is_some_and(|s| arrived.contains(&s)))
@@ -68,14 +68,14 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .filter(sync_event::Column::Sequence.eq(sequence))
         .filter(super::Waiting::Pending.filter())
-        .one(tx.conn())
+        .one(&tx)
         .await?
     else {
         return Ok(());
     };
     let tenant = tx
         .select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     let event = decode(&row)?;
@@ -96,7 +96,7 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
     memo.writes.flush(&tx).await?;
     let mut model: sync_event::ActiveModel = row.into();
     mark(&mut model, &settled, now);
-    sea_orm::ActiveModelTrait::update(model, tx.conn()).await?;
+    tx.update(model).await?;
     head.save(&tx, now).await?;
     tx.commit().await?;
     Ok(())

@@ -112,7 +112,7 @@ pub async fn changes(
     let location = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let mut select = tx.select::<catalog_change::Entity>();
@@ -140,7 +140,7 @@ pub async fn changes(
         .order_by_asc(catalog_change::Column::Entity)
         .order_by_asc(catalog_change::Column::EntityId)
         .limit(first as u64 + 1)
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let has_more = rows.len() > first;
     rows.truncate(first);
@@ -177,27 +177,27 @@ async fn current_states(
     let products = tx
         .select::<product::Entity>()
         .filter(product::Column::Id.is_in(ids("PRODUCT")))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let variants = tx
         .select::<variant::Entity>()
         .filter(variant::Column::Id.is_in(ids("VARIANT")))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let groups = tx
         .select::<tax_group::Entity>()
         .filter(tax_group::Column::Id.is_in(ids("TAX_GROUP")))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let rules = tx
         .select::<pricing_rule::Entity>()
         .filter(pricing_rule::Column::Id.is_in(ids("PRICING_RULE")))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let definitions = tx
         .select::<attribute_definition::Entity>()
         .filter(attribute_definition::Column::Id.is_in(ids("ATTRIBUTE_DEFINITION")))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let keys: Vec<&str> = rows
         .iter()
@@ -207,7 +207,7 @@ async fn current_states(
     let codes = tx
         .select::<barcode::Entity>()
         .filter(barcode::Column::LookupKey.is_in(keys))
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let prices = tx
         .select::<location_price::Entity>()
@@ -219,7 +219,7 @@ async fn current_states(
                     .filter_map(|r| r.entity_id.split_once(':').and_then(|(v, _)| uuid_of(v))),
             ),
         )
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let formats = if rows.iter().any(|r| r.entity == "SCALE_FORMAT") {
         barcodes::scale_formats(tx).await?

@@ -396,7 +396,7 @@ pub async fn push(
         .ok_or_else(|| AppError::Forbidden("this token's terminal does not exist".into()))?;
     let tenant = tx
         .select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
 
@@ -408,7 +408,7 @@ pub async fn push(
         .select::<sync_event::Entity>()
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .filter(sync_event::Column::Sequence.is_in(wanted))
-        .all(tx.conn())
+        .all(&tx)
         .await?
         .into_iter()
         .map(|r| (r.sequence, r))
@@ -418,7 +418,7 @@ pub async fn push(
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .filter(super::Waiting::Queued.filter())
         .order_by_asc(sync_event::Column::Sequence)
-        .all(tx.conn())
+        .all(&tx)
         .await?
         .into_iter()
         .map(|r| (r.sequence, r))
@@ -500,7 +500,7 @@ pub async fn push(
             new_sales.extend(settled.new_sale());
             let mut model: sync_event::ActiveModel = stored.into();
             mark(&mut model, &settled, now);
-            sea_orm::ActiveModelTrait::update(model, tx.conn()).await?;
+            tx.update(model).await?;
         } else {
             break;
         }

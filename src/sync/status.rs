@@ -3,10 +3,7 @@
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use entity::{sync_event, sync_issue, terminal_ledger};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
-};
+use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect, Statement};
 use uuid::Uuid;
 
 use super::push::gaps;
@@ -43,8 +40,10 @@ pub struct Backlog {
 /// `pos_sync_backlog()` function, which returns the two counts and no rows
 /// (migration `m20261128_000009_sync_backlog`).
 pub async fn backlog(db: &Db) -> Result<Backlog> {
-    let conn = db.raw();
-    let backend = conn.get_database_backend();
+    // The operator entry: a count across tenants, for `/metrics`; it
+    // returns two numbers, never a tenant's rows.
+    let operator = db.operator();
+    let backend = operator.backend();
     let sql = match backend {
         DbBackend::Postgres => "SELECT status, events FROM pos_sync_backlog()",
         _ => {
@@ -53,7 +52,7 @@ pub async fn backlog(db: &Db) -> Result<Backlog> {
         }
     };
     let mut out = Backlog::default();
-    for row in conn
+    for row in operator
         .query_all_raw(Statement::from_string(backend, sql))
         .await?
     {
@@ -79,7 +78,7 @@ pub async fn terminal_status(
     let head = tx
         .select::<terminal_ledger::Entity>()
         .filter(terminal_ledger::Column::TerminalId.eq(terminal_id))
-        .one(tx.conn())
+        .one(&tx)
         .await?;
     let applied_through = head.as_ref().map_or(0, |h| h.applied_through);
     let held: Vec<i64> = tx
@@ -89,19 +88,19 @@ pub async fn terminal_status(
         .filter(sync_event::Column::TerminalId.eq(terminal_id))
         .filter(super::Waiting::Queued.filter())
         .into_tuple()
-        .all(tx.conn())
+        .all(&tx)
         .await?;
     let awaiting_sale = tx
         .select::<sync_event::Entity>()
         .filter(sync_event::Column::TerminalId.eq(terminal_id))
         .filter(super::Waiting::Pending.filter())
-        .count(tx.conn())
+        .count(&tx)
         .await?;
     let issues = |kind: &'static str| {
         tx.select::<sync_issue::Entity>()
             .filter(sync_issue::Column::TerminalId.eq(terminal_id))
             .filter(sync_issue::Column::Kind.eq(kind))
-            .count(tx.conn())
+            .count(&tx)
     };
     let conflicts = issues("CONFLICT").await?;
     let rejections = issues("REJECTION").await?;
@@ -166,10 +165,7 @@ pub async fn issues(
     if let Some(kinds) = &filter.kinds {
         select = select.filter(sync_issue::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
     }
-    Ok(page
-        .apply(select, sync_issue::Column::Id)
-        .all(tx.conn())
-        .await?)
+    Ok(page.apply(select, sync_issue::Column::Id).all(&tx).await?)
 }
 
 /// The event stored under a terminal's sequence: for a conflict, the one
@@ -186,7 +182,7 @@ pub async fn stored_payload(
         .filter(sync_event::Column::TerminalId.eq(terminal))
         .filter(sync_event::Column::Sequence.eq(sequence))
         .order_by_asc(sync_event::Column::Sequence)
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .map(|e| e.payload))
 }

@@ -1,23 +1,59 @@
 //! The tenant scope: the one path to the data.
 //!
-//! Every unit of work opens a [`TenantTx`] for the session's tenant. Reads
-//! built with [`TenantTx::select`] are filtered by the tenant column; writes
-//! through [`TenantTx::insert`] are stamped with it. On PostgreSQL the
-//! transaction also sets `app.tenant_id` (`set_config(…, true)`, so it ends
-//! with the transaction), and row-level security enforces the same rule a
-//! second time in the database.
+//! Every unit of work opens a [`TenantTx`] for the session's tenant with
+//! [`Db::read`] or [`Db::write`]. The transaction does not hand out its
+//! connection; everything a service does goes through it:
+//!
+//! - **Reads** start at [`TenantTx::select`], which is already filtered by
+//!   the tenant column and returns a [`Scoped`] query. SeaORM's builder
+//!   traits work on it (`filter`, `order_by_asc`, `select_only`, `column`,
+//!   `lock_exclusive`, …), as do `into_tuple`, `into_model`, `into_json`
+//!   and `find_also_related`; it runs only with the transaction:
+//!   `.all(&tx)`, `.one(&tx)`, `.count(&tx)`. `Entity::find()` still
+//!   builds, but nothing outside this module can run it.
+//! - **Bulk changes** start at [`TenantTx::update_many`] and
+//!   [`TenantTx::delete_many`] (filtered the same way) and run with
+//!   `.exec(&tx)`.
+//! - **One row** changes with [`TenantTx::update`], which adds the tenant
+//!   to the row's key and fails with `RecordNotUpdated` for a row of
+//!   another tenant.
+//! - **Inserts** ([`TenantTx::insert`], [`TenantTx::insert_many`],
+//!   [`TenantTx::insert_on_conflict`]) stamp the tenant column with the
+//!   session's tenant, whatever the caller put there.
+//! - **Raw SQL** (the reports, their rollups and compaction, the catalog
+//!   version) runs through [`TenantTx::query_all_raw`],
+//!   [`TenantTx::query_one_raw`], [`TenantTx::execute_raw`] and
+//!   [`TenantTx::stream_raw`], inside the scoped transaction. Such a
+//!   statement is not filtered for its author: it must restrict every
+//!   tenant table it touches to [`TenantTx::tenant`]. [`TenantTx::sql`]
+//!   binds that tenant as `$1` itself ([`TenantSql`]), so a hand-written
+//!   statement cannot bind another.
+//! - The backend, where SQL differs, is [`TenantTx::backend`].
+//!
+//! Outside a transaction, [`Db::call_scoped`] runs a [`ScopedCall`]: a
+//! PostgreSQL function (`pos_scan`, `pos_place`, `pos_lookup`) that takes
+//! the tenant as its first argument and scopes itself to it; the argument
+//! is bound from the session, never by the caller.
+//!
+//! The bare pool and transactions for a tenant no session carries are
+//! behind one door, [`Db::operator`] ([`operator`]), for operator
+//! commands, cross-tenant counts for `/metrics` and background jobs that
+//! name their tenant. `tests/tenant_scope.rs` checks the sources: outside
+//! this module, no bare connection, connection trait, `Entity::find()`
+//! or similar, and no `.operator()` except in the files it allows.
+//!
+//! On PostgreSQL each transaction also sets `app.tenant_id`
+//! (`set_config(…, true)`, so it ends with the transaction), and row-level
+//! security enforces the same rule a second time in the database, raw SQL
+//! included.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use entity::TenantOwned;
 use migration::rls::TENANT_SETTING;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryResult, Select, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait, UpdateMany,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -26,7 +62,15 @@ use crate::error::{AppError, Result};
 
 mod breaker;
 pub mod bulk;
+pub mod operator;
+mod scoped;
+mod sql;
+mod tx;
 pub use breaker::Breaker;
+pub use operator::Operator;
+pub use scoped::{Rows, Scoped};
+pub use sql::{ScopedCall, TenantSql};
+pub use tx::TenantTx;
 
 /// Told after a transaction that changed cached data (the catalog, tenant
 /// settings, terminals) commits, so caches on every replica can drop what
@@ -149,7 +193,8 @@ impl Db {
         self.breaker.as_ref().is_some_and(|b| b.is_open())
     }
 
-    /// Plants a bug on purpose: reads of `table` lose their tenant filter.
+    /// Plants a bug on purpose: reads of `table`, and updates of one of
+    /// its rows ([`TenantTx::update`]), lose their tenant filter.
     /// Exists only in builds with the `planted-leak` feature, which the
     /// test suite turns on to prove its cross-tenant probes catch such a
     /// query; release builds do not have it.
@@ -232,13 +277,6 @@ impl Db {
         self.conn.ping().await
     }
 
-    /// The raw connection, for migrations, the tenant-free bootstrap
-    /// commands and cross-tenant counts for `/metrics` only. Request
-    /// handling goes through [`Db::read`] and [`Db::write`].
-    pub fn raw(&self) -> &DatabaseConnection {
-        &self.conn
-    }
-
     /// A read transaction scoped to the session's tenant.
     pub async fn read(&self, session: &Session) -> Result<TenantTx> {
         self.begin(session.tenant, SqliteTransactionMode::Deferred)
@@ -253,25 +291,23 @@ impl Db {
             .await
     }
 
-    /// A write transaction for a tenant id that no session carries: for
-    /// creating a tenant from the CLI, and for background work of a tenant
-    /// a request started (compacting its report deltas).
-    pub async fn write_for_tenant(&self, tenant: Uuid) -> Result<TenantTx> {
-        self.begin(tenant, SqliteTransactionMode::Immediate).await
-    }
-
     /// True when the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.conn.get_database_backend() == DbBackend::Postgres
     }
 
-    /// Runs one statement on its own, outside any transaction, and returns
-    /// its first row. Only for the PostgreSQL functions that scope
-    /// themselves to a tenant (`pos_scan`, `pos_place`, `pos_lookup`): the
-    /// `set_config(…, true)` inside them ends with the statement's implicit
-    /// transaction. Everything else goes through [`Db::read`] and
-    /// [`Db::write`].
-    pub async fn call_scoped(&self, stmt: Statement) -> Result<Option<QueryResult>> {
+    /// Calls a PostgreSQL function that scopes itself to a tenant
+    /// (`pos_scan`, `pos_place`, `pos_lookup`) on its own, outside any
+    /// transaction, and returns its row: the `set_config(…, true)` inside
+    /// it ends with the statement's implicit transaction. The tenant, its
+    /// first argument, is the session's. Everything else goes through
+    /// [`Db::read`] and [`Db::write`].
+    pub async fn call_scoped(
+        &self,
+        session: &Session,
+        call: ScopedCall,
+    ) -> Result<Option<QueryResult>> {
+        let stmt = call.statement(session.tenant)?;
         self.guarded(self.conn.query_one_raw(stmt)).await
     }
 
@@ -328,134 +364,6 @@ impl Db {
             ))
             .await?;
         }
-        Ok(TenantTx {
-            txn,
-            tenant,
-            db: self.clone(),
-            cached_data_changed: AtomicBool::new(false),
-            compact_rollups: AtomicBool::new(false),
-        })
-    }
-}
-
-/// A transaction bound to one tenant. Dropping it without
-/// [`TenantTx::commit`] rolls back.
-pub struct TenantTx {
-    txn: DatabaseTransaction,
-    tenant: Uuid,
-    db: Db,
-    cached_data_changed: AtomicBool,
-    compact_rollups: AtomicBool,
-}
-
-impl TenantTx {
-    pub fn tenant(&self) -> Uuid {
-        self.tenant
-    }
-
-    /// The connection to run statements built by this scope on.
-    pub fn conn(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-
-    /// `SELECT … WHERE tenant = <session tenant>`: the start of every read.
-    pub fn select<E: TenantOwned>(&self) -> Select<E> {
-        #[cfg(feature = "planted-leak")]
-        if self.db.planted.as_deref() == Some(sea_orm::EntityName::table_name(&E::default())) {
-            return E::find();
-        }
-        E::find().filter(E::tenant_column().eq(self.tenant))
-    }
-
-    /// `DELETE … WHERE tenant = <session tenant>`: the start of every
-    /// delete (only tables whose rows no history points at allow it).
-    pub fn delete_many<E: TenantOwned>(&self) -> DeleteMany<E> {
-        E::delete_many().filter(E::tenant_column().eq(self.tenant))
-    }
-
-    /// `UPDATE … WHERE tenant = <session tenant>`: the start of every bulk
-    /// update.
-    pub fn update_many<E: TenantOwned>(&self) -> UpdateMany<E> {
-        E::update_many().filter(E::tenant_column().eq(self.tenant))
-    }
-
-    /// Inserts `model` with its tenant column set to the session's tenant,
-    /// whatever the caller put there.
-    pub async fn insert<A>(
-        &self,
-        mut model: A,
-    ) -> Result<<A::Entity as EntityTrait>::Model, sea_orm::DbErr>
-    where
-        A: ActiveModelTrait + ActiveModelBehavior + Send,
-        A::Entity: TenantOwned,
-        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    {
-        model.set(
-            <A::Entity as TenantOwned>::tenant_column(),
-            self.tenant.into(),
-        );
-        model.insert(&self.txn).await
-    }
-
-    /// Inserts every model with its tenant column set to the session's
-    /// tenant, in one statement (on PostgreSQL one of fixed shape, with the
-    /// rows as one parameter: [`bulk`]). Nothing to insert is not an
-    /// error.
-    pub async fn insert_many<A>(&self, models: Vec<A>) -> Result<(), sea_orm::DbErr>
-    where
-        A: ActiveModelTrait + ActiveModelBehavior + Send,
-        A::Entity: TenantOwned,
-    {
-        if models.is_empty() {
-            return Ok(());
-        }
-        let stamped: Vec<A> = models
-            .into_iter()
-            .map(|mut model| {
-                model.set(
-                    <A::Entity as TenantOwned>::tenant_column(),
-                    self.tenant.into(),
-                );
-                model
-            })
-            .collect();
-        if self.txn.get_database_backend() == DbBackend::Postgres
-            && let Some(statements) = bulk::models(&stamped)
-        {
-            for statement in statements {
-                self.txn.execute_raw(statement).await?;
-            }
-            return Ok(());
-        }
-        <A::Entity as EntityTrait>::insert_many(stamped)
-            .exec_without_returning(&self.txn)
-            .await?;
-        Ok(())
-    }
-
-    /// Marks this transaction as changing data the caches hold: once it
-    /// commits, every replica's caches drop the tenant's entries.
-    pub fn invalidate_caches_on_commit(&self) {
-        self.cached_data_changed.store(true, Ordering::Relaxed);
-    }
-
-    /// Marks this transaction as appending report deltas that are folded
-    /// into shared monthly rows after it commits
-    /// ([`crate::reporting::months`]).
-    pub fn compact_rollups_on_commit(&self) {
-        self.compact_rollups.store(true, Ordering::Relaxed);
-    }
-
-    pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
-        self.txn.commit().await?;
-        if self.cached_data_changed.load(Ordering::Relaxed)
-            && let Some(hook) = &self.db.hook
-        {
-            hook.cached_data_changed(self.tenant);
-        }
-        if self.compact_rollups.load(Ordering::Relaxed) {
-            crate::reporting::compaction::schedule(self.db.clone(), self.tenant);
-        }
-        Ok(())
+        Ok(TenantTx::new(txn, tenant, self.clone()))
     }
 }

@@ -396,7 +396,7 @@ async fn every_catalog_write_advances_the_change_feed() {
     let feed = tx
         .select::<catalog_change::Entity>()
         .order_by_asc(catalog_change::Column::Version)
-        .all(tx.conn())
+        .all(&tx)
         .await
         .unwrap();
     let versions: Vec<i64> = feed.iter().map(|c| c.version).collect();

@@ -174,7 +174,7 @@ async fn the_app_role_cannot_change_ledger_rows_on_postgres() {
     shop.sell(&shop.device, shop.basket()).await;
     // The server's own connection: the app role, which has INSERT and
     // SELECT on ledger tables but neither UPDATE nor DELETE.
-    let conn = shop.app.state.db.raw();
+    let conn = shop.app.state.db.operator().raw_connection();
     for sql in [
         "UPDATE sales SET total = 0",
         "DELETE FROM sale_lines",

@@ -225,7 +225,7 @@ async fn the_tenant_never_leaks_across_a_pool_of_one() {
             .collect();
         assert_eq!(codes, vec![code], "request {i}");
     };
-    let pool = app.state.db.raw();
+    let pool = app.state.db.operator().raw_connection();
     for i in 0..1_000 {
         let (owner, code) = &tenants[i % 2];
         check(&app.gql(owner, QUERY, json!({})).await, code, i);
@@ -264,7 +264,7 @@ async fn uncached_lookups_keep_to_their_tenant_on_a_pool_of_one() {
             .await;
         shops.push((owner, location, code, price));
     }
-    let pool = app.state.db.raw();
+    let pool = app.state.db.operator().raw_connection();
     for i in 0..200 {
         let (owner, location, sku, price) = &shops[i % 2];
         let body = app.scan(owner, "4006381333931", Some(location)).await;

@@ -94,13 +94,12 @@ pub(super) async fn place_and_scan(
     if db.is_postgres() {
         if may_be_label(scanned) {
             return Ok(Both {
-                place: postgres::place(db, session.tenant, location).await?,
+                place: postgres::place(db, session, location).await?,
                 scan: None,
             });
         }
         let keys = codes::scan_keys(scanned);
-        let Some((place, found)) =
-            postgres::place_and_scan(db, session.tenant, location, &keys).await?
+        let Some((place, found)) = postgres::place_and_scan(db, session, location, &keys).await?
         else {
             return Ok(Both {
                 place: None,
@@ -117,7 +116,7 @@ pub(super) async fn place_and_scan(
     // A scan that fails here (a label with a bad value check) is read again
     // by its own load, which reports the error.
     let scan = match place {
-        Some(_) => scan_in(db, &tx, scanned).await.ok(),
+        Some(_) => scan_in(db, session, &tx, scanned).await.ok(),
         None => None,
     };
     Ok(Both { place, scan })
@@ -132,16 +131,21 @@ pub(super) async fn load_scan(
     scanned: &str,
 ) -> Result<Option<ScanSnapshot>> {
     if db.is_postgres() && !may_be_label(scanned) {
-        let found = postgres::scan(db, session.tenant, &codes::scan_keys(scanned)).await?;
+        let found = postgres::scan(db, session, &codes::scan_keys(scanned)).await?;
         return Ok(found.and_then(|f| f.into_snapshot(None)));
     }
     let tx = db.read(session).await?;
-    scan_in(db, &tx, scanned).await
+    scan_in(db, session, &tx, scanned).await
 }
 
 /// Reads a scan in `tx`, scale labels included (on PostgreSQL only the
 /// label formats come from `tx`).
-async fn scan_in(db: &Db, tx: &TenantTx, scanned: &str) -> Result<Option<ScanSnapshot>> {
+async fn scan_in(
+    db: &Db,
+    session: &Session,
+    tx: &TenantTx,
+    scanned: &str,
+) -> Result<Option<ScanSnapshot>> {
     let formats = if may_be_label(scanned) {
         barcodes::scale_formats(tx).await?
     } else {
@@ -154,7 +158,7 @@ async fn scan_in(db: &Db, tx: &TenantTx, scanned: &str) -> Result<Option<ScanSna
         None => scanned,
     };
     let found = if db.is_postgres() {
-        postgres::scan(db, tx.tenant(), &codes::scan_keys(key)).await?
+        postgres::scan(db, session, &codes::scan_keys(key)).await?
     } else {
         read_scan(tx, key).await?
     };
@@ -173,7 +177,7 @@ async fn read_scan(tx: &TenantTx, key: &str) -> Result<Option<Found>> {
         .filter(variant::Column::Id.eq(code.variant_id))
         .find_also_related(product::Entity)
         .find_also_related(tax_group::Entity)
-        .one(tx.conn())
+        .one(tx)
         .await?;
     let Some((variant, Some(product), Some(tax_group))) = joined else {
         return Ok(None);
@@ -185,7 +189,7 @@ async fn read_scan(tx: &TenantTx, key: &str) -> Result<Option<Found>> {
     let location_prices = tx
         .select::<location_price::Entity>()
         .filter(location_price::Column::VariantId.eq(variant.id))
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .map(|p| (p.location_id, p.price))
@@ -207,14 +211,14 @@ async fn read_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<PlaceSnap
     let Some(loc) = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
     else {
         return Ok(None);
     };
     let tenant = tx
         .select::<tenant::Entity>()
-        .one(tx.conn())
+        .one(tx)
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     Ok(Some(PlaceSnapshot {

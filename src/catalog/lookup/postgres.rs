@@ -5,15 +5,15 @@
 //! `m20261130_000015_lookup_call`) returns both from one call.
 
 use entity::{barcode, pricing_rule, product, tax_group, tax_rate, variant};
-use sea_orm::{DbBackend, Statement, Value};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::load::Found;
 use super::{PlaceSnapshot, rounding_mode};
+use crate::auth::Session;
 use crate::catalog::rules;
 use crate::error::{AppError, Result};
-use crate::tenancy::Db;
+use crate::tenancy::{Db, ScopedCall};
 
 #[derive(Deserialize)]
 struct Scan {
@@ -64,20 +64,26 @@ impl From<Place> for PlaceSnapshot {
 }
 
 /// What the first of `keys` that exists resolves to.
-pub(super) async fn scan(db: &Db, tenant: Uuid, keys: &[String]) -> Result<Option<Found>> {
+pub(super) async fn scan(db: &Db, session: &Session, keys: &[String]) -> Result<Option<Found>> {
     if keys.is_empty() {
         return Ok(None);
     }
     let keys = serde_json::to_string(keys).map_err(AppError::internal)?;
-    let sql = "SELECT pos_scan($1, $2) AS found";
-    let found = call::<Scan>(db, sql, [tenant.into(), keys.into()]).await?;
+    // SELECT pos_scan($1, $2) AS found
+    let scan = ScopedCall::new("pos_scan", "found").arg(keys);
+    let found = call::<Scan>(db, session, scan).await?;
     Ok(found.map(Found::from))
 }
 
 /// The pricing facts of `location`; `None` if it is not the tenant's.
-pub(super) async fn place(db: &Db, tenant: Uuid, location: Uuid) -> Result<Option<PlaceSnapshot>> {
-    let sql = "SELECT pos_place($1, $2::uuid) AS found";
-    let found = call::<Place>(db, sql, [tenant.into(), location.to_string().into()]).await?;
+pub(super) async fn place(
+    db: &Db,
+    session: &Session,
+    location: Uuid,
+) -> Result<Option<PlaceSnapshot>> {
+    // SELECT pos_place($1, $2::uuid) AS found
+    let place = ScopedCall::new("pos_place", "found").arg_as(location.to_string(), "uuid");
+    let found = call::<Place>(db, session, place).await?;
     Ok(found.map(PlaceSnapshot::from))
 }
 
@@ -92,29 +98,28 @@ struct Both {
 /// tenant's.
 pub(super) async fn place_and_scan(
     db: &Db,
-    tenant: Uuid,
+    session: &Session,
     location: Uuid,
     keys: &[String],
 ) -> Result<Option<(PlaceSnapshot, Option<Found>)>> {
     let keys = serde_json::to_string(keys).map_err(AppError::internal)?;
-    let found = call::<Both>(
-        db,
-        "SELECT pos_lookup($1, $2::uuid, $3) AS found",
-        [tenant.into(), location.to_string().into(), keys.into()],
-    )
-    .await?;
+    // SELECT pos_lookup($1, $2::uuid, $3) AS found
+    let lookup = ScopedCall::new("pos_lookup", "found")
+        .arg_as(location.to_string(), "uuid")
+        .arg(keys);
+    let found = call::<Both>(db, session, lookup).await?;
     Ok(found.map(|b| (b.place.into(), b.scan.map(Found::from))))
 }
 
-/// Calls a tenant-scoping function (the tenant first, then text
-/// arguments) and parses the JSON it returns (NULL: `None`).
+/// Calls a tenant-scoping function (the session's tenant first, bound by
+/// [`Db::call_scoped`], then the call's arguments) and parses the JSON it
+/// returns (NULL: `None`).
 async fn call<T: for<'de> Deserialize<'de>>(
     db: &Db,
-    sql: &str,
-    args: impl IntoIterator<Item = Value>,
+    session: &Session,
+    call: ScopedCall,
 ) -> Result<Option<T>> {
-    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, args);
-    let Some(row) = db.call_scoped(stmt).await? else {
+    let Some(row) = db.call_scoped(session, call).await? else {
         return Ok(None);
     };
     let Some(json) = row.try_get::<Option<String>>("", "found")? else {

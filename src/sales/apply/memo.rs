@@ -13,9 +13,7 @@ use entity::{
     ledger_anomaly, line_tax, product, receipt, sale, sale_line, sync_event, sync_issue, tax_rate,
     tender, variant,
 };
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::catalog::pricing;
@@ -79,7 +77,7 @@ impl Memo {
             .column(sale::Column::Id)
             .filter(sale::Column::Id.is_in(ids.iter().copied()))
             .into_tuple()
-            .all(tx.conn())
+            .all(tx)
             .await?;
         self.absent_sales
             .extend(ids.iter().filter(|id| !found.contains(id)).copied());
@@ -113,7 +111,7 @@ impl Memo {
             .select::<variant::Entity>()
             .filter(variant::Column::Id.is_in(missing.iter().copied()))
             .find_also_related(product::Entity)
-            .all(tx.conn())
+            .all(tx)
             .await?;
         for id in &missing {
             self.variants.insert(*id, None);
@@ -126,7 +124,7 @@ impl Memo {
             .select::<entity::location_price::Entity>()
             .filter(entity::location_price::Column::VariantId.is_in(missing.iter().copied()))
             .filter(entity::location_price::Column::LocationId.eq(location))
-            .all(tx.conn())
+            .all(tx)
             .await?
         {
             self.prices
@@ -238,7 +236,7 @@ where
     A::Entity: entity::TenantOwned,
 {
     let rows = std::mem::take(rows);
-    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+    if tx.is_postgres() {
         return Ok(tx.insert_many(rows).await?);
     }
     let per_statement = (30_000 / columns.max(1)).clamp(1, ROWS_PER_STATEMENT);

@@ -27,9 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::{ledger_anomaly, sale_state, sync_issue, tenant};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::event::{Event, EventBody, EventType};
@@ -133,23 +131,22 @@ pub async fn apply(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> Result<Ch
 /// second wait for the first's commit and then insert nothing, and both
 /// then take the lock in turn.
 async fn lock_sale_state(tx: &TenantTx, sale: Uuid) -> Result<sale_state::Model> {
-    sale_state::Entity::insert(sale_state::ActiveModel {
-        tenant_id: Set(tx.tenant()),
-        sale_id: Set(sale),
-        refund_count: Set(0),
-        voided: Set(false),
-    })
-    .on_conflict(
+    tx.insert_on_conflict(
+        sale_state::ActiveModel {
+            tenant_id: Set(tx.tenant()),
+            sale_id: Set(sale),
+            refund_count: Set(0),
+            voided: Set(false),
+        },
         OnConflict::columns([sale_state::Column::TenantId, sale_state::Column::SaleId])
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(tx.conn())
     .await?;
     tx.select::<sale_state::Entity>()
         .filter(sale_state::Column::SaleId.eq(sale))
         .lock_exclusive()
-        .one(tx.conn())
+        .one(tx)
         .await?
         .ok_or_else(|| AppError::internal("sale without its state row"))
 }
@@ -243,7 +240,7 @@ async fn same_event(tx: &TenantTx, record: Uuid, event: &Event) -> Result<bool> 
         .column(entity::sync_event::Column::Payload)
         .filter(entity::sync_event::Column::RecordId.eq(record))
         .into_tuple()
-        .all(tx.conn())
+        .all(tx)
         .await?;
     let body = serde_json::to_value(&event.body).map_err(AppError::internal)?;
     Ok(stored.iter().any(|text| {

@@ -40,7 +40,7 @@ pub(super) async fn apply(
     if let Some(existing) = tx
         .select::<refund::Entity>()
         .filter(refund::Column::Id.eq(refund_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
     {
         let found = (existing.id, existing.receipt_number);
@@ -158,7 +158,7 @@ pub(super) async fn apply(
                 Expr::col(sale_state::Column::RefundCount).add(1),
             )
             .filter(sale_state::Column::SaleId.eq(sale_id))
-            .exec(tx.conn())
+            .exec(tx)
             .await?;
     }
     Ok(Ok(Applied {
@@ -179,7 +179,7 @@ async fn against_sale(
     let found = tx
         .select::<sale::Entity>()
         .filter(sale::Column::Id.eq(sale_id))
-        .one(tx.conn())
+        .one(tx)
         .await?;
     if found.is_none() {
         return Ok(Err(Rejection::at(
@@ -332,7 +332,7 @@ async fn without_receipt(
         .select::<variant::Entity>()
         .filter(variant::Column::Id.is_in(wanted.iter().map(|w| w.0)))
         .find_also_related(product::Entity)
-        .all(tx.conn())
+        .all(tx)
         .await?
         .into_iter()
         .map(|(v, p)| (v.id, (v, p)))

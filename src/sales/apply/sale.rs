@@ -55,7 +55,7 @@ pub(super) async fn apply(
     } else {
         tx.select::<sale::Entity>()
             .filter(sale::Column::Id.eq(sale_id))
-            .one(tx.conn())
+            .one(tx)
             .await?
     };
     if let Some(existing) = existing {

@@ -34,7 +34,7 @@ pub(super) async fn apply(
     if let Some(existing) = tx
         .select::<sale_void::Entity>()
         .filter(sale_void::Column::Id.eq(void_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
     {
         let found = (existing.id, existing.receipt_number);
@@ -45,7 +45,7 @@ pub(super) async fn apply(
     let Some(sale) = tx
         .select::<sale::Entity>()
         .filter(sale::Column::Id.eq(sale_id))
-        .one(tx.conn())
+        .one(tx)
         .await?
     else {
         return Ok(Err(Rejection::at(
@@ -66,7 +66,7 @@ pub(super) async fn apply(
         let first = tx
             .select::<sale_void::Entity>()
             .filter(sale_void::Column::SaleId.eq(sale_id))
-            .one(tx.conn())
+            .one(tx)
             .await?
             .ok_or_else(|| AppError::internal("voided sale without its void"))?;
         return Ok(answer(first));
@@ -138,7 +138,7 @@ pub(super) async fn apply(
     tx.update_many::<sale_state::Entity>()
         .col_expr(sale_state::Column::Voided, Expr::value(true))
         .filter(sale_state::Column::SaleId.eq(sale_id))
-        .exec(tx.conn())
+        .exec(tx)
         .await?;
     Ok(Ok(Applied {
         kind: EventType::Void,

@@ -25,19 +25,19 @@ async fn place(tx: &TenantTx, location_id: Uuid, terminal_id: Uuid) -> Result<Pl
     Ok(Place {
         tenant: tx
             .select::<tenant::Entity>()
-            .one(tx.conn())
+            .one(tx)
             .await?
             .ok_or_else(missing)?,
         location: tx
             .select::<location::Entity>()
             .filter(location::Column::Id.eq(location_id))
-            .one(tx.conn())
+            .one(tx)
             .await?
             .ok_or_else(missing)?,
         terminal: tx
             .select::<terminal::Entity>()
             .filter(terminal::Column::Id.eq(terminal_id))
-            .one(tx.conn())
+            .one(tx)
             .await?
             .ok_or_else(missing)?,
     })
@@ -117,7 +117,7 @@ pub async fn sale_receipt(session: &Session, db: &Db, id: Uuid) -> Result<Option
     let voided = tx
         .select::<sale_void::Entity>()
         .filter(sale_void::Column::SaleId.eq(id))
-        .one(tx.conn())
+        .one(&tx)
         .await?
         .is_some();
     let s = &r.sale;
