@@ -332,16 +332,37 @@ impl Db {
         })
     }
 
+    /// Opens a transaction for `tenant`. The opening (BEGIN, then the
+    /// tenant setting) runs in a task of its own, so a caller dropped at
+    /// any await (client gone, timeout, breaker) cannot leave a connection
+    /// between BEGIN and its answer: the task finishes, and if nobody
+    /// waits for its transaction any more, drops it there, which rolls it
+    /// back before the connection returns to the pool.
     async fn begin(&self, tenant: Uuid, mode: SqliteTransactionMode) -> Result<TenantTx> {
+        let db = self.clone();
+        let opening = tokio::spawn(async move { db.open(tenant, mode).await });
+        self.guarded(async move {
+            opening
+                .await
+                .map_err(|e| sea_orm::DbErr::Custom(format!("opening a transaction: {e}")))?
+        })
+        .await
+    }
+
+    async fn open(
+        &self,
+        tenant: Uuid,
+        mode: SqliteTransactionMode,
+    ) -> Result<TenantTx, sea_orm::DbErr> {
         let conn = match (&self.writer, mode) {
             (Some(writer), SqliteTransactionMode::Immediate) => writer,
             _ => &self.conn,
         };
-        let txn = self
-            .guarded(conn.begin_with_options(TransactionOptions {
+        let txn = conn
+            .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(mode),
                 ..Default::default()
-            }))
+            })
             .await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // Writes plan every statement with its values and the table's

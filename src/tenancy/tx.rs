@@ -253,7 +253,17 @@ impl TenantTx {
         self.compact_rollups.store(true, Ordering::Relaxed);
     }
 
+    /// Commits, then tells the caches and schedules compaction. Once
+    /// called, all of it runs to its end in a task of its own: a caller
+    /// dropped mid-commit cannot leave the connection between COMMIT and
+    /// its answer, nor a committed write whose caches were never told.
     pub async fn commit(self) -> Result<(), DbErr> {
+        tokio::spawn(self.finish())
+            .await
+            .map_err(|e| DbErr::Custom(format!("committing: {e}")))?
+    }
+
+    async fn finish(self) -> Result<(), DbErr> {
         self.txn.commit().await?;
         if self.cached_data_changed.load(Ordering::Relaxed)
             && let Some(hook) = &self.db.hook

@@ -6,6 +6,7 @@
 
 mod audit;
 mod auth;
+mod cancel;
 mod catalog;
 mod door;
 mod helpers;
