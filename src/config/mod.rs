@@ -167,8 +167,9 @@ pub struct Config {
     )]
     pub env: Environment,
 
-    /// Test builds only (feature `planted-leak`): reads of this table skip
-    /// the tenant filter, so the probe suite can prove it catches that.
+    /// Test builds only (feature `planted-leak`): reads and one-row updates
+    /// of this table skip the tenant filter, so the probe suite can prove
+    /// it catches that.
     #[cfg(feature = "planted-leak")]
     #[arg(long, hide = true)]
     pub planted_unscoped_table: Option<String>,
