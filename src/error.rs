@@ -96,6 +96,45 @@ impl AppError {
         }
     }
 
+    /// A copy of an error one load returned to every caller that waited
+    /// for it (an internal cause is kept as its text).
+    pub fn from_shared(err: &AppError) -> Self {
+        match err {
+            Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
+            Self::Forbidden(m) => Self::Forbidden(m.clone()),
+            Self::NotFound(m) => Self::NotFound(m.clone()),
+            Self::BadInput { message, field } => Self::BadInput {
+                message: message.clone(),
+                field: field.clone(),
+            },
+            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::Rejected {
+                class,
+                reason,
+                message,
+                field,
+            } => Self::Rejected {
+                class,
+                reason,
+                message: message.clone(),
+                field: field.clone(),
+            },
+            Self::RateLimited {
+                scope,
+                retry_after_secs,
+            } => Self::RateLimited {
+                scope,
+                retry_after_secs: *retry_after_secs,
+            },
+            Self::Overloaded { retry_after_secs } => Self::Overloaded {
+                retry_after_secs: *retry_after_secs,
+            },
+            Self::Unavailable(m) => Self::Unavailable(m.clone()),
+            Self::PersistedQueryNotFound => Self::PersistedQueryNotFound,
+            Self::Internal(cause) => Self::internal(cause.to_string()),
+        }
+    }
+
     pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(err.into())
     }

@@ -17,6 +17,7 @@ use crate::graphql::persisted::{LearnedBounds, PersistedQueries};
 use crate::graphql::{self, AppSchema, Limits};
 use crate::http::admission::Admission;
 use crate::http::origin::TrustedProxies;
+use crate::sync::pull_cache::PullPages;
 use crate::tenancy::{Db, PoolOptions};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// Places for operations in flight.
     pub admission: Admission,
+    /// Catalog pull pages shared by every terminal.
+    pub pull_pages: PullPages,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             },
             cache.clone(),
         )?;
+        let pull_pages = PullPages::default();
         let schema = graphql::build(
             db.clone(),
             keys.clone(),
@@ -81,6 +85,7 @@ impl AppState {
             &Limits::default(),
             introspection,
             persisted.clone(),
+            pull_pages.clone(),
         );
         let limits = Arc::new(RateLimits::new(
             Rate {
@@ -100,6 +105,7 @@ impl AppState {
             persisted,
             documents: Documents::default(),
             proxies: TrustedProxies::new(config.edge.trusted_proxies.clone()),
+            pull_pages,
             admission: Admission::new(
                 config
                     .edge

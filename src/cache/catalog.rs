@@ -333,6 +333,17 @@ impl CatalogCache {
         }
     }
 
+    /// The tenant's current generation, when values cached under it can be
+    /// trusted now: invalidations are heard (or there is no Redis, so no
+    /// other replica to hear). `None` means read the database.
+    pub async fn trusted_generation(&self, tenant: Uuid) -> Option<u64> {
+        let generation = self.generation(tenant).await?;
+        self.inner
+            .listening
+            .load(Ordering::Relaxed)
+            .then_some(generation)
+    }
+
     async fn generation(&self, tenant: Uuid) -> Option<u64> {
         if let Some(g) = self
             .inner

@@ -82,6 +82,7 @@ pub fn build(
     limits: &Limits,
     introspection: Introspection,
     persisted: persisted::PersistedQueries,
+    pull_pages: crate::sync::pull_cache::PullPages,
 ) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
@@ -91,6 +92,7 @@ pub fn build(
     .data(db)
     .data(cache)
     .data(keys)
+    .data(pull_pages)
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
     .extension(crate::audit::AuditTrail)

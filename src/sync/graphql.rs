@@ -8,9 +8,11 @@ use entity::sync_issue;
 use super::feed::{CatalogChange, CatalogChangePage};
 use super::input::SalesEventInput;
 use super::pull;
+use super::pull_cache::PullPages;
 use super::push::{self, Status};
 use super::status::{self, SyncIssueFilter, SyncIssueKind};
 use crate::auth::Staff;
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::org::Location;
@@ -170,14 +172,25 @@ impl SyncQuery {
         let location = location_id
             .map(|id| validate::id("locationId", &id))
             .transpose()?;
-        let page =
-            pull::changes(ctx.session()?, ctx.db()?, location, since.as_deref(), first).await?;
+        let pages = ctx
+            .data_opt::<PullPages>()
+            .ok_or_else(|| AppError::internal("pull pages missing from schema data"))?;
+        let page = pages
+            .changes(
+                ctx.session()?,
+                ctx.db()?,
+                ctx.cache()?,
+                location,
+                since.as_deref(),
+                first,
+            )
+            .await?;
         Ok(CatalogChangePage {
-            changes: page.items.into_iter().map(CatalogChange).collect(),
-            cursor: page.cursor,
+            changes: page.items.iter().cloned().map(CatalogChange).collect(),
+            cursor: page.cursor.clone(),
             has_more: page.has_more,
             version: page.version,
-            location: Location(page.location),
+            location: Location(page.location.clone()),
         })
     }
 

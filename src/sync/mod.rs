@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod input;
 mod pending;
 pub mod pull;
+pub mod pull_cache;
 pub mod push;
 pub mod status;
 

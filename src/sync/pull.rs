@@ -52,6 +52,7 @@ pub struct Item {
     pub state: State,
 }
 
+#[derive(Clone)]
 pub struct Page {
     pub items: Vec<Item>,
     pub cursor: Option<String>,
@@ -88,6 +89,18 @@ fn uuid_of(id: &str) -> Option<Uuid> {
     Uuid::parse_str(id).ok()
 }
 
+/// The page size a client asked for, or the default.
+pub fn page_size(first: Option<i32>) -> Result<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(AppError::bad_input(
+            "first",
+            format!("first must be between 1 and {MAX_PAGE}"),
+        )),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]
 pub async fn changes(
     session: &Session,
@@ -97,16 +110,7 @@ pub async fn changes(
     first: Option<i32>,
 ) -> Result<Page> {
     let location_id = lookup::location_for(session, location)?;
-    let first = match first {
-        None => DEFAULT_PAGE,
-        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
-        Some(_) => {
-            return Err(AppError::bad_input(
-                "first",
-                format!("first must be between 1 and {MAX_PAGE}"),
-            ));
-        }
-    };
+    let first = page_size(first)?;
     let after = since.map(decode).transpose()?;
     let tx = db.read(session).await?;
     let location = tx

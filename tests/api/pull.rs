@@ -163,3 +163,39 @@ async fn a_terminal_that_pages_from_nothing_holds_the_current_catalog() {
         "staff name a location: {staff}"
     );
 }
+
+/// A fleet starting at once: every terminal of a location pulls the first
+/// page together, and the database is read once; a catalog write makes
+/// the next pull read it again, and every terminal sees the new version.
+#[tokio::test]
+async fn a_fleet_pulling_at_once_costs_one_read_per_page() {
+    let shop = Shop::open().await;
+    let mut devices = vec![shop.device.clone()];
+    for i in 2..=20 {
+        devices.push(shop.another_terminal(&format!("T{i}")).await.1);
+    }
+    let before = shop.app.state.pull_pages.loads();
+    let pull_all = || {
+        let calls = devices.iter().map(|device| {
+            shop.app
+                .gql(device, CHANGES, json!({ "since": null, "first": 50 }))
+        });
+        futures_util::future::join_all(calls)
+    };
+    let answers = pull_all().await;
+    let first = &answers[0]["data"]["catalogChanges"];
+    assert!(first["changes"].as_array().unwrap().len() > 2, "{first}");
+    for answer in &answers {
+        assert_eq!(&answer["data"]["catalogChanges"], first);
+    }
+    assert_eq!(shop.app.state.pull_pages.loads() - before, 1);
+
+    shop.app.tax_group(&shop.owner, "Low", "9").await;
+    let answers = pull_all().await;
+    let version = first["version"].as_i64().unwrap();
+    for answer in &answers {
+        let page = &answer["data"]["catalogChanges"];
+        assert_eq!(page["version"].as_i64().unwrap(), version + 1, "{page}");
+    }
+    assert_eq!(shop.app.state.pull_pages.loads() - before, 2);
+}
