@@ -95,6 +95,7 @@ pub(super) struct Inner {
     scans: Cache<Key, Entry<ScanSnapshot>>,
     places: Cache<Key, Entry<PlaceSnapshot>>,
     terminals: Cache<Key, Entry<TerminalSnapshot>>,
+    tenants: Cache<Key, Entry<()>>,
     pub(super) generations: RwLock<HashMap<Uuid, u64>>,
     pub(super) redis: Option<Redis>,
     /// True while invalidations from other replicas can be heard (always,
@@ -124,6 +125,7 @@ impl CatalogCache {
                 scans: l1(capacity),
                 places: l1(capacity),
                 terminals: l1(capacity),
+                tenants: l1(capacity),
                 generations: RwLock::default(),
                 listening: AtomicBool::new(redis.is_none()),
                 epoch: AtomicU64::new(0),
@@ -199,6 +201,26 @@ impl CatalogCache {
             |_| load(),
         )
         .await
+    }
+
+    /// That the session's tenant exists, checked with `load` on a miss.
+    /// Only a tenant that exists is remembered: `load` refuses a missing
+    /// one with an error, which is not cached, so a tenant created a moment
+    /// later is seen at once.
+    pub async fn tenant<F, Fut>(&self, session: &Session, load: F) -> Result<()>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<()>>,
+    {
+        self.cached(
+            &self.inner.tenants,
+            session.tenant,
+            "tenant",
+            "",
+            |_| async { load().await.map(Some) },
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn cached<T, F, Fut>(
@@ -325,11 +347,16 @@ impl CatalogCache {
                 .terminals
                 .invalidate_entries_if(move |k, _| k.0 == tenant)
                 .is_ok(),
+            inner
+                .tenants
+                .invalidate_entries_if(move |k, _| k.0 == tenant)
+                .is_ok(),
         ];
         if results.contains(&false) {
             inner.scans.invalidate_all();
             inner.places.invalidate_all();
             inner.terminals.invalidate_all();
+            inner.tenants.invalidate_all();
         }
     }
 

@@ -5,6 +5,7 @@
 //! [`identify`] turns a bearer token into a [`Caller`] once per request or
 //! connection. [`admit`] then runs at the start of every operation:
 //! - the token has not expired (its `exp` plus the clock leeway);
+//! - its tenant exists (tenants have no suspended state yet);
 //! - a device token's terminal is still active at its location (read
 //!   through the cache that revocations invalidate on every replica);
 //! - the rate limits: the tenant's and terminal's buckets, or without a
@@ -17,7 +18,7 @@ use std::net::IpAddr;
 use crate::audit::RequestOrigin;
 use crate::auth::{AuthError, Session};
 use crate::error::AppError;
-use crate::org::terminals;
+use crate::org::{tenant, terminals};
 use crate::startup::AppState;
 
 /// Who is calling and from where, as the door identified them.
@@ -89,8 +90,8 @@ pub async fn admit(state: &AppState, caller: &Caller, operations: usize) -> Resu
     Ok(())
 }
 
-/// Whether `caller`'s session still holds: its token unexpired and, for a
-/// device, its terminal active. Checked by [`admit`], and every second on
+/// Whether `caller`'s session still holds: its token unexpired, its tenant
+/// there and, for a device, its terminal active. Checked by [`admit`], and every second on
 /// an open WebSocket.
 pub async fn current(state: &AppState, caller: &Caller, session: &Session) -> Result<(), AppError> {
     if caller
@@ -99,6 +100,7 @@ pub async fn current(state: &AppState, caller: &Caller, session: &Session) -> Re
     {
         return Err(AppError::Unauthenticated("the token has expired".into()));
     }
+    tenant::require_active(session, &state.db, &state.cache).await?;
     if session.is_device() {
         terminals::authorize_device(session, &state.db, &state.cache).await?;
     }

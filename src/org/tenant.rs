@@ -5,6 +5,7 @@ use entity::tenant;
 use sea_orm::{IntoActiveModel, Set};
 
 use crate::auth::Session;
+use crate::cache::CatalogCache;
 use crate::error::{AppError, Result};
 use crate::money::RoundingMode;
 use crate::money::tax::RoundingLevel;
@@ -76,6 +77,27 @@ pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
         .await?
         .map(to_graphql)
         .ok_or_else(|| AppError::NotFound("tenant not found".into()))
+}
+
+/// Refuses a session whose tenant does not exist (a token minted for a
+/// tenant that was never created) with UNAUTHENTICATED, before it can
+/// reach a write that would fail on a foreign key. Checked at the door for
+/// every operation, through the cache. Tenants have no suspended state:
+/// one that exists is active.
+pub async fn require_active(session: &Session, db: &Db, cache: &CatalogCache) -> Result<()> {
+    cache
+        .tenant(session, || async {
+            let tx = db.read(session).await?;
+            let found = tx.select::<tenant::Entity>().count(&tx).await? > 0;
+            if found {
+                Ok(())
+            } else {
+                Err(AppError::Unauthenticated(
+                    "the token's tenant does not exist".into(),
+                ))
+            }
+        })
+        .await
 }
 
 /// The tenant's own currency, within a transaction of its.

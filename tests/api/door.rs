@@ -336,3 +336,27 @@ fn refused(metrics: &str) -> f64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
 }
+
+#[tokio::test]
+async fn a_token_for_a_tenant_that_does_not_exist_is_refused_at_the_door() {
+    let app = TestApp::spawn().await;
+    let ghost = app.owner(uuid::Uuid::now_v7());
+    let (status, _, body) =
+        post_from(&app, "192.0.2.1", Some(&ghost), &[], create_location("A1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(code(&body), "UNAUTHENTICATED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tenant does not exist"),
+        "{body}"
+    );
+    // A tenant that exists is served.
+    let tenant = app.tenant("Late").await;
+    let owner = app.owner(tenant);
+    let (status, _, body) =
+        post_from(&app, "192.0.2.1", Some(&owner), &[], create_location("A1")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["data"]["createLocation"]["id"].is_string(), "{body}");
+}
