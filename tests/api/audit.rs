@@ -16,7 +16,7 @@ use crate::sync::{PUSH, event};
 const LOG: &str = "query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) { edges { node { \
     id at subject roles terminalId operation operationName resourceIds detail outcome clientIp userAgent requestId } } } }";
 
-async fn log(app: &TestApp, owner: &str, filter: Value) -> Vec<Value> {
+pub async fn log(app: &TestApp, owner: &str, filter: Value) -> Vec<Value> {
     let body = app.gql(owner, LOG, json!({ "f": filter })).await;
     body["data"]["auditLog"]["edges"]
         .as_array()

@@ -12,6 +12,7 @@ use tower::ServiceExt;
 
 use crate::audit::peer;
 use crate::helpers::{CREATE_LOCATION, TestApp, code, location_input};
+use crate::persisted::persisted;
 
 const AUDIT: &str =
     "{ auditLog(first: 50) { edges { node { operation outcome clientIp requestId } } } }";
@@ -52,13 +53,7 @@ async fn post_from(
 }
 
 async fn audit_entries(app: &TestApp, owner: &str) -> Vec<Value> {
-    let body = app.gql(owner, AUDIT, json!({})).await;
-    body["data"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{body}"))
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
+    crate::audit::log(app, owner, json!(null)).await
 }
 
 fn create_location(code: &str) -> Value {
@@ -177,15 +172,6 @@ async fn anonymous_callers_are_limited_per_address() {
     let owner = app.owner(app.tenant("Acme").await);
     let (status, _, _) = post_from(&app, "192.0.2.1", Some(&owner), &[], query).await;
     assert_eq!(status, StatusCode::OK);
-}
-
-fn persisted(hash: &str, query: Option<&str>) -> Value {
-    let mut body =
-        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
-    if let Some(query) = query {
-        body["query"] = json!(query);
-    }
-    body
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, code};
 
 const ME: &str = "query Me { me { tenantId terminalId } }";
 
-fn persisted(hash: &str, query: Option<&str>) -> Value {
+pub fn persisted(hash: &str, query: Option<&str>) -> Value {
     let mut body =
         json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
     if let Some(query) = query {
