@@ -92,3 +92,33 @@ finish_sim() {
 
 # A random number of milliseconds in [lo, hi), as seconds for sleep.
 pause_between() { awk -v lo="$1" -v hi="$2" -v r="$RANDOM" 'BEGIN { printf "%.3f", (lo + (hi - lo) * r / 32768) / 1000 }'; }
+
+# A private PostgreSQL cluster and Redis, for runs that stop them or load
+# them past what a shared one should take. Set OWN_PG_PORT and
+# OWN_REDIS_PORT first; needs PostgreSQL's server binaries (initdb,
+# pg_ctl), redis-server, and root (the cluster runs as the postgres user).
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+as_postgres() { setpriv --reuid postgres --regid postgres --clear-groups "$@"; }
+
+own_pg_start() {
+  as_postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -s \
+    -o "-p $OWN_PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1" start
+}
+own_pg_stop() { as_postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w -s stop; }
+own_pg() {
+  mkdir -p "$WORK/pg" && chown postgres "$WORK" "$WORK/pg"
+  as_postgres "$PGBIN/initdb" -D "$WORK/pg/data" -A trust -U postgres >/dev/null
+  own_pg_start
+  for sql in "CREATE ROLE pos_rw NOLOGIN" "CREATE ROLE pos_app LOGIN NOSUPERUSER NOBYPASSRLS" "GRANT pos_rw TO pos_app"; do
+    psql -h 127.0.0.1 -p "$OWN_PG_PORT" -U postgres -d postgres -qc "$sql"
+  done
+  PG_PORT=$OWN_PG_PORT
+}
+
+own_redis_start() {
+  redis-server --bind 127.0.0.1 --port "$OWN_REDIS_PORT" --save "" --appendonly no \
+    --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
+  for _ in $(seq 1 50); do redis-cli -p "$OWN_REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+own_redis_stop() { redis-cli -p "$OWN_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; }

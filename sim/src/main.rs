@@ -100,6 +100,14 @@ struct Args {
     /// the old one; 0 turns the watch off.
     #[arg(long, default_value_t = 0)]
     price_change_ms: u64,
+    /// A start-up herd: every terminal starts at a random moment within
+    /// this many seconds (pulling its catalog, then selling); the summary
+    /// then gives push latencies for the first `--phase-secs` and after.
+    #[arg(long)]
+    herd_secs: Option<u64>,
+    /// The first phase of the summary's latencies, in seconds.
+    #[arg(long, default_value_t = 60)]
+    phase_secs: u64,
     /// Fail the run if any call failed, even when a retry succeeded (for
     /// faults that clients must not notice, such as Redis going away).
     #[arg(long)]
@@ -171,6 +179,7 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         drain: Duration::from_secs(args.drain_secs),
         lookups: args.lookups,
         selling_for: args.duration_secs.map(Duration::from_secs),
+        start_within: args.herd_secs.map(Duration::from_secs),
     };
     let stats = Arc::new(Stats::default());
     let mut handles = Vec::new();
@@ -271,6 +280,23 @@ async fn run(args: Args) -> Result<bool, BoxError> {
     );
     println!(
         "sim: push latency p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
+    );
+    let boundary = selling + Duration::from_secs(args.phase_secs);
+    for (name, first_phase) in [("first", true), ("after the first", false)] {
+        let within = |at: Instant| (at < boundary) == first_phase;
+        let [p50, p90, p99, max] = stats.phase_percentiles(within);
+        println!(
+            "sim: {name} {} s: {} pushes answered, p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms",
+            args.phase_secs,
+            stats.phase_pushes(within),
+        );
+    }
+    println!(
+        "sim: failed pushes by answer: {} refused at the door (HTTP 503), {} rate limited (429), {} UNAVAILABLE inside (pool timeouts, busy database), {} with no answer",
+        get(&stats.http_503),
+        get(&stats.http_429),
+        get(&stats.unavailable),
+        get(&stats.no_answer),
     );
     let [l50, _, l99, lmax] = stats.lookup_percentiles();
     println!(

@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 pub struct Stats {
@@ -23,7 +23,16 @@ pub struct Stats {
     pub price_changes: AtomicU64,
     /// The longest a replica served an old price after a change, in µs.
     pub max_staleness_us: AtomicU64,
-    latencies: Mutex<Vec<Duration>>,
+    /// Failed pushes by what came back: refused at the door (HTTP 503,
+    /// admission control), rate limited (429), `UNAVAILABLE` from inside
+    /// the operation (no database connection in time, a busy database),
+    /// and no answer at all (timeouts, broken connections).
+    pub http_503: AtomicU64,
+    pub http_429: AtomicU64,
+    pub unavailable: AtomicU64,
+    pub no_answer: AtomicU64,
+    /// Answered pushes, with when they started.
+    latencies: Mutex<Vec<(Instant, Duration)>>,
     lookup_latencies: Mutex<Vec<Duration>>,
     problems: Mutex<Vec<String>>,
 }
@@ -37,10 +46,24 @@ pub fn get(counter: &AtomicU64) -> u64 {
 }
 
 impl Stats {
-    pub fn latency(&self, d: Duration) {
+    pub fn latency(&self, started: Instant, d: Duration) {
         if let Ok(mut l) = self.latencies.lock() {
-            l.push(d);
+            l.push((started, d));
         }
+    }
+
+    /// Counts a failed push by what came back.
+    pub fn failure(&self, message: &str) {
+        let counter = if message.contains("HTTP 503") {
+            &self.http_503
+        } else if message.contains("HTTP 429") || message.starts_with("RATE_LIMITED") {
+            &self.http_429
+        } else if message.starts_with("UNAVAILABLE") {
+            &self.unavailable
+        } else {
+            &self.no_answer
+        };
+        add(counter, 1);
     }
 
     pub fn lookup_latency(&self, d: Duration) {
@@ -65,17 +88,34 @@ impl Stats {
 
     /// Push latency percentiles in milliseconds: p50, p90, p99, max.
     pub fn percentiles(&self) -> [f64; 4] {
-        percentiles(&self.latencies)
+        self.phase_percentiles(|_| true)
+    }
+
+    /// The same for pushes started in a phase of the run.
+    pub fn phase_percentiles(&self, within: impl Fn(Instant) -> bool) -> [f64; 4] {
+        let chosen = self
+            .latencies
+            .lock()
+            .map(|l| l.iter().filter(|(at, _)| within(*at)).map(|(_, d)| *d).collect())
+            .unwrap_or_default();
+        percentiles(chosen)
+    }
+
+    /// Answered pushes started in a phase.
+    pub fn phase_pushes(&self, within: impl Fn(Instant) -> bool) -> usize {
+        self.latencies
+            .lock()
+            .map(|l| l.iter().filter(|(at, _)| within(*at)).count())
+            .unwrap_or_default()
     }
 
     /// The same for barcode lookups.
     pub fn lookup_percentiles(&self) -> [f64; 4] {
-        percentiles(&self.lookup_latencies)
+        percentiles(self.lookup_latencies.lock().map(|l| l.clone()).unwrap_or_default())
     }
 }
 
-fn percentiles(latencies: &Mutex<Vec<Duration>>) -> [f64; 4] {
-    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+fn percentiles(mut l: Vec<Duration>) -> [f64; 4] {
     if l.is_empty() {
         return [0.0; 4];
     }

@@ -37,6 +37,9 @@ pub struct Plan {
     /// Chance, per sale, that an online terminal looks a barcode up
     /// through the API (and checks the price against its catalog).
     pub lookups: f64,
+    /// A herd: each terminal starts (pulls its catalog, then sells) at a
+    /// random moment within this long, instead of at once.
+    pub start_within: Option<Duration>,
 }
 
 /// A sellable item as the terminal knows it from its catalog pull.
@@ -150,6 +153,9 @@ impl Till {
     /// Sells the plan's sales, then pushes until everything is
     /// acknowledged or the drain time runs out.
     pub async fn run(mut self) -> Result<Self, CallError> {
+        if let Some(within) = self.plan.start_within {
+            tokio::time::sleep(within.mul_f64(self.rng.f64())).await;
+        }
         self.pull().await?;
         if self.items.is_empty() {
             return Err(CallError::Refused(format!(
@@ -560,8 +566,9 @@ impl Till {
     fn absorb(&mut self, answer: Result<Value, CallError>, started: Instant) -> bool {
         let data = match answer {
             Ok(data) => data,
-            Err(CallError::Retryable(_, retry_after)) => {
+            Err(CallError::Retryable(message, retry_after)) => {
                 add(&self.stats.failed_pushes, 1);
+                self.stats.failure(&message);
                 // The server's Retry-After is the least wait; without one,
                 // exponential backoff.
                 let wait = self.backoff.max(retry_after.unwrap_or_default());
@@ -577,7 +584,7 @@ impl Till {
                 return false;
             }
         };
-        self.stats.latency(started.elapsed());
+        self.stats.latency(started, started.elapsed());
         self.backoff = Duration::from_millis(50);
         for r in data["syncPush"]["results"].as_array().into_iter().flatten() {
             let seq = r["sequence"].as_i64().unwrap_or(0);
