@@ -96,7 +96,12 @@ impl Stats {
         let chosen = self
             .latencies
             .lock()
-            .map(|l| l.iter().filter(|(at, _)| within(*at)).map(|(_, d)| *d).collect())
+            .map(|l| {
+                l.iter()
+                    .filter(|(at, _)| within(*at))
+                    .map(|(_, d)| *d)
+                    .collect()
+            })
             .unwrap_or_default();
         percentiles(chosen)
     }
@@ -111,7 +116,12 @@ impl Stats {
 
     /// The same for barcode lookups.
     pub fn lookup_percentiles(&self) -> [f64; 4] {
-        percentiles(self.lookup_latencies.lock().map(|l| l.clone()).unwrap_or_default())
+        percentiles(
+            self.lookup_latencies
+                .lock()
+                .map(|l| l.clone())
+                .unwrap_or_default(),
+        )
     }
 }
 

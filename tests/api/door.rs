@@ -346,3 +346,17 @@ async fn a_token_for_a_tenant_that_does_not_exist_is_refused_at_the_door() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["data"]["createLocation"]["id"].is_string(), "{body}");
 }
+
+#[tokio::test]
+async fn in_production_nothing_is_learned_and_only_registered_operations_run_by_hash() {
+    let app = TestApp::spawn_with(&["--env", "production"]).await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let document = format!("{{ __typename }} # {}", uuid::Uuid::new_v4());
+    let hash = sha256_hex(&document);
+    let (_, body) = app
+        .post(Some(&owner), persisted(&hash, Some(&document)))
+        .await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    let (_, body) = app.post(Some(&owner), persisted(&hash, None)).await;
+    assert_eq!(code(&body), "PERSISTED_QUERY_NOT_FOUND", "{body}");
+}
