@@ -379,6 +379,16 @@ pub async fn list(
     if let Some(status) = filter.status {
         select = select.filter(variant::Column::Status.eq(status));
     }
+    // A variant's category is its product's, as `products` filters it.
+    if let Some(category) = &filter.category {
+        let in_category = tx
+            .select::<entity::product::Entity>()
+            .select_only()
+            .column(entity::product::Column::Id)
+            .filter(entity::product::Column::Category.eq(category.trim()))
+            .into_query();
+        select = select.filter(variant::Column::ProductId.in_subquery(in_category));
+    }
     if let Some(product) = filter.product {
         select = select.filter(variant::Column::ProductId.eq(product));
     }

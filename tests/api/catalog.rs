@@ -239,6 +239,15 @@ async fn search_finds_by_name_sku_prefix_barcode_and_attribute() {
         skus(json!({ "attribute": { "code": "NOPE", "value": "blue" } })).await,
         Vec::<String>::new()
     );
+    // The category is the product's, as `products` filters it.
+    assert_eq!(
+        skus(json!({ "category": "grocery" })).await,
+        vec!["MUG-1", "TEE-BLUE-M", "TEE-RED-M"]
+    );
+    assert_eq!(
+        skus(json!({ "category": "nosuchcategory" })).await,
+        Vec::<String>::new()
+    );
     // An ENUM's values can grow, but not lose one still in use.
     let defs = app
         .gql(
