@@ -56,6 +56,16 @@ pub enum Measure {
     ItemsSold,
 }
 
+impl Measure {
+    /// The name clients send and see (`NET_SALES`), for messages.
+    pub fn api_name(self) -> &'static str {
+        <Self as async_graphql::resolver_utils::EnumType>::items()
+            .iter()
+            .find(|item| item.value == self)
+            .map_or("this measure", |item| item.name)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub from: Option<NaiveDate>,
@@ -224,7 +234,7 @@ fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)>
     {
         return Err(AppError::bad_input(
             "sort",
-            format!("{m:?} is not available per payment method"),
+            format!("{} is not available per payment method", m.api_name()),
         ));
     }
     Ok((from, to, source))
@@ -337,7 +347,7 @@ pub async fn prepare(
     {
         return Err(AppError::bad_input(
             "sort",
-            format!("{m:?} is not available for this grouping"),
+            format!("{} is not available for this grouping", m.api_name()),
         ));
     }
     let tx = db.read(session).await?;

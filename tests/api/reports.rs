@@ -569,3 +569,23 @@ async fn tax_per_rate_agrees_with_the_records_and_reconcile_repairs_it() {
         .expect("damage");
     reconcile_repairs(&shop, vars, "report_taxes", "tax", 3).await;
 }
+
+#[tokio::test]
+async fn a_measure_refused_for_a_grouping_is_named_as_clients_spell_it() {
+    let shop = Shop::open().await;
+    let body = report(
+        &shop,
+        &shop.owner,
+        json!({ "from": "2026-11-27", "to": "2026-11-27", "groupBy": ["PAYMENT_METHOD"],
+                "sort": { "by": "NET_SALES" } }),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["message"], "NET_SALES is not available per payment method",
+        "{body}"
+    );
+}
