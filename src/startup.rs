@@ -115,6 +115,7 @@ impl AppState {
                     .edge
                     .max_inflight_writes
                     .unwrap_or(config.db_pool_size() * 2),
+                config.edge.admission_queue,
                 Duration::from_millis(config.edge.admission_wait_ms),
             ),
             config: Arc::new(config),

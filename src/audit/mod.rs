@@ -2,8 +2,12 @@
 //! (`sub`, roles, terminal), what it named or made (ids), when, how it
 //! ended, and where it came from (client address, user agent, request id).
 //!
-//! Entries are written by [`AuditTrail`], a schema extension, after the
-//! action's own transaction, so an entry exists for refused attempts too.
+//! Entries are written by [`AuditTrail`], a schema extension. A mutation
+//! that writes has its entry inserted in its own transaction, as the last
+//! statement before COMMIT ([`crate::tenancy::journal`]): a write commits
+//! with its entry or not at all. A mutation that writes nothing (refused,
+//! bad input) gets its entry in a transaction of its own afterwards, so
+//! refused attempts are on record too.
 //! The log holds ids, names of operations and error codes only: never a
 //! token, a secret, a payload or a card number. The app role may only
 //! `SELECT` and `INSERT` it. Owners read it through `auditLog`.
@@ -46,13 +50,25 @@ fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// Writes one entry for `session`'s tenant.
+/// Writes one entry for `session`'s tenant, in a transaction of its own.
 pub async fn record(
     db: &Db,
     session: &Session,
     origin: Option<&RequestOrigin>,
     action: Action,
 ) -> Result<()> {
+    let tx = db.write(session).await?;
+    tx.insert(entry(session, origin, action)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The entry for `action` (its tenant is stamped when it is inserted).
+pub fn entry(
+    session: &Session,
+    origin: Option<&RequestOrigin>,
+    action: Action,
+) -> audit_entry::ActiveModel {
     let mut roles: Vec<String> = session
         .roles
         .iter()
@@ -62,8 +78,7 @@ pub async fn record(
         roles.insert(0, "DEVICE".into());
     }
     let origin = origin.cloned().unwrap_or_default();
-    let tx = db.write(session).await?;
-    tx.insert(audit_entry::ActiveModel {
+    audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(Utc::now()),
         subject: Set(clip(&session.subject, 200)),
@@ -78,10 +93,7 @@ pub async fn record(
         user_agent: Set(origin.user_agent.map(|v| clip(&v, 200))),
         request_id: Set(origin.request_id.map(|v| clip(&v, 64))),
         ..Default::default()
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    }
 }
 
 /// Which entries to list.

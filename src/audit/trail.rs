@@ -16,9 +16,7 @@ use super::{Action, RequestOrigin};
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::tenancy::Db;
-
-/// At most this many ids per entry.
-const MAX_IDS: usize = 50;
+use crate::tenancy::journal::{Journal, MAX_IDS};
 
 pub struct AuditTrail;
 
@@ -87,25 +85,48 @@ impl Extension for Trail {
         }
         let operation = info.name.to_owned();
         let arguments = self.arguments(&info);
-        let result = next.run(ctx, info).await;
+        let operation_name = self
+            .operation_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         // Without a session there is no tenant to file it under; the
         // request was refused as UNAUTHENTICATED.
-        if let (Some(session), Some(db)) = (ctx.data_opt::<Session>(), ctx.data_opt::<Db>()) {
-            let action = Action {
-                resource_ids: resource_ids(&operation, &arguments, &result),
-                detail: (operation == "syncPush").then(|| push_summary(&arguments, &result)),
-                outcome: outcome(&result),
-                operation,
-                operation_name: self
-                    .operation_name
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone(),
-            };
-            let origin = ctx.data_opt::<RequestOrigin>();
-            if let Err(e) = super::record(db, session, origin, action).await {
-                tracing::error!(error = %e, "could not write the audit entry");
-            }
+        let (Some(session), Some(db)) = (ctx.data_opt::<Session>(), ctx.data_opt::<Db>()) else {
+            return next.run(ctx, info).await;
+        };
+        let origin = ctx.data_opt::<RequestOrigin>();
+        let push = operation == "syncPush";
+        // The entry a write commits with: what the arguments name; the
+        // transaction adds the rows it inserts and the push its statuses.
+        let named = argument_ids(&operation, &arguments);
+        let draft = Action {
+            resource_ids: Vec::new(),
+            detail: push.then(|| push_summary(&arguments, &Ok(None))),
+            outcome: "OK".into(),
+            operation: operation.clone(),
+            operation_name: operation_name.clone(),
+        };
+        let journal = Journal::new(
+            session.tenant,
+            super::entry(session, origin, draft),
+            named,
+            !push,
+        );
+        let result = journal.scope(next.run(ctx, info)).await;
+        if journal.written() {
+            return result;
+        }
+        // Nothing committed: refused, bad input, or nothing to change.
+        let action = Action {
+            resource_ids: resource_ids(&operation, &arguments, &result),
+            detail: push.then(|| push_summary(&arguments, &result)),
+            outcome: outcome(&result),
+            operation,
+            operation_name,
+        };
+        if let Err(e) = super::record(db, session, origin, action).await {
+            tracing::error!(error = %e, "could not write the audit entry");
         }
         result
     }
@@ -170,13 +191,24 @@ fn error_code(e: &ServerError) -> &'static str {
         .map_or("BAD_USER_INPUT", AppError::code)
 }
 
-/// Every id the arguments name, and every `id` the answer returns. A push
-/// names its terminal; its sales are in the ledger under their own ids.
+/// Every id the arguments name, and every `id` the answer returns.
 fn resource_ids(
     operation: &str,
     arguments: &[(String, Value)],
     result: &ServerResult<Option<Value>>,
 ) -> Vec<String> {
+    let mut ids = argument_ids(operation, arguments);
+    if let Ok(Some(value)) = result
+        && operation != "syncPush"
+    {
+        uuids(Some(value), true, &mut ids);
+    }
+    ids.into_iter().take(MAX_IDS).collect()
+}
+
+/// Every id the arguments name. A push names its terminal; its sales are
+/// in the ledger under their own ids.
+fn argument_ids(operation: &str, arguments: &[(String, Value)]) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for (name, value) in arguments {
         if operation == "syncPush" {
@@ -191,12 +223,7 @@ fn resource_ids(
             uuids(Some(value), false, &mut ids);
         }
     }
-    if let Ok(Some(value)) = result
-        && operation != "syncPush"
-    {
-        uuids(Some(value), true, &mut ids);
-    }
-    ids.into_iter().take(MAX_IDS).collect()
+    ids
 }
 
 /// Collects UUID strings; with `keyed`, only values of `id` fields (an

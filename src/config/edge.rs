@@ -48,9 +48,10 @@ pub struct Edge {
     #[arg(long, env = "POS_PERSISTED_TENANT_MAX_BYTES", default_value_t = 4 * 1024 * 1024, global = true)]
     pub persisted_tenant_max_bytes: u64,
 
-    /// Mutations (pushes included) one replica runs at once; more wait up
-    /// to `POS_ADMISSION_WAIT_MS`, then are refused with UNAVAILABLE and
-    /// `Retry-After`. Default: twice the database pool's size.
+    /// Mutations (pushes included) one replica runs at once; more wait in
+    /// line up to `POS_ADMISSION_WAIT_MS`, then are refused with
+    /// UNAVAILABLE and `Retry-After`. Default: twice the database pool's
+    /// size.
     #[arg(long, env = "POS_MAX_INFLIGHT_WRITES", global = true)]
     pub max_inflight_writes: Option<u32>,
 
@@ -60,11 +61,18 @@ pub struct Edge {
     #[arg(long, env = "POS_MAX_INFLIGHT_READS", global = true)]
     pub max_inflight_reads: Option<u32>,
 
-    /// How long an operation may wait for a place before it is refused.
+    /// Operations of each kind (queries, mutations) that may wait for a
+    /// place; past it they are refused at once. Default: four times the
+    /// kind's places.
+    #[arg(long, env = "POS_ADMISSION_QUEUE", global = true)]
+    pub admission_queue: Option<u32>,
+
+    /// How long an operation may wait in line for a place before it is
+    /// refused.
     #[arg(
         long,
         env = "POS_ADMISSION_WAIT_MS",
-        default_value_t = 25,
+        default_value_t = 500,
         global = true
     )]
     pub admission_wait_ms: u64,

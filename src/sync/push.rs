@@ -541,6 +541,13 @@ pub async fn push(
     }
     let missing = gaps(head.applied_through, &waiting);
     head.save_push(&tx, now).await?;
+    // The push's audit entry commits with it, counting its statuses.
+    let labels: Vec<String> = results
+        .iter()
+        .flatten()
+        .map(|r| format!("{:?}", r.status).to_ascii_lowercase())
+        .collect();
+    crate::tenancy::journal::note_counts(labels.iter().map(String::as_str));
     tx.commit().await?;
     let m = crate::metrics::metrics();
     for r in results.iter().flatten() {

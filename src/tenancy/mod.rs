@@ -62,6 +62,7 @@ use crate::error::{AppError, Result};
 
 mod breaker;
 pub mod bulk;
+pub mod journal;
 pub mod operator;
 mod scoped;
 mod sql;
@@ -385,6 +386,7 @@ impl Db {
             ))
             .await?;
         }
-        Ok(TenantTx::new(txn, tenant, self.clone()))
+        let writes = matches!(mode, SqliteTransactionMode::Immediate);
+        Ok(TenantTx::new(txn, tenant, self.clone(), writes))
     }
 }

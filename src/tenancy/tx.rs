@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::Db;
 use super::bulk;
+use super::journal;
 use super::scoped::Scoped;
 use super::sql::TenantSql;
 
@@ -28,16 +29,20 @@ pub struct TenantTx {
     txn: DatabaseTransaction,
     tenant: Uuid,
     db: Db,
+    /// Opened with [`Db::write`]: its commit carries the running
+    /// mutation's audit entry ([`super::journal`]).
+    writes: bool,
     cached_data_changed: AtomicBool,
     compact_rollups: AtomicBool,
 }
 
 impl TenantTx {
-    pub(super) fn new(txn: DatabaseTransaction, tenant: Uuid, db: Db) -> Self {
+    pub(super) fn new(txn: DatabaseTransaction, tenant: Uuid, db: Db, writes: bool) -> Self {
         Self {
             txn,
             tenant,
             db,
+            writes,
             cached_data_changed: AtomicBool::new(false),
             compact_rollups: AtomicBool::new(false),
         }
@@ -142,7 +147,9 @@ impl TenantTx {
         A::Entity: TenantOwned,
         <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
     {
-        self.stamp(model).insert(&self.txn).await
+        let model = self.stamp(model);
+        journal::note_made(model.get_primary_key_value());
+        model.insert(&self.txn).await
     }
 
     /// Inserts `model`, stamped with the session's tenant like
@@ -177,6 +184,9 @@ impl TenantTx {
             return Ok(());
         }
         let stamped: Vec<A> = models.into_iter().map(|m| self.stamp(m)).collect();
+        for model in &stamped {
+            journal::note_made(model.get_primary_key_value());
+        }
         if self.is_postgres()
             && let Some(statements) = bulk::models(&stamped)
         {
@@ -253,17 +263,35 @@ impl TenantTx {
         self.compact_rollups.store(true, Ordering::Relaxed);
     }
 
-    /// Commits, then tells the caches and schedules compaction. Once
-    /// called, all of it runs to its end in a task of its own: a caller
-    /// dropped mid-commit cannot leave the connection between COMMIT and
-    /// its answer, nor a committed write whose caches were never told.
+    /// Commits, then tells the caches and schedules compaction. A write
+    /// inside an audited mutation inserts the mutation's audit entry first
+    /// ([`journal`]): if that fails, nothing commits. Once called, all of
+    /// it runs to its end in a task of its own: a caller dropped mid-commit
+    /// cannot leave the connection between COMMIT and its answer, nor a
+    /// committed write whose caches were never told.
     pub async fn commit(self) -> Result<(), DbErr> {
-        tokio::spawn(self.finish())
+        let entry = if self.writes {
+            journal::take_for_commit(self.tenant)
+        } else {
+            None
+        };
+        let Some((journal, entry)) = entry else {
+            return tokio::spawn(self.finish(None))
+                .await
+                .map_err(|e| DbErr::Custom(format!("committing: {e}")))?;
+        };
+        let done = tokio::spawn(self.finish(Some(entry.clone())))
             .await
-            .map_err(|e| DbErr::Custom(format!("committing: {e}")))?
+            .map_err(|e| DbErr::Custom(format!("committing: {e}")))
+            .and_then(|r| r);
+        journal::settle(&journal, entry, done.is_ok());
+        done
     }
 
-    async fn finish(self) -> Result<(), DbErr> {
+    async fn finish(self, entry: Option<entity::audit_entry::ActiveModel>) -> Result<(), DbErr> {
+        if let Some(entry) = entry {
+            self.insert(entry).await?;
+        }
         self.txn.commit().await?;
         if self.cached_data_changed.load(Ordering::Relaxed)
             && let Some(hook) = &self.db.hook

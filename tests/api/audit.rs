@@ -164,3 +164,77 @@ async fn mutations_and_pushes_are_recorded_with_who_what_when_outcome_and_origin
     assert!(!text.contains(&device), "a token in the audit log: {text}");
     assert!(!text.contains("eyJ"), "a JWT in the audit log: {text}");
 }
+
+/// Makes every insert into the audit log fail (`on`), or lifts that.
+async fn break_audit_log(app: &TestApp, on: bool) {
+    let conn = app.owner_connection().await;
+    let sql: &[&str] = match (app.is_postgres(), on) {
+        (true, true) => &[
+            "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit log down'; END $$",
+            "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION audit_down()",
+        ],
+        (true, false) => &["DROP TRIGGER audit_down ON audit_log"],
+        (false, true) => &["CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit log down'); END"],
+        (false, false) => &["DROP TRIGGER audit_down"],
+    };
+    for statement in sql {
+        sea_orm::ConnectionTrait::execute_unprepared(&conn, statement)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_write_commits_with_its_audit_entry_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("Acme").await;
+    let owner = app.owner(tenant);
+    let locations = "{ locations { edges { node { code } } } }";
+
+    break_audit_log(&app, true).await;
+    let refused = app
+        .gql(
+            &owner,
+            CREATE_LOCATION,
+            json!({ "input": location_input("AMS") }),
+        )
+        .await;
+    assert!(refused["errors"].is_array(), "{refused}");
+    assert!(refused["data"]["createLocation"].is_null(), "{refused}");
+    let listed = app.gql(&owner, locations, json!({})).await;
+    assert_eq!(
+        listed["data"]["locations"]["edges"],
+        json!([]),
+        "the write committed without its entry: {listed}"
+    );
+
+    break_audit_log(&app, false).await;
+    let created = app
+        .gql(
+            &owner,
+            CREATE_LOCATION,
+            json!({ "input": location_input("AMS") }),
+        )
+        .await;
+    let location = created["data"]["createLocation"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let entries = log(&app, &owner, json!(null)).await;
+    let ops: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The refused attempt's own entry could not be written either (the
+    // log was down); the write that committed has exactly one.
+    assert_eq!(ops, [("createLocation", "OK")], "{entries:#?}");
+    assert_eq!(entries[0]["resourceIds"], json!([location]));
+}

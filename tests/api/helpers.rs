@@ -152,6 +152,9 @@ impl TestApp {
         if !extra.contains(&"--admission-wait-ms") {
             args.extend(["--admission-wait-ms", "60000"]);
         }
+        if !extra.contains(&"--admission-queue") {
+            args.extend(["--admission-queue", "100000"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::from_env_and(args).expect("test config");
         let app = Application::build(config.clone()).await.expect("build app");
