@@ -90,6 +90,41 @@ finish_sim() {
   return $rc
 }
 
+# answered_pushes / unanswered_pushes: from the last simulator run's log.
+answered_pushes() {
+  sed -n 's/^sim: \(first\|after the first\) [0-9]* s: \([0-9]*\) pushes answered.*/\2/p' "$WORK/sim.log" |
+    awk '{ n += $1 } END { print n + 0 }'
+}
+unanswered_pushes() {
+  sed -n 's/^sim: failed pushes by answer: .* \([0-9]*\) with no answer$/\1/p' "$WORK/sim.log" |
+    awk '{ n += $1 } END { print n + 0 }'
+}
+
+# check_fleet_server PORT ANSWERED UNANSWERED: after fleet runs on the
+# private cluster (OWN_PG_PORT), calls fail (set by the caller) when the
+# breaker opened, PostgreSQL saw a BEGIN inside a transaction, an audit
+# entry could not be written, or the syncPush entries with outcome OK do
+# not equal the ANSWERED pushes (at most UNANSWERED more: pushes that
+# committed but whose answer was lost).
+check_fleet_server() {
+  local port=$1 answered=$2 lost=$3 audited
+  if grep -q "the database is unreachable" "$WORK/server-$port.log"; then
+    fail "the breaker opened: $(grep -m1 'the database is unreachable' "$WORK/server-$port.log")"
+  fi
+  if grep -q "there is already a transaction in progress" "$WORK/pg/log"; then
+    fail "PostgreSQL saw a BEGIN inside a transaction ($(grep -c 'there is already a transaction in progress' "$WORK/pg/log") times)"
+  fi
+  if grep -q "could not write the audit entry" "$WORK/server-$port.log"; then
+    fail "$(grep -c 'could not write the audit entry' "$WORK/server-$port.log") audit entries were not written"
+  fi
+  audited=$(psql -h 127.0.0.1 -p "$OWN_PG_PORT" -U postgres -d "$PG_DB" -Atc \
+    "SELECT count(*) FROM audit_log WHERE operation = 'syncPush' AND outcome = 'OK'")
+  log "audit: $audited syncPush entries with outcome OK, $answered pushes answered, $lost without an answer"
+  if [ "$audited" -lt "$answered" ] || [ "$audited" -gt $((answered + lost)) ]; then
+    fail "syncPush audit entries ($audited) do not match the answered pushes ($answered, +$lost unanswered)"
+  fi
+}
+
 # A random number of milliseconds in [lo, hi), as seconds for sleep.
 pause_between() { awk -v lo="$1" -v hi="$2" -v r="$RANDOM" 'BEGIN { printf "%.3f", (lo + (hi - lo) * r / 32768) / 1000 }'; }
 

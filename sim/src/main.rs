@@ -298,6 +298,20 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         get(&stats.unavailable),
         get(&stats.no_answer),
     );
+    let [r50, _, r99, rmax] = stats.refusal_percentiles();
+    println!(
+        "sim: refusals at the door (HTTP 503) took p50 {r50:.1} ms, p99 {r99:.1} ms, max {rmax:.1} ms"
+    );
+    if let Some(secs) = args.duration_secs {
+        // Pushes started while terminals were selling, after the first
+        // phase: the server's steady completion rate under this load.
+        let steady = secs.saturating_sub(args.phase_secs) as f64;
+        println!(
+            "sim: answered pushes per second, steady (from {} s until selling stopped at {secs} s): {:.1}",
+            args.phase_secs,
+            stats.rate(boundary, steady),
+        );
+    }
     let [l50, _, l99, lmax] = stats.lookup_percentiles();
     println!(
         "sim: {} barcode lookups ({} failed), p50 {l50:.1} ms, p99 {l99:.1} ms, max {lmax:.1} ms",

@@ -33,6 +33,8 @@ pub struct Stats {
     pub no_answer: AtomicU64,
     /// Answered pushes, with when they started.
     latencies: Mutex<Vec<(Instant, Duration)>>,
+    /// How long the door took to refuse a push (HTTP 503).
+    refusal_latencies: Mutex<Vec<Duration>>,
     lookup_latencies: Mutex<Vec<Duration>>,
     problems: Mutex<Vec<String>>,
 }
@@ -52,9 +54,12 @@ impl Stats {
         }
     }
 
-    /// Counts a failed push by what came back.
-    pub fn failure(&self, message: &str) {
+    /// Counts a failed push by what came back, `took` after it started.
+    pub fn failure(&self, message: &str, took: Duration) {
         let counter = if message.contains("HTTP 503") {
+            if let Ok(mut l) = self.refusal_latencies.lock() {
+                l.push(took);
+            }
             &self.http_503
         } else if message.contains("HTTP 429") || message.starts_with("RATE_LIMITED") {
             &self.http_429
@@ -112,6 +117,23 @@ impl Stats {
             .lock()
             .map(|l| l.iter().filter(|(at, _)| within(*at)).count())
             .unwrap_or_default()
+    }
+
+    /// Answered pushes per second, of those started from `from` for
+    /// `secs` seconds.
+    pub fn rate(&self, from: Instant, secs: f64) -> f64 {
+        let until = from + Duration::from_secs_f64(secs);
+        self.phase_pushes(|at| at >= from && at < until) as f64 / secs.max(1e-9)
+    }
+
+    /// The same for the door's refusals (HTTP 503).
+    pub fn refusal_percentiles(&self) -> [f64; 4] {
+        percentiles(
+            self.refusal_latencies
+                .lock()
+                .map(|l| l.clone())
+                .unwrap_or_default(),
+        )
     }
 
     /// The same for barcode lookups.

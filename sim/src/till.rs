@@ -568,7 +568,7 @@ impl Till {
             Ok(data) => data,
             Err(CallError::Retryable(message, retry_after)) => {
                 add(&self.stats.failed_pushes, 1);
-                self.stats.failure(&message);
+                self.stats.failure(&message, started.elapsed());
                 // The server's Retry-After is the least wait; without one,
                 // exponential backoff.
                 let wait = self.backoff.max(retry_after.unwrap_or_default());
