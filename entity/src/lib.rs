@@ -4,7 +4,8 @@
 //! server crate, so a new column never leaks into the API by accident.
 //!
 //! Every tenant-owned table carries `tenant_id`, and its primary key, unique
-//! keys and foreign keys all include it (DESIGN.md, invariant 1).
+//! keys and foreign keys all include it (docs/architecture.md,
+//! "Tenancy in keys").
 
 pub mod attribute_definition;
 pub mod attribute_value;

@@ -306,10 +306,10 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         // Pushes started while terminals were selling, after the first
         // phase: the server's steady completion rate under this load.
         let steady = secs.saturating_sub(args.phase_secs) as f64;
+        let (pushes, events) = stats.rates(boundary, steady);
         println!(
-            "sim: answered pushes per second, steady (from {} s until selling stopped at {secs} s): {:.1}",
+            "sim: steady (from {} s until selling stopped at {secs} s): {pushes:.1} pushes answered per second, covering {events:.1} events per second",
             args.phase_secs,
-            stats.rate(boundary, steady),
         );
     }
     let [l50, _, l99, lmax] = stats.lookup_percentiles();

@@ -31,8 +31,9 @@ pub struct Stats {
     pub http_429: AtomicU64,
     pub unavailable: AtomicU64,
     pub no_answer: AtomicU64,
-    /// Answered pushes, with when they started.
-    latencies: Mutex<Vec<(Instant, Duration)>>,
+    /// Answered pushes: when they started, how long they took, and how
+    /// many events their answer covered.
+    latencies: Mutex<Vec<(Instant, Duration, usize)>>,
     /// How long the door took to refuse a push (HTTP 503).
     refusal_latencies: Mutex<Vec<Duration>>,
     lookup_latencies: Mutex<Vec<Duration>>,
@@ -48,9 +49,9 @@ pub fn get(counter: &AtomicU64) -> u64 {
 }
 
 impl Stats {
-    pub fn latency(&self, started: Instant, d: Duration) {
+    pub fn latency(&self, started: Instant, d: Duration, events: usize) {
         if let Ok(mut l) = self.latencies.lock() {
-            l.push((started, d));
+            l.push((started, d, events));
         }
     }
 
@@ -103,8 +104,8 @@ impl Stats {
             .lock()
             .map(|l| {
                 l.iter()
-                    .filter(|(at, _)| within(*at))
-                    .map(|(_, d)| *d)
+                    .filter(|(at, _, _)| within(*at))
+                    .map(|(_, d, _)| *d)
                     .collect()
             })
             .unwrap_or_default();
@@ -115,15 +116,25 @@ impl Stats {
     pub fn phase_pushes(&self, within: impl Fn(Instant) -> bool) -> usize {
         self.latencies
             .lock()
-            .map(|l| l.iter().filter(|(at, _)| within(*at)).count())
+            .map(|l| l.iter().filter(|(at, _, _)| within(*at)).count())
             .unwrap_or_default()
     }
 
-    /// Answered pushes per second, of those started from `from` for
-    /// `secs` seconds.
-    pub fn rate(&self, from: Instant, secs: f64) -> f64 {
+    /// Answered pushes, and the events their answers covered, per second,
+    /// of the pushes started from `from` for `secs` seconds.
+    pub fn rates(&self, from: Instant, secs: f64) -> (f64, f64) {
         let until = from + Duration::from_secs_f64(secs);
-        self.phase_pushes(|at| at >= from && at < until) as f64 / secs.max(1e-9)
+        let (pushes, events) = self
+            .latencies
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|(at, _, _)| *at >= from && *at < until)
+                    .fold((0, 0), |(p, e), (_, _, n)| (p + 1, e + n))
+            })
+            .unwrap_or_default();
+        let secs = secs.max(1e-9);
+        (pushes as f64 / secs, events as f64 / secs)
     }
 
     /// The same for the door's refusals (HTTP 503).

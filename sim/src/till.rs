@@ -584,7 +584,8 @@ impl Till {
                 return false;
             }
         };
-        self.stats.latency(started, started.elapsed());
+        let covered = data["syncPush"]["results"].as_array().map_or(0, Vec::len);
+        self.stats.latency(started, started.elapsed(), covered);
         self.backoff = Duration::from_millis(50);
         for r in data["syncPush"]["results"].as_array().into_iter().flatten() {
             let seq = r["sequence"].as_i64().unwrap_or(0);

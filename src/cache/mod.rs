@@ -1,5 +1,6 @@
-//! Cache plumbing. Redis is optional and never the truth (DESIGN.md,
-//! invariant 8): when it is down, callers fall back to the database.
+//! Cache plumbing. Redis is optional and never the truth
+//! (docs/architecture.md, "Caches and their invalidation"): when it is
+//! down, callers fall back to the database.
 //!
 //! The connection is a `ConnectionManager`, which multiplexes one
 //! connection and reconnects by itself; it is made lazily, so the server

@@ -57,15 +57,6 @@ pub struct Lookup {
     pub tax: Taxed,
 }
 
-/// A tenant's stored rounding mode.
-pub(crate) fn rounding_mode(stored: &str) -> RoundingMode {
-    if stored == "HALF_UP" {
-        RoundingMode::HalfUp
-    } else {
-        RoundingMode::HalfEven
-    }
-}
-
 /// The location a lookup prices for: a device's own, or the one a staff
 /// member names.
 pub fn location_for(session: &Session, requested: Option<Uuid>) -> Result<Uuid> {

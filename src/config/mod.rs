@@ -1,5 +1,5 @@
 //! Typed configuration: every flag is also read from the environment
-//! variable of the same name (DESIGN.md, "Configuration").
+//! variable of the same name (docs/architecture.md, "Configuration").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -420,27 +420,18 @@ impl Config {
     }
 }
 
-/// Parses `90s`, `15m`, `1h`, `7d` or a bare number of seconds.
+/// Parses a duration as humantime does (`90s`, `15m`, `1h 30m`, `7d`,
+/// `2w`), or a bare number of seconds.
 pub fn parse_duration(input: &str) -> Result<std::time::Duration, String> {
     let input = input.trim();
-    let split = input
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(input.len());
-    let (digits, unit) = input.split_at(split);
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{input}' is not a duration such as 90s, 15m, 1h or 7d"))?;
-    let factor = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("unknown unit '{unit}' (use s, m, h or d)")),
-    };
-    value
-        .checked_mul(factor)
-        .map(std::time::Duration::from_secs)
-        .ok_or_else(|| format!("'{input}' is too long"))
+    if !input.is_empty() && input.bytes().all(|b| b.is_ascii_digit()) {
+        return input
+            .parse()
+            .map(std::time::Duration::from_secs)
+            .map_err(|_| format!("'{input}' is too long"));
+    }
+    humantime::parse_duration(input)
+        .map_err(|e| format!("'{input}' is not a duration such as 90s, 15m, 1h or 7d: {e}"))
 }
 
 #[cfg(test)]
@@ -453,7 +444,10 @@ mod tests {
         assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
         assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
         assert_eq!(parse_duration("7d").unwrap().as_secs(), 604_800);
-        assert!(parse_duration("1w").is_err());
+        assert_eq!(parse_duration("1h 30m").unwrap().as_secs(), 5400);
+        assert_eq!(parse_duration("1w").unwrap().as_secs(), 604_800);
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
     }

@@ -1,7 +1,8 @@
 //! Exact money: integer minor units with an ISO 4217 currency
-//! (DESIGN.md, invariant 4). No floats anywhere: amounts are `i64` minor
-//! units, rates are parts per million, quantities are thousandths, and every
-//! division rounds with an explicit [`RoundingMode`].
+//! (docs/architecture.md, "Exact money"). No floats anywhere: amounts are
+//! `i64` minor units, rates are parts per million, quantities are
+//! thousandths, and every division rounds with an explicit
+//! [`RoundingMode`].
 //!
 //! The Product service prices with it and the Sales service totals with it,
 //! so a price shown at the shelf and the receipt agree to the minor unit.

@@ -13,6 +13,25 @@ pub enum RoundingMode {
     HalfUp,
 }
 
+impl RoundingMode {
+    /// The mode as the database stores it.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Self::HalfEven => "HALF_EVEN",
+            Self::HalfUp => "HALF_UP",
+        }
+    }
+
+    /// A stored mode; anything unknown reads as the default (half even).
+    pub fn from_stored(text: &str) -> Self {
+        if text == "HALF_UP" {
+            Self::HalfUp
+        } else {
+            Self::HalfEven
+        }
+    }
+}
+
 /// `num / den` rounded to the nearest integer by `mode`. `den` must be
 /// positive; the sign of the result follows `num`.
 pub fn div_round(num: i128, den: i128, mode: RoundingMode) -> i128 {

@@ -29,6 +29,25 @@ pub enum RoundingLevel {
     Order,
 }
 
+impl RoundingLevel {
+    /// The level as the database stores it.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Self::Line => "LINE",
+            Self::Order => "ORDER",
+        }
+    }
+
+    /// A stored level; anything unknown reads as the default (line).
+    pub fn from_stored(text: &str) -> Self {
+        if text == "ORDER" {
+            Self::Order
+        } else {
+            Self::Line
+        }
+    }
+}
+
 /// The rounding policy: data, not an accident of the code path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TaxPolicy {

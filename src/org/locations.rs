@@ -212,8 +212,6 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The same answer for an id that does not exist and one that belongs to
-/// another tenant (DESIGN.md, invariant 2).
 /// A location's stored time zone. Zones are validated when written, so
 /// one that does not parse is a server fault.
 pub fn stored_zone(name: &str) -> Result<chrono_tz::Tz> {
@@ -221,6 +219,8 @@ pub fn stored_zone(name: &str) -> Result<chrono_tz::Tz> {
         .map_err(|_| AppError::internal(format!("stored time zone {name} does not parse")))
 }
 
+/// The same answer for an id that does not exist and one that belongs to
+/// another tenant (docs/architecture.md, "Tenant from the token only").
 pub fn not_found() -> AppError {
     AppError::NotFound("location not found".into())
 }

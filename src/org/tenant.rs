@@ -29,44 +29,13 @@ pub struct UpdateTenantSettingsInput {
     pub rounding_level: Option<RoundingLevel>,
 }
 
-pub fn mode_text(mode: RoundingMode) -> &'static str {
-    match mode {
-        RoundingMode::HalfEven => "HALF_EVEN",
-        RoundingMode::HalfUp => "HALF_UP",
-    }
-}
-
-pub fn level_text(level: RoundingLevel) -> &'static str {
-    match level {
-        RoundingLevel::Line => "LINE",
-        RoundingLevel::Order => "ORDER",
-    }
-}
-
-/// The stored rounding mode; anything unknown reads as the default.
-pub fn mode_of(text: &str) -> RoundingMode {
-    if text == "HALF_UP" {
-        RoundingMode::HalfUp
-    } else {
-        RoundingMode::HalfEven
-    }
-}
-
-pub fn level_of(text: &str) -> RoundingLevel {
-    if text == "ORDER" {
-        RoundingLevel::Order
-    } else {
-        RoundingLevel::Line
-    }
-}
-
 fn to_graphql(m: tenant::Model) -> Tenant {
     Tenant {
         id: async_graphql::ID(m.id.to_string()),
         name: m.name,
         currency: m.currency,
-        rounding_mode: mode_of(&m.rounding_mode),
-        rounding_level: level_of(&m.rounding_level),
+        rounding_mode: RoundingMode::from_stored(&m.rounding_mode),
+        rounding_level: RoundingLevel::from_stored(&m.rounding_level),
     }
 }
 
@@ -129,10 +98,10 @@ pub async fn update(
         model.name = Set(crate::validate::text("name", name, 200)?);
     }
     if let Some(mode) = input.rounding_mode {
-        model.rounding_mode = Set(mode_text(mode).to_owned());
+        model.rounding_mode = Set(mode.stored().to_owned());
     }
     if let Some(level) = input.rounding_level {
-        model.rounding_level = Set(level_text(level).to_owned());
+        model.rounding_level = Set(level.stored().to_owned());
     }
     let updated = tx.update(model).await?;
     tx.invalidate_caches_on_commit();

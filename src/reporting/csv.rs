@@ -34,34 +34,41 @@ const CHUNK_ROWS: usize = 500;
 /// stalled download cannot hold a database connection.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Appends one field, quoted where RFC 4180 needs it.
-fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
-
-/// Appends a user-typed name, defused against formula injection.
-pub fn text(out: &mut String, value: &str) {
+/// A user-typed name, defused against formula injection.
+pub fn text(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        field(out, &format!("'{value}"));
+        format!("'{value}")
     } else {
-        field(out, value);
+        value.to_owned()
     }
 }
 
-fn record(out: &mut String, fields: impl IntoIterator<Item = String>) {
-    for (i, f) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&f);
+/// CSV records, written by the `csv` crate: fields quoted where RFC 4180
+/// needs it, CRLF line ends.
+struct Records(csv::Writer<Vec<u8>>);
+
+impl Records {
+    fn with_capacity(bytes: usize) -> Self {
+        Self(
+            csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(Vec::with_capacity(bytes)),
+        )
     }
-    out.push_str("\r\n");
+
+    fn push(&mut self, fields: impl IntoIterator<Item = String>) -> Result<()> {
+        self.0
+            .write_record(fields)
+            .map_err(|e| AppError::internal(format!("writing a CSV record: {e}")))
+    }
+
+    fn into_text(self) -> Result<String> {
+        let bytes = self
+            .0
+            .into_inner()
+            .map_err(|e| AppError::internal(format!("finishing CSV records: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| AppError::internal(format!("CSV text: {e}")))
+    }
 }
 
 /// Measure columns, in order, with how each prints.
@@ -186,18 +193,14 @@ impl Names {
     }
 
     /// The chunk's rows as CSV records.
-    async fn write(&self, plan: &Plan, rows: &[Row], out: &mut String) -> Result<()> {
+    async fn write(&self, plan: &Plan, rows: &[Row], out: &mut Records) -> Result<()> {
         let locations = load(&self.locations, rows, |r| r.location).await?;
         let terminals = load(&self.terminals, rows, |r| r.terminal).await?;
         let products = load(&self.products, rows, |r| r.product).await?;
         let variants = load(&self.variants, rows, |r| r.variant).await?;
         let tax_groups = load(&self.tax_groups, rows, |r| r.tax_group).await?;
         let id = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-        let name = |s: &str| {
-            let mut f = String::new();
-            text(&mut f, s);
-            f
-        };
+        let name = text;
         for row in rows {
             let mut fields: Vec<String> = Vec::new();
             for d in plan.dimensions() {
@@ -265,14 +268,14 @@ impl Names {
                 });
             }
             fields.push(row.currency.clone());
-            record(out, fields);
+            out.push(fields)?;
         }
         Ok(())
     }
 }
 
-fn header(plan: &Plan) -> String {
-    let mut out = String::new();
+fn header(plan: &Plan) -> Result<String> {
+    let mut out = Records::with_capacity(1024);
     let names = plan
         .dimensions()
         .iter()
@@ -285,8 +288,8 @@ fn header(plan: &Plan) -> String {
         )
         .chain(["currency"])
         .map(str::to_owned);
-    record(&mut out, names);
-    out
+    out.push(names)?;
+    out.into_text()
 }
 
 /// One chunk of the body, or the error that ends it.
@@ -354,7 +357,7 @@ async fn run(
     sender: &mpsc::Sender<Chunk>,
 ) -> std::result::Result<(), Stop> {
     let backend = tx.backend();
-    send(sender, header(plan)).await?;
+    send(sender, header(plan)?).await?;
     let mut stream = tx.stream_raw(plan.rows(tx, limit)).await?;
     let mut pending: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
     let mut count: i64 = 0;
@@ -372,10 +375,10 @@ async fn run(
             pending.push(plan.decode(&row?, backend)?);
         }
         if pending.len() == CHUNK_ROWS || (done && !pending.is_empty()) {
-            let mut out = String::with_capacity(pending.len() * 160);
+            let mut out = Records::with_capacity(pending.len() * 160);
             names.write(plan, &pending, &mut out).await?;
             pending.clear();
-            send(sender, out).await?;
+            send(sender, out.into_text()?).await?;
         }
         if done {
             return Ok(());
@@ -388,9 +391,10 @@ mod tests {
     use super::*;
 
     fn one(value: &str) -> String {
-        let mut out = String::new();
-        text(&mut out, value);
-        out
+        let mut out = Records::with_capacity(64);
+        out.push([text(value), "x".to_owned()]).unwrap();
+        let line = out.into_text().unwrap();
+        line.strip_suffix(",x\r\n").unwrap().to_owned()
     }
 
     #[test]
@@ -416,8 +420,9 @@ mod tests {
 
     #[test]
     fn records_end_in_crlf() {
-        let mut out = String::new();
-        record(&mut out, ["a".to_owned(), String::new(), "c".to_owned()]);
-        assert_eq!(out, "a,,c\r\n");
+        let mut out = Records::with_capacity(64);
+        out.push(["a".to_owned(), String::new(), "c".to_owned()])
+            .unwrap();
+        assert_eq!(out.into_text().unwrap(), "a,,c\r\n");
     }
 }

@@ -1,6 +1,6 @@
 //! The arithmetic of sales and refunds, pure: line amounts, discounts and
 //! tax; tenders and change; refunds pro-rated from the original line.
-//! Integers only (DESIGN.md, invariant 4).
+//! Integers only (docs/architecture.md, "Exact money").
 
 use super::checks::MAX_AMOUNT;
 use super::event::TenderMethod;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::super::barcode::{self as codes, Embedded};
 use super::super::pricing::{self, Target};
 use super::super::{barcodes, rules, tax_groups};
-use super::{PlaceSnapshot, ScanSnapshot, postgres, rounding_mode};
+use super::{PlaceSnapshot, ScanSnapshot, postgres};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::tenancy::{Db, TenantTx};
@@ -223,7 +223,7 @@ async fn read_place(tx: &TenantTx, location_id: Uuid) -> Result<Option<PlaceSnap
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
     Ok(Some(PlaceSnapshot {
         tenant_currency: tenant.currency,
-        rounding: rounding_mode(&tenant.rounding_mode),
+        rounding: crate::money::RoundingMode::from_stored(&tenant.rounding_mode),
         location_id: loc.id,
         time_zone: loc.time_zone,
         currency: loc.currency,

@@ -8,8 +8,8 @@ use entity::{barcode, pricing_rule, product, tax_group, tax_rate, variant};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::PlaceSnapshot;
 use super::load::Found;
-use super::{PlaceSnapshot, rounding_mode};
 use crate::auth::Session;
 use crate::catalog::rules;
 use crate::error::{AppError, Result};
@@ -54,7 +54,7 @@ impl From<Place> for PlaceSnapshot {
     fn from(p: Place) -> Self {
         PlaceSnapshot {
             tenant_currency: p.tenant_currency,
-            rounding: rounding_mode(&p.rounding_mode),
+            rounding: crate::money::RoundingMode::from_stored(&p.rounding_mode),
             location_id: p.location_id,
             time_zone: p.time_zone,
             currency: p.currency,

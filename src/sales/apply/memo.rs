@@ -178,11 +178,15 @@ impl Memo {
 /// Tables whose buffered rows are dropped instead of written (a bit mask of
 /// [`Skip`]). Only the push and report benchmarks set it, to measure what
 /// each table's writes cost (the ledger or reports are then incomplete
-/// until `reconcile` rebuilds them); a server never does.
+/// until `reconcile` rebuilds them). Compiled only with the
+/// `bench-switches` feature, which the benchmarks and tests enable: a
+/// server binary has no way to skip a write.
+#[cfg(feature = "bench-switches")]
 #[doc(hidden)]
 pub static SKIP_WRITES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// The tables [`SKIP_WRITES`] can leave out.
+#[cfg(feature = "bench-switches")]
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
@@ -195,6 +199,7 @@ pub enum Skip {
     Rollups = 64,
 }
 
+#[cfg(feature = "bench-switches")]
 impl Skip {
     pub const ALL: [(&'static str, Skip); 7] = [
         ("sales", Skip::Sales),
@@ -257,9 +262,12 @@ impl Writes {
 
     /// Inserts everything buffered, parents before children.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
-        let skip = SKIP_WRITES.load(std::sync::atomic::Ordering::Relaxed);
-        if skip != 0 {
-            self.skip(skip);
+        #[cfg(feature = "bench-switches")]
+        {
+            let skip = SKIP_WRITES.load(std::sync::atomic::Ordering::Relaxed);
+            if skip != 0 {
+                self.skip(skip);
+            }
         }
         insert_all(tx, &mut self.sales, 25).await?;
         insert_all(tx, &mut self.lines, 20).await?;
@@ -273,6 +281,7 @@ impl Writes {
     }
 
     /// Drops the buffered rows of the tables in `mask` (see [`SKIP_WRITES`]).
+    #[cfg(feature = "bench-switches")]
     fn skip(&mut self, mask: u32) {
         let on = |table: Skip| mask & table as u32 != 0;
         fn drop_if<T>(skip: bool, rows: &mut Vec<T>) {

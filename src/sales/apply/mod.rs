@@ -20,7 +20,9 @@ mod refund;
 mod sale;
 mod void;
 
-pub use memo::{Memo, SKIP_WRITES, Skip, Writes};
+pub use memo::{Memo, Writes};
+#[cfg(feature = "bench-switches")]
+pub use memo::{SKIP_WRITES, Skip};
 pub use sale::unit_of;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,8 +37,9 @@ use super::ledger::Head;
 use super::rejection::{Checked, Reason, Rejection};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
+use crate::money::RoundingMode;
+use crate::money::tax::RoundingLevel;
 use crate::money::tax::{PriceMode, TaxPolicy};
-use crate::org::tenant::{level_of, mode_of};
 use crate::tenancy::TenantTx;
 
 /// What applying an event produced.
@@ -91,8 +94,8 @@ impl Ctx<'_> {
             } else {
                 PriceMode::TaxExclusive
             },
-            rounding: mode_of(&self.tenant.rounding_mode),
-            level: level_of(&self.tenant.rounding_level),
+            rounding: RoundingMode::from_stored(&self.tenant.rounding_mode),
+            level: RoundingLevel::from_stored(&self.tenant.rounding_level),
         }
     }
 }

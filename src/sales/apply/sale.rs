@@ -11,7 +11,8 @@ use super::{Anomaly, Applied, Ctx, all_set, record_anomalies, repeat};
 use crate::catalog::pricing::{self, Adjustment, PricedLocation, PricedVariant};
 use crate::error::Result;
 use crate::money::Rate;
-use crate::org::tenant::{level_of, mode_of};
+use crate::money::RoundingMode;
+use crate::money::tax::RoundingLevel;
 use crate::sales::chain::canonical_sale;
 use crate::sales::checks::{self, MAX_LINES};
 use crate::sales::compute::{self, PricedLine};
@@ -141,8 +142,12 @@ pub(super) async fn apply(
         received_at: ctx.now,
         business_date,
         prices_include_tax: ctx.head.location.prices_include_tax,
-        rounding_mode: crate::org::tenant::mode_text(mode_of(&ctx.tenant.rounding_mode)).into(),
-        rounding_level: crate::org::tenant::level_text(level_of(&ctx.tenant.rounding_level)).into(),
+        rounding_mode: RoundingMode::from_stored(&ctx.tenant.rounding_mode)
+            .stored()
+            .into(),
+        rounding_level: RoundingLevel::from_stored(&ctx.tenant.rounding_level)
+            .stored()
+            .into(),
         list_total: totals.list_total,
         discount_total: totals.discount_total,
         net_total: totals.net_total,
@@ -301,7 +306,7 @@ async fn price_lines(
     let place = PricedLocation {
         id: location.id,
         time_zone: ctx.time_zone()?,
-        rounding: mode_of(&ctx.tenant.rounding_mode),
+        rounding: RoundingMode::from_stored(&ctx.tenant.rounding_mode),
     };
     let memo = &*ctx.memo;
 
