@@ -131,8 +131,7 @@ impl RateLimits {
             return Ok(());
         };
         limiter.take(key, now).map_err(|wait| {
-            crate::metrics::metrics()
-                .count("pos_rate_limited_total", vec![("scope", scope.to_owned())]);
+            crate::metrics::metrics().rate_limited(scope);
             AppError::RateLimited {
                 scope,
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,

@@ -247,10 +247,10 @@ impl CatalogCache {
         if let Some(entry) = l1.get(&key).await
             && (listening || entry.stored.elapsed() < BLIND_FRESHNESS)
         {
-            m.l1_hits.fetch_add(1, Ordering::Relaxed);
+            m.l1_hits.inc();
             return Ok(entry.value);
         }
-        m.l1_misses.fetch_add(1, Ordering::Relaxed);
+        m.l1_misses.inc();
         // Redis entries are only trusted while invalidations can be heard.
         let l2_key = listening.then(|| format!("pos:v1:{tenant}:g{generation}:{}", key.2));
         let from_redis = match &l2_key {
@@ -261,7 +261,7 @@ impl CatalogCache {
                 } else {
                     &m.redis_misses
                 };
-                counter.fetch_add(1, Ordering::Relaxed);
+                counter.inc();
                 found
             }
             None => None,

@@ -113,10 +113,7 @@ impl Admission {
 
 /// Counts a refusal and makes its error.
 fn refuse(kind: Kind, why: &'static str) -> AppError {
-    crate::metrics::metrics().count(
-        "pos_overload_refused_total",
-        vec![("kind", kind.label().to_owned()), ("why", why.to_owned())],
-    );
+    crate::metrics::metrics().overload_refused(kind.label(), why);
     AppError::Overloaded {
         retry_after_secs: jittered_retry(),
     }

@@ -10,7 +10,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::metrics::metrics;
+use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+use crate::metrics::{Gauges, metrics};
 use crate::startup::AppState;
 use crate::sync::status::backlog;
 
@@ -26,7 +28,7 @@ const BACKLOG_TIMEOUT: Duration = Duration::from_secs(2);
 
 async fn render(State(state): State<AppState>) -> Response {
     let backlog = match tokio::time::timeout(BACKLOG_TIMEOUT, backlog(&state.db)).await {
-        Ok(Ok(b)) => Some(b),
+        Ok(Ok(b)) => Some((b.held, b.awaiting_sale)),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "could not count the sync backlog for /metrics");
             None
@@ -37,15 +39,11 @@ async fn render(State(state): State<AppState>) -> Response {
         }
     };
     let (open, idle) = state.db.pool_stats();
-    let text = metrics().render((open, idle, state.config.db_pool_size()), backlog);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    let text = metrics().render(Gauges {
+        pool: (open, idle, state.config.db_pool_size()),
+        backlog,
+    });
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()
 }
 
 /// Counts and times one request under its route pattern.

@@ -99,13 +99,7 @@ impl PullPages {
             })
             .await
             .map_err(|e| AppError::from_shared(&e))?;
-        metrics.count(
-            "pos_pull_pages_total",
-            vec![(
-                "source",
-                if loaded { "database" } else { "memory" }.to_owned(),
-            )],
-        );
+        metrics.pull_page(if loaded { "database" } else { "memory" });
         Ok(page)
     }
 }

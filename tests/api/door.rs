@@ -283,7 +283,7 @@ async fn a_rate_limited_mutation_is_counted_in_metrics_not_audited() {
     ])
     .await;
     let owner = app.owner(app.tenant("Acme").await);
-    let before = pos::metrics::metrics().render((0, 0, 0), None);
+    let before = pos::metrics::metrics().render(Default::default());
     let (status, _, _) =
         post_from(&app, "192.0.2.1", Some(&owner), &[], create_location("A1")).await;
     assert_eq!(status, StatusCode::OK);
@@ -296,7 +296,7 @@ async fn a_rate_limited_mutation_is_counted_in_metrics_not_audited() {
     let (status, _, body) =
         post_from(&app, "192.0.2.1", Some(&owner), &[], create_location("A4")).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    let after = pos::metrics::metrics().render((0, 0, 0), None);
+    let after = pos::metrics::metrics().render(Default::default());
     assert!(
         refused(&after) > refused(&before),
         "pos_rate_limited_total{{scope=\"tenant\"}} rises"
