@@ -62,6 +62,7 @@ impl AppState {
         let db = Db::connect(&config.database_url, &pool_options(&config))
             .await?
             .with_hook(Arc::new(cache.clone()))
+            .with_hook(Arc::new(crate::reporting::compaction::Compactor))
             .with_breaker(&config.database_url);
         #[cfg(feature = "planted-leak")]
         let db = db.with_planted_leak(config.planted_unscoped_table.clone());

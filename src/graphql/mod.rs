@@ -2,6 +2,7 @@
 //! limits that reject hostile documents before any resolver runs.
 
 mod codes;
+mod context;
 pub mod documents;
 mod operations;
 pub mod pagination;
@@ -10,17 +11,18 @@ pub mod persisted;
 pub mod scalars;
 mod spans;
 
+pub use context::ContextExt;
+
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::catalog::loaders;
 use crate::config::Introspection;
-use crate::error::AppError;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery, TerminalLoader};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
@@ -151,44 +153,4 @@ pub fn session_data(data: &mut async_graphql::Data, db: &Db, session: &Session) 
         },
     );
     data.insert(session.clone());
-}
-
-/// Typed access to request data without `unwrap`.
-pub trait ContextExt {
-    /// The verified session, or UNAUTHENTICATED.
-    fn session(&self) -> Result<&Session, AppError>;
-    fn db(&self) -> Result<&Db, AppError>;
-    fn keys(&self) -> Result<&Arc<Keys>, AppError>;
-    fn cache(&self) -> Result<&CatalogCache, AppError>;
-    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError>;
-}
-
-impl ContextExt for Context<'_> {
-    fn session(&self) -> Result<&Session, AppError> {
-        self.data_opt::<Session>().ok_or_else(|| {
-            AppError::Unauthenticated(
-                "authentication required: send Authorization: Bearer <token>".into(),
-            )
-        })
-    }
-
-    fn db(&self) -> Result<&Db, AppError> {
-        self.data_opt::<Db>()
-            .ok_or_else(|| AppError::internal("database missing from schema data"))
-    }
-
-    fn keys(&self) -> Result<&Arc<Keys>, AppError> {
-        self.data_opt::<Arc<Keys>>()
-            .ok_or_else(|| AppError::internal("keys missing from schema data"))
-    }
-
-    fn cache(&self) -> Result<&CatalogCache, AppError> {
-        self.data_opt::<CatalogCache>()
-            .ok_or_else(|| AppError::internal("catalog cache missing from schema data"))
-    }
-
-    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError> {
-        self.data_opt::<DataLoader<LocationLoader>>()
-            .ok_or_else(|| AppError::internal("location loader missing from request data"))
-    }
 }

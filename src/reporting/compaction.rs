@@ -183,6 +183,16 @@ fn running() -> &'static Mutex<HashMap<Uuid, bool>> {
     RUNNING.get_or_init(Default::default)
 }
 
+/// Schedules compaction after every commit that appended report deltas
+/// (registered on the pool at start-up).
+pub struct Compactor;
+
+impl crate::tenancy::CommitHook for Compactor {
+    fn rollups_appended(&self, db: &Db, tenant: Uuid) {
+        schedule(db.clone(), tenant);
+    }
+}
+
 /// Compacts the tenant's pending deltas in the background, once per burst
 /// of commits. Failures are logged: the pending rows stay, reports still
 /// count them, and the next commit tries again.

@@ -73,13 +73,17 @@ pub use scoped::{Rows, Scoped};
 pub use sql::{ScopedCall, TenantSql};
 pub use tx::TenantTx;
 
-/// Told after a transaction that changed cached data (the catalog, tenant
-/// settings, terminals) commits, so caches on every replica can drop what
-/// they hold for the tenant.
+/// Told what a transaction changed once it commits. Hooks must not block;
+/// anything slow runs detached, so it happens even if the request that
+/// committed is cancelled. The layers above register theirs at start-up
+/// ([`Db::with_hook`]), so this module names none of them.
 pub trait CommitHook: Send + Sync {
-    /// Must not block; anything slow runs detached, so it happens even if
-    /// the request that committed is cancelled.
-    fn cached_data_changed(&self, tenant: Uuid);
+    /// Cached data changed (the catalog, tenant settings, terminals), so
+    /// caches on every replica can drop what they hold for the tenant.
+    fn cached_data_changed(&self, _tenant: Uuid) {}
+
+    /// Report deltas were appended, to be folded into shared rows later.
+    fn rollups_appended(&self, _db: &Db, _tenant: Uuid) {}
 }
 
 /// The database handle shared by the whole app.
@@ -89,7 +93,7 @@ pub struct Db {
     /// SQLite: the one connection every write transaction runs on (see
     /// [`Db::connect`]).
     writer: Option<DatabaseConnection>,
-    hook: Option<Arc<dyn CommitHook>>,
+    hooks: Vec<Arc<dyn CommitHook>>,
     breaker: Option<Arc<Breaker>>,
     /// Test builds only: a table whose reads skip the tenant filter.
     #[cfg(feature = "planted-leak")]
@@ -149,7 +153,7 @@ impl Db {
         Ok(Self {
             conn,
             writer,
-            hook: None,
+            hooks: Vec::new(),
             breaker: None,
             #[cfg(feature = "planted-leak")]
             planted: None,
@@ -170,12 +174,10 @@ impl Db {
         sea_orm::Database::connect(opts).await
     }
 
-    /// The same pool, with `hook` told of catalog commits.
-    pub fn with_hook(self, hook: Arc<dyn CommitHook>) -> Self {
-        Self {
-            hook: Some(hook),
-            ..self
-        }
+    /// The same pool, with `hook` told of commits too.
+    pub fn with_hook(mut self, hook: Arc<dyn CommitHook>) -> Self {
+        self.hooks.push(hook);
+        self
     }
 
     /// The same pool, refusing transactions at once while a probe finds the

@@ -257,8 +257,8 @@ impl TenantTx {
     }
 
     /// Marks this transaction as appending report deltas that are folded
-    /// into shared monthly rows after it commits
-    /// ([`crate::reporting::months`]).
+    /// into shared monthly rows after it commits (the reporting service's
+    /// compaction, registered as a [`super::CommitHook`]).
     pub fn compact_rollups_on_commit(&self) {
         self.compact_rollups.store(true, Ordering::Relaxed);
     }
@@ -293,13 +293,15 @@ impl TenantTx {
             self.insert(entry).await?;
         }
         self.txn.commit().await?;
-        if self.cached_data_changed.load(Ordering::Relaxed)
-            && let Some(hook) = &self.db.hook
-        {
-            hook.cached_data_changed(self.tenant);
-        }
-        if self.compact_rollups.load(Ordering::Relaxed) {
-            crate::reporting::compaction::schedule(self.db.clone(), self.tenant);
+        let changed = self.cached_data_changed.load(Ordering::Relaxed);
+        let appended = self.compact_rollups.load(Ordering::Relaxed);
+        for hook in &self.db.hooks {
+            if changed {
+                hook.cached_data_changed(self.tenant);
+            }
+            if appended {
+                hook.rollups_appended(&self.db, self.tenant);
+            }
         }
         Ok(())
     }
