@@ -64,15 +64,7 @@ fn node_of(relative: &Path) -> String {
         .iter()
         .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_owned())
         .collect();
-    let top = parts[0].clone();
-    let second = parts.get(1).map(String::as_str);
-    if SERVICES.contains(&top.as_str()) && second == Some("graphql") {
-        return format!("{top}::graphql");
-    }
-    if top == "graphql" && second.is_some_and(|s| SUPPORT.contains(&s)) {
-        return SUPPORT_NODE.to_owned();
-    }
-    top
+    target(&parts.join("::"))
 }
 
 /// The node a path after `crate::` names (`catalog::graphql::types` →
