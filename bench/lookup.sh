@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The productByBarcode benchmark: a 10,000-variant catalog, 32 concurrent
-# connections, wrk with every response body checked, and GET /healthz of the
-# same server as the ceiling. See BENCHMARKS.md.
+# connections, wrk with every response body checked, and two ceilings
+# measured in the same scenario: GET /healthz of the same server (a plain
+# axum endpoint), and a bare async-graphql resolver answering the same
+# query with the same response shape from a static value
+# (examples/graphql_ceiling.rs). See BENCHMARKS.md.
 #
 # Usage: bench/lookup.sh [duration-seconds]    (needs wrk, python3, and for
 # the PostgreSQL/Redis scenarios the services .ci/run uses)
@@ -14,8 +17,9 @@ URL="http://127.0.0.1:$PORT"
 SECRET="bench-secret-that-is-at-least-32-bytes-long"
 PG_OWNER="postgres://postgres@127.0.0.1:5432"
 PG_APP="postgres://pos_app@127.0.0.1:5432"
+CEILING_URL="http://127.0.0.1:$((PORT + 1))"
 WORK=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill "$SERVER" "${CEILING:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 # BENCH_BIN=<path> measures that binary instead of building this tree's
 # (to compare two builds in one session).
@@ -26,6 +30,17 @@ else
   BIN="${CARGO_TARGET_DIR:-target}/release/pos"
   [ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
 fi
+
+# The async-graphql ceiling, built from this tree unless BENCH_CEILING
+# names a binary.
+if [ -n "${BENCH_CEILING:-}" ]; then
+  CEILING_BIN="$BENCH_CEILING"
+else
+  cargo build --release --quiet --example graphql_ceiling
+  CEILING_BIN="$(dirname "$BIN")/examples/graphql_ceiling"
+fi
+"$CEILING_BIN" "127.0.0.1:$((PORT + 1))" &
+CEILING=$!
 
 results=()
 cpu=()
@@ -84,7 +99,7 @@ scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
     first=$(BENCH_SEQUENTIAL=1 BENCH_OFFSET=1000 DURATION=10 wrk_run bench/lookup.lua "$URL/graphql")
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
     IFS='|' read -r f_rps f_p50 f_p99 f_checked <<<"$first"
-    results+=("| $name | $f_rps | $f_p50 | $f_p99 | - | - | - | - | $f_checked |")
+    results+=("| $name | $f_rps | $f_p50 | $f_p99 | - | - | - | - | - | - | $f_checked |")
     cpu+=("- $name: (not sampled: a run of a few seconds)")
     return
   fi
@@ -96,15 +111,18 @@ scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
   local lookup health single=""
   lookup=$(wrk_run bench/lookup.lua "$URL/graphql")
   health=$(wrk_run bench/health.lua "$URL/healthz")
+  ceiling=$(wrk_run bench/lookup.lua "$CEILING_URL/graphql")
   # One connection: the latency of a lookup without queueing behind others.
   single=$(wrk_run bench/lookup.lua "$URL/graphql" 1)
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
   IFS='|' read -r l_rps l_p50 l_p99 l_checked <<<"$lookup"
   IFS='|' read -r h_rps h_p50 h_p99 _ <<<"$health"
   IFS='|' read -r s_rps s_p50 s_p99 _ <<<"$single"
-  local ratio
+  IFS='|' read -r c_rps _ c_p99 _ <<<"$ceiling"
+  local ratio to_ceiling
   ratio=$(python3 -c "print(f'{100 * $l_rps / $h_rps:.0f}%')")
-  results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $s_p50 / $s_p99 | $l_checked |")
+  to_ceiling=$(python3 -c "print(f'{$l_rps / $c_rps:.2f}')")
+  results+=("| $name | $l_rps | $l_p50 | $l_p99 | $h_rps | $h_p99 | $ratio | $c_rps | $to_ceiling | $s_p50 / $s_p99 | $l_checked |")
   cpu+=("- $name: $(cat "$WORK/cpu" 2>/dev/null)")
 }
 
@@ -132,8 +150,8 @@ fresh_pg
 scenario "first scans (empty caches), PostgreSQL" "$PG_APP/pos_bench" "$PG_OWNER/pos_bench" "" 100000 first
 
 echo
-echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | 1 connection p50 / p99 | bodies (32 connections) |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| scenario | lookup req/s | lookup p50 | lookup p99 | /healthz req/s | /healthz p99 | lookup / healthz | async-graphql ceiling req/s | lookup / ceiling | 1 connection p50 / p99 | bodies (32 connections) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${results[@]}"
 echo
 echo "CPU by process during the 32-connection lookup run (200% = both cores):"
