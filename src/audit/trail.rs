@@ -16,7 +16,7 @@ use super::{Action, RequestOrigin};
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::tenancy::Db;
-use crate::tenancy::journal::{Journal, MAX_IDS};
+use crate::tenancy::journal::{Journal, MAX_IDS, counts_text};
 
 pub struct AuditTrail;
 
@@ -285,8 +285,7 @@ fn push_summary(arguments: &[(String, Value)], result: &ServerResult<Option<Valu
         }
     }
     if !counts.is_empty() {
-        let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
-        text.push_str(&format!("; {}", parts.join(", ")));
+        text.push_str(&format!("; {}", counts_text(&counts)));
     }
     text
 }

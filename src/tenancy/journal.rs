@@ -91,16 +91,11 @@ impl Journal {
         let ids: Vec<&String> = state.ids.iter().take(MAX_IDS).collect();
         entry.resource_ids = ActiveValue::Set(serde_json::to_string(&ids).unwrap_or_default());
         if !state.counts.is_empty() {
-            let parts: Vec<String> = state
-                .counts
-                .iter()
-                .map(|(label, n)| format!("{label} {n}"))
-                .collect();
             let head = match &entry.detail {
                 ActiveValue::Set(Some(d)) | ActiveValue::Unchanged(Some(d)) => d.clone(),
                 _ => String::new(),
             };
-            let text = format!("{head}; {}", parts.join(", "));
+            let text = format!("{head}; {}", counts_text(&state.counts));
             entry.detail = ActiveValue::Set(Some(text.chars().take(500).collect()));
         }
         entry.id = ActiveValue::Set(Uuid::now_v7());
@@ -110,7 +105,7 @@ impl Journal {
 
     /// After the commit that carried `entry`: written, or (it failed) the
     /// draft back for a later commit.
-    fn settle(&self, entry: audit_entry::ActiveModel, committed: bool) {
+    pub(super) fn settle(&self, entry: audit_entry::ActiveModel, committed: bool) {
         let mut state = self.lock();
         if committed {
             state.written = true;
@@ -128,9 +123,13 @@ pub(super) fn take_for_commit(tenant: Uuid) -> Option<(Arc<Journal>, audit_entry
         .flatten()
 }
 
-/// Records the commit's end (see [`Journal::settle`]).
-pub(super) fn settle(journal: &Journal, entry: audit_entry::ActiveModel, committed: bool) {
-    journal.settle(entry, committed);
+/// `applied 11, duplicate 1`: counted outcomes as an entry's detail ends.
+pub fn counts_text(counts: &BTreeMap<String, usize>) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(label, n)| format!("{label} {n}"))
+        .collect();
+    parts.join(", ")
 }
 
 /// Counts outcomes for the running field's entry, e.g. a push's statuses

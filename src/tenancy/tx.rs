@@ -270,21 +270,18 @@ impl TenantTx {
     /// cannot leave the connection between COMMIT and its answer, nor a
     /// committed write whose caches were never told.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let entry = if self.writes {
-            journal::take_for_commit(self.tenant)
-        } else {
-            None
-        };
-        let Some((journal, entry)) = entry else {
-            return tokio::spawn(self.finish(None))
-                .await
-                .map_err(|e| DbErr::Custom(format!("committing: {e}")))?;
-        };
-        let done = tokio::spawn(self.finish(Some(entry.clone())))
+        let carried = self
+            .writes
+            .then(|| journal::take_for_commit(self.tenant))
+            .flatten();
+        let entry = carried.as_ref().map(|(_, entry)| entry.clone());
+        let done = tokio::spawn(self.finish(entry))
             .await
             .map_err(|e| DbErr::Custom(format!("committing: {e}")))
             .and_then(|r| r);
-        journal::settle(&journal, entry, done.is_ok());
+        if let Some((journal, entry)) = carried {
+            journal.settle(entry, done.is_ok());
+        }
         done
     }
 
