@@ -19,7 +19,21 @@ use entity::terminal::TerminalStatus;
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = cli.config;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Commands that work on stored data say which database they use (on
+    // stderr: stdout is the answer), and refuse a SQLite file that does not
+    // exist rather than make a second, empty one in the wrong folder.
+    match &command {
+        Command::Tenant { .. } | Command::Token(_) | Command::Reconcile { .. } => {
+            require_existing(&config.database_url)?;
+            eprintln!("database: {}", database_label(&config.database_url));
+        }
+        Command::Migrate { .. } | Command::Seed(_) => {
+            eprintln!("database: {}", database_label(config.migrate_url()));
+        }
+        Command::Serve | Command::PrintSchema | Command::Healthcheck => {}
+    }
+    match command {
         Command::Serve => {
             Application::build(config)
                 .await?
@@ -98,8 +112,33 @@ async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError>
     // Operator command: migrations run on the bare pool.
     let conn = db.operator().raw_connection();
     match action {
-        MigrateAction::Up => Migrator::up(conn, None).await?,
-        MigrateAction::Down { steps } => Migrator::down(conn, Some(steps)).await?,
+        MigrateAction::Up => {
+            let before = applied(Migrator::get_migration_with_status(conn).await?);
+            Migrator::up(conn, None).await?;
+            let after = applied(Migrator::get_migration_with_status(conn).await?);
+            let new: Vec<&String> = after.iter().filter(|m| !before.contains(m)).collect();
+            let mut text = format!(
+                "applied {} migration{}; {} in all\n",
+                new.len(),
+                if new.len() == 1 { "" } else { "s" },
+                after.len()
+            );
+            for name in new {
+                text.push_str(&format!("applied  {name}\n"));
+            }
+            print(&text)?;
+        }
+        MigrateAction::Down { steps } => {
+            let before = applied(Migrator::get_migration_with_status(conn).await?);
+            Migrator::down(conn, Some(steps)).await?;
+            let after = applied(Migrator::get_migration_with_status(conn).await?);
+            let mut text = String::new();
+            for name in before.iter().rev().filter(|m| !after.contains(m)) {
+                text.push_str(&format!("rolled back  {name}\n"));
+            }
+            text.push_str(&format!("{} migrations applied now\n", after.len()));
+            print(&text)?;
+        }
         MigrateAction::Status => {
             let mut lines = String::new();
             for m in Migrator::get_migration_with_status(conn).await? {
@@ -113,6 +152,14 @@ async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError>
         }
     }
     Ok(())
+}
+
+/// The names of the applied migrations, oldest first.
+fn applied(all: Vec<migration::Migration>) -> Vec<String> {
+    all.iter()
+        .filter(|m| matches!(m.status(), MigrationStatus::Applied))
+        .map(|m| m.name().to_owned())
+        .collect()
 }
 
 /// Creates a tenant and returns its id. Runs through the tenant scope like
@@ -142,17 +189,14 @@ pub async fn create_tenant(config: &Config, name: &str, currency: &str) -> Resul
 }
 
 /// Mints a staff token, or with `--terminal` a device token bound to that
-/// terminal and its location (the terminal must exist and be active).
+/// terminal and its location. The tenant must exist, and the terminal must
+/// exist and be active: a token for either that does not would be refused
+/// on its first request.
 pub async fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxError> {
     let keys = Keys::from_config(config)?;
-    let Some(terminal_id) = args.terminal else {
-        if args.roles.is_empty() {
-            return Err("give at least one --role, or --terminal for a device token".into());
-        }
-        return Ok(keys
-            .sign(args.tenant, &args.sub, args.roles, None, args.ttl)?
-            .0);
-    };
+    if args.terminal.is_none() && args.roles.is_empty() {
+        return Err("give at least one --role, or --terminal for a device token".into());
+    }
     let db = Db::connect(&config.database_url, &pool_options(config)).await?;
     let session = Session {
         tenant: args.tenant,
@@ -160,6 +204,19 @@ pub async fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxE
         roles: args.roles.clone(),
         terminal: None,
         location: None,
+    };
+    if crate::org::tenant::get(&session, &db).await.is_err() {
+        return Err(format!(
+            "no tenant {} in {}: create one with `pos tenant create`, in the same folder or with the same POS_DATABASE_URL as the server",
+            args.tenant,
+            database_label(&config.database_url)
+        )
+        .into());
+    }
+    let Some(terminal_id) = args.terminal else {
+        return Ok(keys
+            .sign(args.tenant, &args.sub, args.roles, None, args.ttl)?
+            .0);
     };
     let terminal = terminals::get(&session, &db, terminal_id)
         .await?
@@ -194,5 +251,86 @@ async fn healthcheck(listen: SocketAddr) -> Result<(), BoxError> {
         Ok(())
     } else {
         Err("health check failed".into())
+    }
+}
+
+/// The database `url` names, for people: a SQLite file's full path, or a
+/// PostgreSQL URL without its password.
+pub fn database_label(url: &str) -> String {
+    if let Some(path) = sqlite_file(url) {
+        let full = std::path::absolute(&path).unwrap_or(path);
+        return format!("SQLite {}", full.display());
+    }
+    if url.starts_with("sqlite") {
+        return "SQLite in memory".to_owned();
+    }
+    // postgres://user:password@host/db -> postgres://user@host/db
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The file of a SQLite URL (`sqlite://pos.db?mode=rwc`), unless it is in
+/// memory.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, options) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory = path.is_empty() || path == ":memory:" || options.contains("mode=memory");
+    (!memory).then(|| std::path::PathBuf::from(path))
+}
+
+/// Refuses a SQLite file that does not exist: the server makes it where it
+/// runs, and a command run from another folder would make a second, empty
+/// database beside the real one.
+fn require_existing(url: &str) -> Result<(), BoxError> {
+    match sqlite_file(url) {
+        Some(path) if !path.exists() => Err(format!(
+            "no database at {}: run this in the folder where the server runs (it makes pos.db there), or set POS_DATABASE_URL to the server's; `pos migrate up` makes a new one",
+            std::path::absolute(&path).unwrap_or(path).display()
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_labels_name_the_file_or_the_server_without_secrets() {
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(
+            database_label("sqlite://pos.db?mode=rwc"),
+            format!("SQLite {}", here.join("pos.db").display())
+        );
+        assert_eq!(database_label("sqlite::memory:"), "SQLite in memory");
+        assert_eq!(
+            database_label("postgres://pos_app:s3cret@db:5432/pos"),
+            "postgres://pos_app@db:5432/pos"
+        );
+        assert_eq!(
+            database_label("postgres://pos_app@127.0.0.1/test"),
+            "postgres://pos_app@127.0.0.1/test"
+        );
+    }
+
+    #[test]
+    fn a_missing_sqlite_file_is_refused_and_memory_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = format!("sqlite://{}/pos.db?mode=rwc", dir.path().display());
+        let err = require_existing(&missing).unwrap_err().to_string();
+        assert!(err.contains("no database at"), "{err}");
+        assert!(require_existing("sqlite::memory:").is_ok());
+        assert!(require_existing("postgres://x@y/z").is_ok());
+        std::fs::write(dir.path().join("pos.db"), b"").unwrap();
+        assert!(require_existing(&missing).is_ok());
     }
 }

@@ -22,8 +22,13 @@ pub enum AppError {
         message: String,
         field: Option<String>,
     },
-    #[error("{0}")]
-    Conflict(String),
+    /// The input clashes with what is stored (a code already taken): the
+    /// input field at fault, when there is one.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
     /// An event (or the online mutation that made it) that cannot be
     /// applied: `class` is the general code, `reason` the specific one.
     #[error("{message}")]
@@ -66,7 +71,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict { .. } => "CONFLICT",
             Self::Rejected { class, .. } => class,
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) | Self::Overloaded { .. } => "UNAVAILABLE",
@@ -79,6 +84,23 @@ impl AppError {
     /// `extensions.field` so clients can point at it.
     pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
         Self::BadInput {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    /// A clash with stored data that no one input field causes.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A clash with stored data caused by one input field (`field` as in
+    /// [`AppError::bad_input`]).
+    pub fn conflict_at(field: &str, message: impl Into<String>) -> Self {
+        Self::Conflict {
             message: message.into(),
             field: Some(field.to_owned()),
         }
@@ -107,7 +129,10 @@ impl AppError {
                 message: message.clone(),
                 field: field.clone(),
             },
-            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::Conflict { message, field } => Self::Conflict {
+                message: message.clone(),
+                field: field.clone(),
+            },
             Self::Rejected {
                 class,
                 reason,
@@ -222,12 +247,13 @@ fn is_transient(err: &DbErr) -> bool {
     matches!(code.as_ref(), "57014" | "55P03" | "40P01" | "40001")
 }
 
-/// Maps a unique-key violation to a client-facing CONFLICT with `message`;
-/// every other database error stays internal. The one place constraint
-/// names turn into client errors.
-pub fn on_constraint(err: DbErr, message: impl Into<String>) -> AppError {
+/// Maps a unique-key violation to a client-facing CONFLICT with `message`,
+/// naming the input `field` that holds the taken value; every other
+/// database error stays internal. The one place constraint names turn into
+/// client errors.
+pub fn on_constraint(err: DbErr, field: &str, message: impl Into<String>) -> AppError {
     match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message.into()),
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::conflict_at(field, message),
         _ => AppError::from(err),
     }
 }
@@ -236,7 +262,9 @@ impl AppError {
     /// The field named by a BAD_USER_INPUT error, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::BadInput { field, .. } | Self::Rejected { field, .. } => field.as_deref(),
+            Self::BadInput { field, .. }
+            | Self::Conflict { field, .. }
+            | Self::Rejected { field, .. } => field.as_deref(),
             _ => None,
         }
     }

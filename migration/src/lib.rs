@@ -5,8 +5,8 @@
 //! FORCEd, with a fail-closed policy: a connection that has not set
 //! `app.tenant_id` in its transaction sees and writes nothing.
 
-pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{Migration, MigrationStatus};
 
 mod columns;
 mod m20261127_000001_tenancy;

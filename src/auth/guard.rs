@@ -26,7 +26,9 @@ impl Staff {
         Self(&[Role::Owner, Role::Manager])
     }
 
-    fn check_session(&self, session: &Session) -> Result<(), AppError> {
+    /// Whether `session` may do what this guard guards: for checks of one
+    /// argument inside a resolver.
+    pub fn check_session(&self, session: &Session) -> Result<(), AppError> {
         if session.is_device() {
             return Err(AppError::Forbidden(
                 "device tokens cannot perform staff operations".into(),

@@ -97,10 +97,13 @@ pub async fn update(
             .one(&tx)
             .await?;
         if let Some(used) = in_use {
-            return Err(AppError::Conflict(format!(
-                "value {} is still in use; change those items first",
-                used.value
-            )));
+            return Err(AppError::conflict_at(
+                "allowedValues",
+                format!(
+                    "value {} is still in use; change those items first",
+                    used.value
+                ),
+            ));
         }
         model.allowed_values = Set(Some(stored));
     }
@@ -147,7 +150,7 @@ pub async fn create(
             ..Default::default()
         })
         .await
-        .map_err(|e| on_constraint(e, CODE_TAKEN))?;
+        .map_err(|e| on_constraint(e, "code", CODE_TAKEN))?;
     changes::record(
         &tx,
         vec![Change::upsert(Entity::AttributeDefinition, created.id)],

@@ -64,6 +64,8 @@ pub enum BarcodeError {
     Text(&'static str),
     #[error("the scale label's price check digit {found} is wrong: expected {expected}")]
     ValueCheck { expected: u8, found: u8 },
+    #[error("a barcode is digits, or 1 to 48 printable ASCII characters without spaces")]
+    Unreadable,
 }
 
 /// A validated barcode: the code as printed and its lookup key.
@@ -209,6 +211,29 @@ pub fn scan_keys(scanned: &str) -> Vec<String> {
         keys.push(format!("X:{scanned}"));
     }
     keys
+}
+
+/// Why a scan that matched nothing cannot be a printed code at all: a run
+/// of digits of a GTIN's length (8, 12, 13 or 14) whose check digit is
+/// wrong, which is what a misread looks like, or text no symbology
+/// encodes. `None` for a well-formed code that is simply not registered
+/// (any printable text may be a CODE128 or INTERNAL code).
+pub fn misread(scanned: &str) -> Option<BarcodeError> {
+    let scanned = scanned.trim();
+    let Some(ds) = digits(scanned) else {
+        return text_code(BarcodeKind::Code128, scanned)
+            .err()
+            .map(|_| BarcodeError::Unreadable);
+    };
+    let upc_e = || expand_upc_e(&ds).is_some_and(|a| valid_check(&a));
+    if !matches!(ds.len(), 8 | 12 | 13 | 14) || valid_check(&ds) || upc_e() {
+        return None;
+    }
+    let (payload, check) = ds.split_at(ds.len() - 1);
+    Some(BarcodeError::CheckDigit {
+        expected: check_digit(payload),
+        found: check[0],
+    })
 }
 
 /// What a scale label carries besides the item.

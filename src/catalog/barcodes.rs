@@ -28,15 +28,19 @@ async fn find_key(tx: &TenantTx, key: &str) -> Result<Option<barcode::Model>> {
 }
 
 /// Attaches a validated barcode to a variant inside `tx`. A barcode that
-/// already resolves to a variant is a CONFLICT: moving it is explicit.
-pub async fn attach(tx: &TenantTx, variant: Uuid, code: Normalized) -> Result<Change> {
+/// already resolves to a variant is a CONFLICT on `field`: moving it is
+/// explicit.
+pub async fn attach(tx: &TenantTx, variant: Uuid, code: Normalized, field: &str) -> Result<Change> {
     if let Some(existing) = find_key(tx, &code.key).await? {
         let owner = variants::find(tx, existing.variant_id).await?;
         let sku = owner.map(|v| v.sku).unwrap_or_default();
-        return Err(AppError::Conflict(format!(
-            "barcode {} already belongs to variant {sku}; use moveBarcode to reassign it",
-            code.code
-        )));
+        return Err(AppError::conflict_at(
+            field,
+            format!(
+                "barcode {} already belongs to variant {sku}; use moveBarcode to reassign it",
+                code.code
+            ),
+        ));
     }
     tx.insert(barcode::ActiveModel {
         lookup_key: Set(code.key.clone()),
@@ -70,7 +74,7 @@ pub async fn add(
     let key = code.key.clone();
     let tx = db.write(session).await?;
     active_variant(&tx, variant, "variantId").await?;
-    let change = attach(&tx, variant, code).await?;
+    let change = attach(&tx, variant, code, "code").await?;
     changes::record(&tx, vec![change]).await?;
     let created = find_key(&tx, &key)
         .await?

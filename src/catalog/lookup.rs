@@ -113,9 +113,37 @@ pub async fn by_barcode(
         })
         .await?
     else {
-        return Ok(None);
+        return match super::barcode::misread(scanned) {
+            Some(why) => Err(AppError::bad_input(
+                "barcode",
+                format!("this scan cannot be a barcode: {why}"),
+            )),
+            None => Ok(None),
+        };
     };
+    let snapshot = with_rates_at(db, session, snapshot, at).await?;
     price_scan(snapshot, &place, at).map(Some)
+}
+
+/// The snapshot holds its tax group's current rates. An instant before
+/// they came into force (a back-office preview of the past) is taxed with
+/// the rates in force then, read for it; any other instant costs nothing.
+async fn with_rates_at(
+    db: &Db,
+    session: &Session,
+    snapshot: std::sync::Arc<ScanSnapshot>,
+    at: DateTime<Utc>,
+) -> Result<std::sync::Arc<ScanSnapshot>> {
+    let current = |r: &tax_rate::Model| r.valid_from.is_none_or(|from| from <= at);
+    if snapshot.rates.iter().all(current) {
+        return Ok(snapshot);
+    }
+    let group = snapshot.tax_group.id;
+    let tx = db.read(session).await?;
+    let mut rates = crate::catalog::tax_groups::rates_at(&tx, &[group], at).await?;
+    let mut then = ScanSnapshot::clone(&snapshot);
+    then.rates = rates.remove(&group).unwrap_or_default();
+    Ok(std::sync::Arc::new(then))
 }
 
 /// Prices and taxes a snapshot at a place and instant.
@@ -129,7 +157,7 @@ pub fn price_scan(
         .iter()
         .any(|(l, _)| *l == place.location_id);
     if place.currency != place.tenant_currency && !has_override {
-        return Err(AppError::Conflict(format!(
+        return Err(AppError::conflict(format!(
             "this variant has no price in {} at this location: set a location price",
             place.currency
         )));
@@ -137,8 +165,8 @@ pub fn price_scan(
     let time_zone = crate::org::locations::stored_zone(&place.time_zone)?;
     let quantity = match (snapshot.embedded, snapshot.variant.unit) {
         (Some(Embedded::Weight(_)), Unit::Each) => {
-            return Err(AppError::Conflict(
-                "this label carries a weight, but the item is sold by the piece".into(),
+            return Err(AppError::conflict(
+                "this label carries a weight, but the item is sold by the piece",
             ));
         }
         (Some(Embedded::Weight(q)), _) => q,

@@ -131,7 +131,7 @@ pub async fn create(
             ..Default::default()
         })
         .await
-        .map_err(|e| on_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| on_constraint(e, "name", NAME_TAKEN))?;
     insert_rates(&tx, group.id, rates, None).await?;
     changes::record(&tx, vec![Change::upsert(Entity::TaxGroup, group.id)]).await?;
     tx.commit().await?;
@@ -156,7 +156,7 @@ pub async fn update(
     let updated = tx
         .update(model)
         .await
-        .map_err(|e| on_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| on_constraint(e, "name", NAME_TAKEN))?;
     if let Some(rates) = rates {
         // The old rates are closed, not deleted: a sale made before now,
         // pushed later by an offline terminal, is taxed with them.

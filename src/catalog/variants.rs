@@ -157,13 +157,14 @@ pub async fn insert(
     let created = tx
         .insert(model)
         .await
-        .map_err(|e| on_constraint(e, SKU_TAKEN))?;
+        .map_err(|e| on_constraint(e, &field("sku"), SKU_TAKEN))?;
     let mut feed = vec![Change::upsert(Entity::Variant, created.id)];
     for (i, input) in draft.barcodes.iter().enumerate() {
         let normalized = codes::normalize(input.kind, &input.code).map_err(|e| {
             AppError::bad_input(&field(&format!("barcodes.{i}.code")), e.to_string())
         })?;
-        feed.push(barcodes::attach(tx, created.id, normalized).await?);
+        let at = field(&format!("barcodes.{i}.code"));
+        feed.push(barcodes::attach(tx, created.id, normalized, &at).await?);
     }
     attributes::apply(
         tx,
@@ -238,7 +239,7 @@ pub async fn update(
     let updated = tx
         .update(model)
         .await
-        .map_err(|e| on_constraint(e, SKU_TAKEN))?;
+        .map_err(|e| on_constraint(e, "sku", SKU_TAKEN))?;
     attributes::apply(
         &tx,
         AttributeOwner::Variant,

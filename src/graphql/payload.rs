@@ -23,13 +23,13 @@ pub struct UserError {
 pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
-        Err(err @ (AppError::BadInput { .. } | AppError::Conflict(_) | AppError::NotFound(_))) => {
-            let field = match &err {
-                AppError::BadInput { field: Some(f), .. } => {
-                    f.split('.').map(str::to_owned).collect()
-                }
-                _ => Vec::new(),
-            };
+        Err(
+            err @ (AppError::BadInput { .. } | AppError::Conflict { .. } | AppError::NotFound(_)),
+        ) => {
+            let field = err
+                .field()
+                .map(|f| f.split('.').map(str::to_owned).collect())
+                .unwrap_or_default();
             Ok((
                 None,
                 vec![UserError {

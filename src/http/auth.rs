@@ -61,7 +61,7 @@ pub fn error_response(err: &AppError) -> Response {
         // As Apollo's servers answer it: the client's link retries with
         // the document.
         AppError::PersistedQueryNotFound => StatusCode::OK,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "internal error before execution");
             StatusCode::INTERNAL_SERVER_ERROR

@@ -2,31 +2,18 @@
 
 use async_graphql::BatchResponse;
 use async_graphql::ParseRequestError;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::admission::Kind;
 use super::auth::{authenticate, error_response};
 use crate::config::Introspection;
 use crate::error::AppError;
 use crate::startup::AppState;
-
-/// The GraphiQL playground. Loads without a token; paste one into the
-/// Headers pane as `{"Authorization": "Bearer …"}`.
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("POS API")
-            .finish(),
-    )
-}
 
 /// Body parse failures answer in the GraphQL error shape, with a code.
 pub struct Rejection(ParseRequestError);
@@ -140,12 +127,17 @@ fn respond(headers: &HeaderMap, batch: BatchResponse) -> Response {
         .then(|| batch.cache_control().value())
         .flatten();
     let extra = batch.http_headers();
-    let body = match serde_json::to_value(&batch) {
-        Ok(serde_json::Value::Object(mut map)) if request_error => {
-            map.remove("data");
-            serde_json::Value::Object(map).to_string()
-        }
-        Ok(value) => value.to_string(),
+    // Serialised straight from the response: its maps keep the selection
+    // set's order, which a detour through `serde_json::Value` would sort.
+    let body = match &batch {
+        BatchResponse::Single(r) if request_error => serde_json::to_string(&WithoutData {
+            errors: &r.errors,
+            extensions: &r.extensions,
+        }),
+        _ => serde_json::to_string(&batch),
+    };
+    let body = match body {
+        Ok(body) => body,
         Err(e) => return error_response(&AppError::internal(format!("response: {e}"))),
     };
     let status = if request_error {
@@ -166,6 +158,14 @@ fn respond(headers: &HeaderMap, batch: BatchResponse) -> Response {
     }
     h.extend(extra);
     response
+}
+
+/// A request error's body: `errors` (and `extensions`), no `data`.
+#[derive(serde::Serialize)]
+struct WithoutData<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// Whether `Accept` lists `application/graphql-response+json` before (or

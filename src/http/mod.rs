@@ -9,6 +9,7 @@ mod graphql;
 mod health;
 pub mod metrics;
 pub mod origin;
+mod playground;
 mod reports;
 mod subscriptions;
 
@@ -86,7 +87,8 @@ pub fn router(state: AppState) -> Router {
         .option_layer(cors);
 
     Router::new()
-        .route("/", get(graphql::graphiql))
+        .route("/", get(playground::graphiql))
+        .route("/graphiql/{name}", get(playground::asset))
         .route(
             "/graphql",
             get(graphql::execute)

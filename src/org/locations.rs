@@ -108,7 +108,7 @@ pub async fn create(
     let created = tx
         .insert(model)
         .await
-        .map_err(|e| on_constraint(e, CODE_TAKEN))?;
+        .map_err(|e| on_constraint(e, "code", CODE_TAKEN))?;
     tx.commit().await?;
     Ok(created)
 }
@@ -152,7 +152,7 @@ pub async fn update(
     let updated = tx
         .update(model)
         .await
-        .map_err(|e| on_constraint(e, CODE_TAKEN))?;
+        .map_err(|e| on_constraint(e, "code", CODE_TAKEN))?;
     tx.commit().await?;
     Ok(updated)
 }

@@ -83,7 +83,7 @@ pub async fn create(
             ..Default::default()
         })
         .await
-        .map_err(|e| on_constraint(e, CODE_TAKEN))?;
+        .map_err(|e| on_constraint(e, "code", CODE_TAKEN))?;
     tx.commit().await?;
     Ok(created)
 }
@@ -192,7 +192,7 @@ pub async fn issue_token(
     }
     let terminal = get(session, db, id).await?.ok_or_else(not_found)?;
     if terminal.status != TerminalStatus::Active {
-        return Err(AppError::Conflict("terminal is revoked".into()));
+        return Err(AppError::conflict_at("terminalId", "terminal is revoked"));
     }
     let (token, claims) = keys
         .sign(

@@ -34,7 +34,7 @@ pub async fn submit(
         .ok_or_else(|| AppError::Forbidden("this token's terminal does not exist".into()))?;
     let last = last_sequence(&tx, terminal).await?;
     if last != head.applied_through {
-        return Err(AppError::Conflict(format!(
+        return Err(AppError::conflict(format!(
             "this terminal has events held behind a gap (applied through {}, received up to {last}): push the missing ones first",
             head.applied_through
         )));

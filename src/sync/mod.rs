@@ -9,6 +9,7 @@ mod pending;
 pub mod pull;
 pub mod pull_cache;
 pub mod push;
+mod settle;
 pub mod status;
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};

@@ -13,7 +13,7 @@ use entity::{sale, sync_event, tenant};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::push::{Settled, decode, mark, pusher, settle};
+use super::settle::{Settled, decode, mark, pusher, settle};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::sales::apply::Ctx;

@@ -166,139 +166,158 @@ pub async fn changes(
     })
 }
 
-/// The current state of every entity in `rows`, one query per kind.
+/// The current rows of the entities a page of changes names, one query per
+/// kind.
+struct Loaded {
+    products: Vec<product::Model>,
+    variants: Vec<variant::Model>,
+    groups: Vec<tax_group::Model>,
+    rules: Vec<pricing_rule::Model>,
+    definitions: Vec<attribute_definition::Model>,
+    codes: Vec<barcode::Model>,
+    prices: Vec<location_price::Model>,
+    formats: Vec<ScaleLayout>,
+}
+
+/// The current state of every entity in `rows`: loaded, then matched.
 async fn current_states(
     tx: &TenantTx,
     rows: &[catalog_change::Model],
     location: Uuid,
 ) -> Result<Vec<Item>> {
-    let ids = |kind: &str| -> Vec<Uuid> {
-        rows.iter()
-            .filter(|r| r.entity == kind && !r.deleted)
-            .filter_map(|r| uuid_of(&r.entity_id))
-            .collect()
-    };
-    let products = tx
-        .select::<product::Entity>()
-        .filter(product::Column::Id.is_in(ids("PRODUCT")))
-        .all(tx)
-        .await?;
-    let variants = tx
-        .select::<variant::Entity>()
-        .filter(variant::Column::Id.is_in(ids("VARIANT")))
-        .all(tx)
-        .await?;
-    let groups = tx
-        .select::<tax_group::Entity>()
-        .filter(tax_group::Column::Id.is_in(ids("TAX_GROUP")))
-        .all(tx)
-        .await?;
-    let rules = tx
-        .select::<pricing_rule::Entity>()
-        .filter(pricing_rule::Column::Id.is_in(ids("PRICING_RULE")))
-        .all(tx)
-        .await?;
-    let definitions = tx
-        .select::<attribute_definition::Entity>()
-        .filter(attribute_definition::Column::Id.is_in(ids("ATTRIBUTE_DEFINITION")))
-        .all(tx)
-        .await?;
-    let keys: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.entity == "BARCODE" && !r.deleted)
-        .map(|r| r.entity_id.as_str())
-        .collect();
-    let codes = tx
-        .select::<barcode::Entity>()
-        .filter(barcode::Column::LookupKey.is_in(keys))
-        .all(tx)
-        .await?;
-    let prices = tx
-        .select::<location_price::Entity>()
-        .filter(location_price::Column::LocationId.eq(location))
-        .filter(
-            location_price::Column::VariantId.is_in(
-                rows.iter()
-                    .filter(|r| r.entity == "LOCATION_PRICE" && !r.deleted)
-                    .filter_map(|r| r.entity_id.split_once(':').and_then(|(v, _)| uuid_of(v))),
-            ),
-        )
-        .all(tx)
-        .await?;
-    let formats = if rows.iter().any(|r| r.entity == "SCALE_FORMAT") {
-        barcodes::scale_formats(tx).await?
-    } else {
-        Vec::new()
-    };
-    let active = |s: Status| s == Status::Active;
+    let loaded = Loaded::read(tx, rows, location).await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let id = uuid_of(&r.entity_id);
-            let state = if r.deleted {
+        .map(|r| Item {
+            version: r.version,
+            entity: r.entity.clone(),
+            id: r.entity_id.clone(),
+            state: if r.deleted {
                 State::Gone
             } else {
-                match r.entity.as_str() {
-                    "PRODUCT" => products
-                        .iter()
-                        .find(|m| Some(m.id) == id && active(m.status))
-                        .cloned()
-                        .map(State::Product),
-                    "VARIANT" => variants
-                        .iter()
-                        .find(|m| Some(m.id) == id && active(m.status))
-                        .cloned()
-                        .map(State::Variant),
-                    "TAX_GROUP" => groups
-                        .iter()
-                        .find(|m| Some(m.id) == id && active(m.status))
-                        .cloned()
-                        .map(State::TaxGroup),
-                    // A rule for another location is, here, as good as gone.
-                    "PRICING_RULE" => rules
-                        .iter()
-                        .find(|m| {
-                            Some(m.id) == id
-                                && active(m.status)
-                                && m.location_id.is_none_or(|l| l == location)
-                        })
-                        .cloned()
-                        .map(State::PricingRule),
-                    "ATTRIBUTE_DEFINITION" => definitions
-                        .iter()
-                        .find(|m| Some(m.id) == id && active(m.status))
-                        .cloned()
-                        .map(State::AttributeDefinition),
-                    "BARCODE" => codes
-                        .iter()
-                        .find(|m| m.lookup_key == r.entity_id)
-                        .cloned()
-                        .map(State::Barcode),
-                    "LOCATION_PRICE" => prices
-                        .iter()
-                        .find(|m| {
-                            crate::catalog::changes::pair(m.variant_id, m.location_id)
-                                == r.entity_id
-                        })
-                        .cloned()
-                        .map(State::LocationPrice),
-                    "SCALE_FORMAT" => formats
-                        .iter()
-                        .find(|f| f.prefix == r.entity_id)
-                        .cloned()
-                        .map(State::ScaleFormat),
-                    _ => None,
-                }
-                .unwrap_or(State::Gone)
-            };
-            Item {
-                version: r.version,
-                entity: r.entity.clone(),
-                id: r.entity_id.clone(),
-                state,
-            }
+                loaded.state_of(r, location).unwrap_or(State::Gone)
+            },
         })
         .collect())
+}
+
+impl Loaded {
+    async fn read(tx: &TenantTx, rows: &[catalog_change::Model], location: Uuid) -> Result<Self> {
+        let live = |kind: &'static str| {
+            rows.iter()
+                .filter(move |r| r.entity == kind && !r.deleted)
+                .map(|r| r.entity_id.as_str())
+        };
+        let ids = |kind: &'static str| live(kind).filter_map(uuid_of).collect::<Vec<Uuid>>();
+        let priced = live("LOCATION_PRICE")
+            .filter_map(|id| id.split_once(':').and_then(|(v, _)| uuid_of(v)));
+        Ok(Self {
+            products: tx
+                .select::<product::Entity>()
+                .filter(product::Column::Id.is_in(ids("PRODUCT")))
+                .all(tx)
+                .await?,
+            variants: tx
+                .select::<variant::Entity>()
+                .filter(variant::Column::Id.is_in(ids("VARIANT")))
+                .all(tx)
+                .await?,
+            groups: tx
+                .select::<tax_group::Entity>()
+                .filter(tax_group::Column::Id.is_in(ids("TAX_GROUP")))
+                .all(tx)
+                .await?,
+            rules: tx
+                .select::<pricing_rule::Entity>()
+                .filter(pricing_rule::Column::Id.is_in(ids("PRICING_RULE")))
+                .all(tx)
+                .await?,
+            definitions: tx
+                .select::<attribute_definition::Entity>()
+                .filter(attribute_definition::Column::Id.is_in(ids("ATTRIBUTE_DEFINITION")))
+                .all(tx)
+                .await?,
+            codes: tx
+                .select::<barcode::Entity>()
+                .filter(barcode::Column::LookupKey.is_in(live("BARCODE").collect::<Vec<_>>()))
+                .all(tx)
+                .await?,
+            prices: tx
+                .select::<location_price::Entity>()
+                .filter(location_price::Column::LocationId.eq(location))
+                .filter(location_price::Column::VariantId.is_in(priced))
+                .all(tx)
+                .await?,
+            formats: if rows.iter().any(|r| r.entity == "SCALE_FORMAT") {
+                barcodes::scale_formats(tx).await?
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The entity's state as a terminal at `location` sees it; `None`
+    /// when it is gone (archived, deleted, or another location's).
+    fn state_of(&self, r: &catalog_change::Model, location: Uuid) -> Option<State> {
+        let id = uuid_of(&r.entity_id);
+        let active = |s: Status| s == Status::Active;
+        match r.entity.as_str() {
+            "PRODUCT" => self
+                .products
+                .iter()
+                .find(|m| Some(m.id) == id && active(m.status))
+                .cloned()
+                .map(State::Product),
+            "VARIANT" => self
+                .variants
+                .iter()
+                .find(|m| Some(m.id) == id && active(m.status))
+                .cloned()
+                .map(State::Variant),
+            "TAX_GROUP" => self
+                .groups
+                .iter()
+                .find(|m| Some(m.id) == id && active(m.status))
+                .cloned()
+                .map(State::TaxGroup),
+            // A rule for another location is, here, as good as gone.
+            "PRICING_RULE" => self
+                .rules
+                .iter()
+                .find(|m| {
+                    Some(m.id) == id
+                        && active(m.status)
+                        && m.location_id.is_none_or(|l| l == location)
+                })
+                .cloned()
+                .map(State::PricingRule),
+            "ATTRIBUTE_DEFINITION" => self
+                .definitions
+                .iter()
+                .find(|m| Some(m.id) == id && active(m.status))
+                .cloned()
+                .map(State::AttributeDefinition),
+            "BARCODE" => self
+                .codes
+                .iter()
+                .find(|m| m.lookup_key == r.entity_id)
+                .cloned()
+                .map(State::Barcode),
+            "LOCATION_PRICE" => self
+                .prices
+                .iter()
+                .find(|m| crate::catalog::changes::pair(m.variant_id, m.location_id) == r.entity_id)
+                .cloned()
+                .map(State::LocationPrice),
+            "SCALE_FORMAT" => self
+                .formats
+                .iter()
+                .find(|f| f.prefix == r.entity_id)
+                .cloned()
+                .map(State::ScaleFormat),
+            _ => None,
+        }
+    }
 }
 
 /// The stream behind `catalogChanged`: the current version, then each

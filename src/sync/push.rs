@@ -16,10 +16,11 @@ use uuid::Uuid;
 
 use super::input::{Malformed, SalesEventInput};
 use super::pending;
+use super::settle::{Settled, decode, mark, pusher, refuse_card_number, settle_one};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::sales::apply::{self, Ctx, Memo};
-use crate::sales::event::{Event, EventBody, EventType, sha256_hex};
+use crate::sales::apply::Memo;
+use crate::sales::event::{Event, EventBody, sha256_hex};
 use crate::sales::ledger::{self, Head};
 use crate::sales::rejection::Reason;
 use crate::tenancy::TenantTx;
@@ -65,148 +66,6 @@ pub struct PushOutcome {
     pub applied_through: i64,
     /// Sequence ranges (inclusive) the server is waiting for.
     pub missing: Vec<(i64, i64)>,
-}
-
-/// How an event settled in the stream.
-pub(super) enum Settled {
-    Applied(apply::Applied),
-    /// A refund waiting for another terminal's sale.
-    Pending {
-        refund: Uuid,
-        sale: Uuid,
-    },
-    Rejected {
-        code: String,
-        message: String,
-    },
-}
-
-pub(super) const AWAITING_SALE: &str = "AWAITING_SALE";
-
-impl Settled {
-    /// The sale this settled event added to the ledger, if it did.
-    fn new_sale(&self) -> Option<Uuid> {
-        match self {
-            Self::Applied(a) if a.new && a.kind == EventType::Sale => Some(a.record_id),
-            _ => None,
-        }
-    }
-
-    fn status_text(&self) -> &'static str {
-        match self {
-            Self::Applied(_) => "APPLIED",
-            Self::Pending { .. } => "PENDING",
-            Self::Rejected { .. } => "REJECTED",
-        }
-    }
-
-    fn result(&self, sequence: i64) -> EventResult {
-        let mut r = EventResult {
-            sequence,
-            status: Status::Applied,
-            original_status: None,
-            code: None,
-            message: None,
-            record_id: None,
-            receipt_number: None,
-        };
-        match self {
-            Self::Applied(a) => {
-                r.record_id = Some(a.record_id);
-                r.receipt_number = Some(a.receipt_number.clone());
-            }
-            Self::Pending { refund, sale } => {
-                r.code = Some(AWAITING_SALE.into());
-                r.message = Some(format!(
-                    "recorded; checked and applied when sale {sale} arrives"
-                ));
-                r.record_id = Some(*refund);
-            }
-            Self::Rejected { code, message } => {
-                r.status = Status::Rejected;
-                r.code = Some(code.clone());
-                r.message = Some(message.clone());
-            }
-        }
-        r
-    }
-}
-
-/// Applies `event` and says how it settled; a rejection is kept as a sync
-/// issue. Used for events as they arrive and for held ones.
-pub(super) async fn settle(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> Result<Settled> {
-    let rejection = match apply::apply(tx, ctx, event).await? {
-        Ok(applied) => return Ok(Settled::Applied(applied)),
-        Err(rejection) => rejection,
-    };
-    if rejection.reason == Reason::SaleNotFound
-        && let EventBody::Refund(p) = &event.body
-        && let (Some(sale), Ok(refund)) = (
-            p.sale_id
-                .as_ref()
-                .and_then(|s| Uuid::parse_str(s.as_str()).ok()),
-            Uuid::parse_str(p.refund_id.as_str()),
-        )
-    {
-        // Another terminal's sale not here yet: never wait on it.
-        return Ok(Settled::Pending { refund, sale });
-    }
-    reject(
-        tx,
-        event,
-        rejection.reason,
-        rejection.message,
-        event.masked().canonical(),
-        ctx.now,
-    )
-    .await
-}
-
-/// Settles a held event that carried a card number (stored masked) as
-/// the rejection it would have been on arrival.
-async fn refuse_card_number(
-    tx: &TenantTx,
-    event: &Event,
-    now: chrono::DateTime<Utc>,
-) -> Result<Settled> {
-    let message = "a free-text field holds what looks like a full card number".to_owned();
-    // Stored masked already: the payload is kept as it is.
-    reject(
-        tx,
-        event,
-        Reason::CardNumberRefused,
-        message,
-        event.canonical(),
-        now,
-    )
-    .await
-}
-
-/// Settles an event as REJECTED and keeps it, with its payload, as a sync
-/// issue for managers.
-async fn reject(
-    tx: &TenantTx,
-    event: &Event,
-    reason: Reason,
-    message: String,
-    payload: String,
-    now: chrono::DateTime<Utc>,
-) -> Result<Settled> {
-    let code = reason.as_str().to_owned();
-    tx.insert(sync_issue::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set("REJECTION".into()),
-        terminal_id: Set(event.terminal),
-        sequence: Set(Some(event.sequence)),
-        code: Set(code.clone()),
-        message: Set(message.clone()),
-        record_id: Set(None),
-        payload: Set(Some(payload)),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .await?;
-    Ok(Settled::Rejected { code, message })
 }
 
 fn stored_status(text: &str) -> Status {
@@ -314,56 +173,47 @@ fn row(arrived: Arrived, pushed_by: &str, now: chrono::DateTime<Utc>) -> sync_ev
     }
 }
 
-pub(super) fn mark(
-    model: &mut sync_event::ActiveModel,
-    settled: &Settled,
+/// One answer per pushed event, in the order pushed, filled in as the
+/// push's steps settle them.
+struct Answers {
+    results: Vec<Option<EventResult>>,
+    /// Pushed twice in this push (same content): answered like the first
+    /// copy, once that is settled.
+    repeats: Vec<(usize, i64)>,
+}
+
+impl Answers {
+    /// Every answer, with repeats as duplicates of their first copy.
+    fn finish(mut self) -> Vec<EventResult> {
+        for (i, sequence) in std::mem::take(&mut self.repeats) {
+            let first = self
+                .results
+                .iter()
+                .flatten()
+                .find(|r| r.sequence == sequence && r.status != Status::Duplicate)
+                .cloned();
+            self.results[i] = first.map(|f| EventResult {
+                status: Status::Duplicate,
+                original_status: Some(f.status),
+                ..f
+            });
+        }
+        self.results.into_iter().flatten().collect()
+    }
+}
+
+/// An event that did not parse: its sequence and why.
+type Parsed = std::result::Result<Arrived, (i64, Malformed)>;
+
+/// The terminal's stream inside the push's transaction: its locked head,
+/// the catalog read for it and the rows buffered for it.
+struct Stream<'a> {
+    tx: &'a TenantTx,
+    session: &'a Session,
+    head: Head,
+    tenant: tenant::Model,
+    memo: Memo,
     now: chrono::DateTime<Utc>,
-) {
-    model.status = Set(settled.status_text().into());
-    model.settled_at = Set(Some(now));
-    match settled {
-        Settled::Applied(a) => {
-            model.record_id = Set(Some(a.record_id));
-            model.code = Set(None);
-            model.message = Set(None);
-            model.awaits_sale = Set(None);
-        }
-        Settled::Pending { refund, sale } => {
-            model.record_id = Set(Some(*refund));
-            model.code = Set(Some(AWAITING_SALE.into()));
-            model.awaits_sale = Set(Some(*sale));
-        }
-        Settled::Rejected { code, message } => {
-            model.code = Set(Some(code.clone()));
-            model.message = Set(Some(message.chars().take(500).collect()));
-            model.awaits_sale = Set(None);
-        }
-    }
-}
-
-/// Reads a stored event back.
-pub(super) fn decode(row: &sync_event::Model) -> Result<Event> {
-    #[derive(serde::Deserialize)]
-    struct Stored {
-        #[serde(flatten)]
-        body: EventBody,
-    }
-    let stored: Stored = serde_json::from_str(&row.payload).map_err(AppError::internal)?;
-    Ok(Event::new(
-        row.terminal_id,
-        row.sequence,
-        row.created_at,
-        stored.body,
-    ))
-}
-
-/// The session an event is applied under: the one that pushed it.
-pub(super) fn pusher(session: &Session, row_pushed_by: Option<&str>) -> Session {
-    let mut s = session.clone();
-    if let Some(sub) = row_pushed_by {
-        s.subject = sub.to_owned();
-    }
-    s
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant, events = inputs.len()))]
@@ -372,26 +222,10 @@ pub async fn push(
     db: &crate::tenancy::Db,
     inputs: Vec<SalesEventInput>,
 ) -> Result<PushOutcome> {
-    let terminal = session.terminal.ok_or_else(|| {
-        AppError::Forbidden("events are pushed with a terminal's device token".into())
-    })?;
-    if inputs.len() > MAX_BATCH {
-        return Err(AppError::bad_input(
-            "events",
-            format!("at most {MAX_BATCH} events per push"),
-        ));
-    }
-    let sequences: Vec<i64> = inputs.iter().map(|i| i.sequence).collect();
-    // Canonical text and hash of every event, before the terminal's
-    // ledger (and on SQLite the database's write lock) is taken.
-    let parsed: Vec<std::result::Result<Arrived, Malformed>> = inputs
-        .into_iter()
-        .enumerate()
-        .map(|(i, input)| input.into_event(terminal).map(|e| Arrived::new(i, e)))
-        .collect();
+    let (terminal, parsed) = check(session, inputs)?;
     let now = Utc::now().trunc_subsecs(6);
     let tx = db.write(session).await?;
-    let mut head = ledger::lock(&tx, terminal)
+    let head = ledger::lock(&tx, terminal)
         .await?
         .ok_or_else(|| AppError::Forbidden("this token's terminal does not exist".into()))?;
     let tenant = tx
@@ -399,158 +233,34 @@ pub async fn push(
         .one(&tx)
         .await?
         .ok_or_else(|| AppError::internal("session tenant has no row"))?;
-
-    let wanted: Vec<i64> = parsed
-        .iter()
-        .filter_map(|p| p.as_ref().ok().map(|a| a.event.sequence))
-        .collect();
-    let stored: HashMap<i64, sync_event::Model> = tx
-        .select::<sync_event::Entity>()
-        .filter(sync_event::Column::TerminalId.eq(terminal))
-        .filter(sync_event::Column::Sequence.is_in(wanted))
-        .all(&tx)
-        .await?
-        .into_iter()
-        .map(|r| (r.sequence, r))
-        .collect();
-    let mut held: BTreeMap<i64, sync_event::Model> = tx
-        .select::<sync_event::Entity>()
-        .filter(sync_event::Column::TerminalId.eq(terminal))
-        .filter(super::Waiting::Queued.filter())
-        .order_by_asc(sync_event::Column::Sequence)
-        .all(&tx)
-        .await?
-        .into_iter()
-        .map(|r| (r.sequence, r))
-        .collect();
-
-    let mut results: Vec<Option<EventResult>> = vec![None; parsed.len()];
-    let mut fresh: BTreeMap<i64, Arrived> = BTreeMap::new();
-    // The same sequence twice in one push: answered like its first copy.
-    let mut repeats: Vec<(usize, i64)> = Vec::new();
-    for (i, item) in parsed.into_iter().enumerate() {
-        let arrived = match item {
-            Ok(arrived) => arrived,
-            Err(m) => {
-                results[i] = Some(EventResult {
-                    sequence: sequences[i],
-                    status: Status::Rejected,
-                    original_status: None,
-                    code: Some(m.code.into()),
-                    message: Some(m.message),
-                    record_id: None,
-                    receipt_number: None,
-                });
-                continue;
-            }
-        };
-        let (event, hash) = (&arrived.event, &arrived.hash);
-        if let Some(row) = stored.get(&event.sequence) {
-            results[i] = Some(if row.payload_hash == *hash {
-                duplicate(row)
-            } else {
-                conflict(&tx, event, now).await?
-            });
-        } else if let Some(first) = fresh.get(&event.sequence) {
-            if first.hash == *hash {
-                repeats.push((i, event.sequence));
-            } else {
-                results[i] = Some(conflict(&tx, event, now).await?);
-            }
-        } else if event.sequence <= head.applied_through {
-            return Err(AppError::internal(format!(
-                "sequence {} is settled but has no stored event",
-                event.sequence
-            )));
-        } else {
-            fresh.insert(event.sequence, arrived);
-        }
-    }
-
-    // Apply whatever is next in the stream, new or held, in order.
-    let mut new_sales = Vec::new();
-    let mut memo = Memo::default();
-    let sales = fresh.values().filter_map(|a| match &a.event.body {
-        EventBody::Sale(p) => Some(p),
-        _ => None,
-    });
-    memo.read_ahead(&tx, sales, head.location.id).await?;
-    let mut released = 0;
-    loop {
-        let next = head.applied_through + 1;
-        if let Some(arrived) = fresh.remove(&next) {
-            let event = &arrived.event;
-            let settled =
-                settle_one(&tx, session, &mut head, &tenant, &mut memo, event, now).await?;
-            new_sales.extend(settled.new_sale());
-            let i = arrived.index;
-            let mut model = row(arrived, &session.subject, now);
-            mark(&mut model, &settled, now);
-            memo.writes.events.push(model);
-            results[i] = Some(settled.result(next));
-        } else if let Some(stored) = held.remove(&next) {
-            released += 1;
-            let event = decode(&stored)?;
-            let as_pusher = pusher(session, stored.pushed_by.as_deref());
-            let settled = if stored.code.as_deref() == Some(Reason::CardNumberRefused.as_str()) {
-                refuse_card_number(&tx, &event, now).await?
-            } else {
-                settle_one(&tx, &as_pusher, &mut head, &tenant, &mut memo, &event, now).await?
-            };
-            new_sales.extend(settled.new_sale());
-            let mut model: sync_event::ActiveModel = stored.into();
-            mark(&mut model, &settled, now);
-            tx.update(model).await?;
-        } else {
-            break;
-        }
-        head.applied_through = next;
-    }
-    let mut queued: Vec<sync_event::ActiveModel> = Vec::with_capacity(fresh.len());
-    let mut waiting: Vec<i64> = held.keys().copied().collect();
-    for (sequence, arrived) in fresh {
-        let i = arrived.index;
-        waiting.push(sequence);
-        queued.push(row(arrived, &session.subject, now));
-        results[i] = Some(EventResult {
-            sequence: sequences[i],
-            status: Status::Queued,
-            original_status: None,
-            code: Some("WAITING_FOR_GAP".into()),
-            message: Some(format!(
-                "held until sequence {} arrives",
-                head.applied_through + 1
-            )),
-            record_id: None,
-            receipt_number: None,
-        });
-    }
-    memo.writes.events.extend(queued);
-    memo.writes.flush(&tx).await?;
-    for (i, sequence) in repeats {
-        let first = results
-            .iter()
-            .flatten()
-            .find(|r| r.sequence == sequence && r.status != Status::Duplicate)
-            .cloned();
-        results[i] = first.map(|f| EventResult {
-            status: Status::Duplicate,
-            original_status: Some(f.status),
-            ..f
-        });
-    }
-    let missing = gaps(head.applied_through, &waiting);
+    let (mut answers, mut fresh) =
+        classify(&tx, terminal, parsed, head.applied_through, now).await?;
+    let mut stream = Stream {
+        tx: &tx,
+        session,
+        head,
+        tenant,
+        memo: Memo::default(),
+        now,
+    };
+    let mut held = stream.held(terminal).await?;
+    let (new_sales, released) = stream
+        .apply_in_order(&mut fresh, &mut held, &mut answers)
+        .await?;
+    let waiting = stream.hold(fresh, &held, &mut answers);
+    stream.memo.writes.flush(&tx).await?;
+    let head = stream.head;
     head.save_push(&tx, now).await?;
+    let results = answers.finish();
     // The push's audit entry commits with it, counting its statuses.
     let labels: Vec<String> = results
         .iter()
-        .flatten()
         .map(|r| format!("{:?}", r.status).to_ascii_lowercase())
         .collect();
     crate::tenancy::journal::note_counts(labels.iter().map(String::as_str));
     tx.commit().await?;
     let m = crate::metrics::metrics();
-    for r in results.iter().flatten() {
+    for r in &results {
         m.sync_event(&format!("{:?}", r.status));
     }
     m.sync_released(released);
@@ -563,29 +273,218 @@ pub async fn push(
         tracing::warn!(error = %e, "releasing refunds awaiting these sales failed; retried later");
     }
     Ok(PushOutcome {
-        results: results.into_iter().flatten().collect(),
+        results,
+        missing: gaps(head.applied_through, &waiting),
         applied_through: head.applied_through,
-        missing,
     })
 }
 
-async fn settle_one(
+/// Who may push and how much; then each event's canonical text and hash,
+/// made before the terminal's ledger (and on SQLite the database's write
+/// lock) is taken.
+fn check(session: &Session, inputs: Vec<SalesEventInput>) -> Result<(Uuid, Vec<Parsed>)> {
+    let terminal = session.terminal.ok_or_else(|| {
+        AppError::Forbidden("events are pushed with a terminal's device token".into())
+    })?;
+    if inputs.len() > MAX_BATCH {
+        return Err(AppError::bad_input(
+            "events",
+            format!("at most {MAX_BATCH} events per push"),
+        ));
+    }
+    let parsed = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let sequence = input.sequence;
+            input
+                .into_event(terminal)
+                .map(|e| Arrived::new(i, e))
+                .map_err(|m| (sequence, m))
+        })
+        .collect();
+    Ok((terminal, parsed))
+}
+
+/// Sorts the pushed events: malformed ones are rejected, those stored
+/// before are duplicates (same content) or conflicts (different content),
+/// and the rest are new, by sequence.
+async fn classify(
     tx: &TenantTx,
-    session: &Session,
-    head: &mut Head,
-    tenant: &tenant::Model,
-    memo: &mut Memo,
-    event: &Event,
+    terminal: Uuid,
+    parsed: Vec<Parsed>,
+    applied_through: i64,
     now: chrono::DateTime<Utc>,
-) -> Result<Settled> {
-    let mut ctx = Ctx {
-        session,
-        head,
-        tenant: tenant.clone(),
-        now,
-        memo,
+) -> Result<(Answers, BTreeMap<i64, Arrived>)> {
+    let wanted: Vec<i64> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().map(|a| a.event.sequence))
+        .collect();
+    let stored: HashMap<i64, sync_event::Model> = tx
+        .select::<sync_event::Entity>()
+        .filter(sync_event::Column::TerminalId.eq(terminal))
+        .filter(sync_event::Column::Sequence.is_in(wanted))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.sequence, r))
+        .collect();
+    let mut answers = Answers {
+        results: vec![None; parsed.len()],
+        repeats: Vec::new(),
     };
-    settle(tx, &mut ctx, event).await
+    let mut fresh: BTreeMap<i64, Arrived> = BTreeMap::new();
+    for (i, item) in parsed.into_iter().enumerate() {
+        let arrived = match item {
+            Ok(arrived) => arrived,
+            Err((sequence, m)) => {
+                answers.results[i] = Some(EventResult {
+                    sequence,
+                    status: Status::Rejected,
+                    original_status: None,
+                    code: Some(m.code.into()),
+                    message: Some(m.message),
+                    record_id: None,
+                    receipt_number: None,
+                });
+                continue;
+            }
+        };
+        let (event, hash) = (&arrived.event, &arrived.hash);
+        if let Some(row) = stored.get(&event.sequence) {
+            answers.results[i] = Some(if row.payload_hash == *hash {
+                duplicate(row)
+            } else {
+                conflict(tx, event, now).await?
+            });
+        } else if let Some(first) = fresh.get(&event.sequence) {
+            if first.hash == *hash {
+                answers.repeats.push((i, event.sequence));
+            } else {
+                answers.results[i] = Some(conflict(tx, event, now).await?);
+            }
+        } else if event.sequence <= applied_through {
+            return Err(AppError::internal(format!(
+                "sequence {} is settled but has no stored event",
+                event.sequence
+            )));
+        } else {
+            fresh.insert(event.sequence, arrived);
+        }
+    }
+    Ok((answers, fresh))
+}
+
+impl Stream<'_> {
+    /// The terminal's events held behind a gap by earlier pushes.
+    async fn held(&self, terminal: Uuid) -> Result<BTreeMap<i64, sync_event::Model>> {
+        Ok(self
+            .tx
+            .select::<sync_event::Entity>()
+            .filter(sync_event::Column::TerminalId.eq(terminal))
+            .filter(super::Waiting::Queued.filter())
+            .order_by_asc(sync_event::Column::Sequence)
+            .all(self.tx)
+            .await?
+            .into_iter()
+            .map(|r| (r.sequence, r))
+            .collect())
+    }
+
+    /// Applies whatever is next in the stream, new or held, in sequence
+    /// order, until a gap. Returns the sales it added (refunds on other
+    /// terminals may wait for them) and how many held events it released.
+    async fn apply_in_order(
+        &mut self,
+        fresh: &mut BTreeMap<i64, Arrived>,
+        held: &mut BTreeMap<i64, sync_event::Model>,
+        answers: &mut Answers,
+    ) -> Result<(Vec<Uuid>, u64)> {
+        let sales = fresh.values().filter_map(|a| match &a.event.body {
+            EventBody::Sale(p) => Some(p),
+            _ => None,
+        });
+        self.memo
+            .read_ahead(self.tx, sales, self.head.location.id)
+            .await?;
+        let (mut new_sales, mut released) = (Vec::new(), 0);
+        loop {
+            let next = self.head.applied_through + 1;
+            if let Some(arrived) = fresh.remove(&next) {
+                let settled = self.settle(self.session, &arrived.event).await?;
+                new_sales.extend(settled.new_sale());
+                let i = arrived.index;
+                let mut model = row(arrived, &self.session.subject, self.now);
+                mark(&mut model, &settled, self.now);
+                self.memo.writes.events.push(model);
+                answers.results[i] = Some(settled.result(next));
+            } else if let Some(stored) = held.remove(&next) {
+                released += 1;
+                let event = decode(&stored)?;
+                let as_pusher = pusher(self.session, stored.pushed_by.as_deref());
+                let settled = if stored.code.as_deref() == Some(Reason::CardNumberRefused.as_str())
+                {
+                    refuse_card_number(self.tx, &event, self.now).await?
+                } else {
+                    self.settle(&as_pusher, &event).await?
+                };
+                new_sales.extend(settled.new_sale());
+                let mut model: sync_event::ActiveModel = stored.into();
+                mark(&mut model, &settled, self.now);
+                self.tx.update(model).await?;
+            } else {
+                break;
+            }
+            self.head.applied_through = next;
+        }
+        Ok((new_sales, released))
+    }
+
+    async fn settle(&mut self, session: &Session, event: &Event) -> Result<Settled> {
+        let (tx, now) = (self.tx, self.now);
+        settle_one(
+            tx,
+            session,
+            &mut self.head,
+            &self.tenant,
+            &mut self.memo,
+            event,
+            now,
+        )
+        .await
+    }
+
+    /// Holds the new events a gap stops, answered QUEUED; returns every
+    /// sequence now waiting, held before or now.
+    fn hold(
+        &mut self,
+        fresh: BTreeMap<i64, Arrived>,
+        held: &BTreeMap<i64, sync_event::Model>,
+        answers: &mut Answers,
+    ) -> Vec<i64> {
+        let mut waiting: Vec<i64> = held.keys().copied().collect();
+        for (sequence, arrived) in fresh {
+            let i = arrived.index;
+            waiting.push(sequence);
+            self.memo
+                .writes
+                .events
+                .push(row(arrived, &self.session.subject, self.now));
+            answers.results[i] = Some(EventResult {
+                sequence,
+                status: Status::Queued,
+                original_status: None,
+                code: Some("WAITING_FOR_GAP".into()),
+                message: Some(format!(
+                    "held until sequence {} arrives",
+                    self.head.applied_through + 1
+                )),
+                record_id: None,
+                receipt_number: None,
+            });
+        }
+        waiting
+    }
 }
 
 /// The ranges missing below the highest held sequence.

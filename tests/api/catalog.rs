@@ -100,6 +100,24 @@ async fn bad_catalog_input_gets_field_level_errors_and_stores_nothing() {
         "CONFLICT",
         "duplicate SKU: {body}"
     );
+    // A clash names the input field that holds the taken value.
+    assert_eq!(
+        user_errors(&body, "createProduct")[0]["field"],
+        json!(["variants", "0", "sku"]),
+        "{body}"
+    );
+    let body = app
+        .gql(
+            &owner,
+            CREATE_PRODUCT,
+            draft("COLA-2", "100", &tax, good_code.clone()),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&body, "createProduct")[0]["field"],
+        json!(["variants", "0", "barcodes", "0", "code"]),
+        "duplicate barcode: {body}"
+    );
 
     // Only the one good product exists; the failed attempts left nothing.
     let products = app
@@ -306,13 +324,17 @@ async fn a_barcode_belongs_to_one_variant_until_moved_explicitly() {
     let add = app
         .gql(
             &owner,
-            "mutation($v: ID!) { addBarcode(variantId: $v, kind: EAN_13, code: \"4006381333931\") { barcode { code } userErrors { code message } } }",
+            "mutation($v: ID!) { addBarcode(variantId: $v, kind: EAN_13, code: \"4006381333931\") { barcode { code } userErrors { code message field } } }",
             json!({ "v": second }),
         )
         .await;
     assert_eq!(
         add["data"]["addBarcode"]["userErrors"][0]["code"], "CONFLICT",
         "{add}"
+    );
+    assert_eq!(
+        add["data"]["addBarcode"]["userErrors"][0]["field"],
+        json!(["code"])
     );
     assert_eq!(
         app.scan(&owner, "4006381333931", Some(&location)).await["data"]["productByBarcode"]["variant"]

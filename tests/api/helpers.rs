@@ -83,18 +83,27 @@ fn with_database(url: &str, name: &str) -> String {
 impl TestApp {
     /// A new app on a new, migrated database, with `extra` flags.
     pub async fn spawn_with(extra: &[&str]) -> Self {
-        Self::spawn_connected(extra, false).await
+        Self::spawn_connected(extra, false, false).await
+    }
+
+    /// A new app on SQLite whatever `POS_DATABASE_URL` says: for what only
+    /// the embedded database has (its write-ahead log).
+    pub async fn spawn_sqlite() -> Self {
+        Self::spawn_connected(&[], false, true).await
     }
 
     /// Like [`TestApp::spawn_with`], but on PostgreSQL the app connects as
     /// the table owner, a superuser that row-level security does not stop:
     /// the deployment mistake the app's own tenant scope must survive.
     pub async fn spawn_unprotected(extra: &[&str]) -> Self {
-        Self::spawn_connected(extra, true).await
+        Self::spawn_connected(extra, true, false).await
     }
 
-    async fn spawn_connected(extra: &[&str], as_owner: bool) -> Self {
-        let env_url = std::env::var("POS_DATABASE_URL").unwrap_or_default();
+    async fn spawn_connected(extra: &[&str], as_owner: bool, sqlite: bool) -> Self {
+        let env_url = match sqlite {
+            true => String::new(),
+            false => std::env::var("POS_DATABASE_URL").unwrap_or_default(),
+        };
         let (backend, db_url, migrate_url) = if env_url.starts_with("postgres") {
             let owner =
                 std::env::var("POS_MIGRATE_DATABASE_URL").unwrap_or_else(|_| env_url.clone());

@@ -135,3 +135,33 @@ async fn a_document_that_fails_before_execution_gets_400_without_data_in_the_gra
     assert_eq!(code(&a.body), "UNAUTHENTICATED");
     assert!(a.body.get("data").is_some());
 }
+
+/// The body as the client reads it, byte for byte.
+async fn raw(app: &TestApp, token: &str, query: &str) -> String {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.expect("response");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn keys_come_back_in_the_order_of_the_selection_set() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("Acme").await;
+    let token = app.owner(tenant);
+    let at = |body: &str, key: &str| {
+        body.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} missing: {body}"))
+    };
+    let body = raw(&app, &token, "{ me { tenantId roles } }").await;
+    assert!(at(&body, "tenantId") < at(&body, "roles"), "{body}");
+    let body = raw(&app, &token, "{ me { roles tenantId } }").await;
+    assert!(at(&body, "roles") < at(&body, "tenantId"), "{body}");
+    // Root fields and aliases too, including the error path's shape.
+    let body = raw(&app, &token, "{ z: __typename a: me { subject } }").await;
+    assert!(at(&body, "z") < at(&body, "a"), "{body}");
+}

@@ -19,10 +19,11 @@ async fn rows(url: &str, sql: &str) -> Vec<sea_orm::QueryResult> {
 }
 
 #[tokio::test]
-async fn every_tenant_table_has_rls_enabled_and_forced() {
+#[ignore = "needs PostgreSQL (POS_DATABASE_URL=postgres://…): run with --ignored needs_postgres"]
+async fn needs_postgres_every_tenant_table_has_rls_enabled_and_forced() {
     let app = TestApp::spawn().await;
     let Backend::Postgres { owner_url, .. } = &app.backend else {
-        return;
+        panic!("set POS_DATABASE_URL to a PostgreSQL server");
     };
     let tables = rows(
         owner_url,
@@ -50,10 +51,11 @@ async fn every_tenant_table_has_rls_enabled_and_forced() {
 }
 
 #[tokio::test]
-async fn every_tenant_key_and_index_includes_the_tenant() {
+#[ignore = "needs PostgreSQL (POS_DATABASE_URL=postgres://…): run with --ignored needs_postgres"]
+async fn needs_postgres_every_tenant_key_and_index_includes_the_tenant() {
     let app = TestApp::spawn().await;
     let Backend::Postgres { owner_url, .. } = &app.backend else {
-        return;
+        panic!("set POS_DATABASE_URL to a PostgreSQL server");
     };
     // Unique indexes and primary keys on tables with tenant_id lead with it.
     let indexes = rows(
@@ -90,10 +92,11 @@ async fn every_tenant_key_and_index_includes_the_tenant() {
 }
 
 #[tokio::test]
-async fn the_app_role_neither_owns_the_tables_nor_bypasses_rls() {
+#[ignore = "needs PostgreSQL (POS_DATABASE_URL=postgres://…): run with --ignored needs_postgres"]
+async fn needs_postgres_the_app_role_neither_owns_the_tables_nor_bypasses_rls() {
     let app = TestApp::spawn().await;
     let Backend::Postgres { app_url, .. } = &app.backend else {
-        return;
+        panic!("set POS_DATABASE_URL to a PostgreSQL server");
     };
     let me = rows(
         app_url,
@@ -121,10 +124,11 @@ async fn the_app_role_neither_owns_the_tables_nor_bypasses_rls() {
 }
 
 #[tokio::test]
-async fn without_a_tenant_setting_the_app_sees_and_writes_nothing() {
+#[ignore = "needs PostgreSQL (POS_DATABASE_URL=postgres://…): run with --ignored needs_postgres"]
+async fn needs_postgres_without_a_tenant_setting_the_app_sees_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let Backend::Postgres { app_url, .. } = &app.backend else {
-        return;
+        panic!("set POS_DATABASE_URL to a PostgreSQL server");
     };
     let tenant = app.tenant("Acme").await;
     let owner = app.owner(tenant);

@@ -58,11 +58,13 @@ async fn a_catalog_write_raises_the_version_subscribers_see() {
 }
 
 #[tokio::test]
-async fn a_second_replica_hears_of_the_change_through_redis() {
+#[ignore = "needs Redis (POS_REDIS_URL): run with --ignored needs_redis"]
+async fn needs_redis_a_second_replica_hears_of_the_change() {
     let app = TestApp::spawn().await;
-    if app.config.redis_url.is_none() {
-        return;
-    }
+    assert!(
+        app.config.redis_url.is_some(),
+        "set POS_REDIS_URL: replicas share changes through Redis"
+    );
     let replica = app.second_instance().await;
     let owner = app.owner(app.tenant("Acme").await);
     let mut stream = subscribe(&replica, &owner).await;

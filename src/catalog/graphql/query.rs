@@ -2,7 +2,7 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::lookup::BarcodeLookup;
 use super::types::{AttributeDefinition, PricingRule, Product, ScaleFormat, TaxGroup, Variant};
@@ -60,19 +60,30 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// The hot path: a scanned code resolved to its active variant, priced
     /// and taxed at a location now. Device tokens price at their own
-    /// location; staff name one. Null when the code is unknown.
+    /// location; staff name one. Null when a well-formed code is unknown;
+    /// BAD_USER_INPUT, with the reason, when the scan cannot be a barcode
+    /// (a wrong check digit: a misread).
+    ///
+    /// `at` (owners and managers) previews the price at another instant:
+    /// pricing rules in force then (a happy hour, a future promotion) and
+    /// the tax rates in force then. Base and location prices are today's:
+    /// they keep no history.
     async fn product_by_barcode(
         &self,
         ctx: &Context<'_>,
         barcode: String,
         location_id: Option<ID>,
+        at: Option<DateTime<Utc>>,
     ) -> Result<Option<BarcodeLookup>> {
         let session = ctx.session()?;
         let location = location_id
             .as_ref()
             .map(|id| validate::id("locationId", id))
             .transpose()?;
-        let at = Utc::now();
+        if at.is_some() {
+            Staff::managers().check_session(session)?;
+        }
+        let at = at.unwrap_or_else(Utc::now);
         let found =
             lookup::by_barcode(session, ctx.db()?, ctx.cache()?, &barcode, location, at).await?;
         Ok(found.map(|lookup| BarcodeLookup { lookup, at }))

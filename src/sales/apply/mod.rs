@@ -17,7 +17,9 @@ macro_rules! check {
 
 mod memo;
 mod refund;
+mod refund_lines;
 mod sale;
+mod sale_lines;
 mod void;
 
 pub use memo::{Memo, Writes};
@@ -262,4 +264,28 @@ where
     rows.into_iter()
         .map(|m| m.into_active_model().reset_all())
         .collect()
+}
+
+/// A ledger line's tax rows, one per rate in force, with its amount.
+pub(super) fn line_taxes<'a>(
+    tenant: Uuid,
+    record_id: Uuid,
+    line_no: i32,
+    rates: &'a [entity::tax_rate::Model],
+    amounts: &'a [i64],
+) -> impl Iterator<Item = entity::line_tax::Model> + 'a {
+    rates
+        .iter()
+        .zip(amounts)
+        .enumerate()
+        .map(move |(position, (rate, amount))| entity::line_tax::Model {
+            tenant_id: tenant,
+            record_id,
+            line_no,
+            position: position as i32,
+            tax_rate_id: rate.id,
+            name: rate.name.clone(),
+            rate_ppm: rate.rate_ppm,
+            amount: *amount,
+        })
 }

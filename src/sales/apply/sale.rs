@@ -3,33 +3,23 @@
 //! was made, settles the tenders, and appends the record.
 
 use entity::{line_tax, tender};
-use entity::{product, sale, sale_line, tax_rate, variant};
+use entity::{product, sale, sale_line, variant};
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::sale_lines::{Line, price_lines};
 use super::{Anomaly, Applied, Ctx, all_set, record_anomalies, repeat};
-use crate::catalog::pricing::{self, Adjustment, PricedLocation, PricedVariant};
 use crate::error::Result;
-use crate::money::Rate;
 use crate::money::RoundingMode;
 use crate::money::tax::RoundingLevel;
 use crate::sales::chain::canonical_sale;
 use crate::sales::checks::{self, MAX_LINES};
 use crate::sales::compute::{self, PricedLine};
 use crate::sales::event::{Event, EventType, SalePayload};
+use crate::sales::ledger::Slot;
 use crate::sales::records::SaleRecord;
 use crate::sales::rejection::{Checked, Reason, Rejection};
 use crate::tenancy::TenantTx;
-
-/// A line checked and priced, before totals.
-struct Line {
-    variant: variant::Model,
-    product: product::Model,
-    barcode: Option<String>,
-    rates: Vec<tax_rate::Model>,
-    priced: PricedLine,
-    rules: Vec<Uuid>,
-}
 
 pub fn display_name(product: &product::Model, variant: &variant::Model) -> String {
     if variant.name.is_empty() || variant.name == product.name {
@@ -39,6 +29,17 @@ pub fn display_name(product: &product::Model, variant: &variant::Model) -> Strin
     }
 }
 
+/// A checked and priced sale's figures, before its rows are built.
+struct Figures {
+    totals: compute::SaleTotals,
+    settlement: compute::Settlement,
+    terminal_total: Option<i64>,
+    terminal_tax: Option<i64>,
+}
+
+/// A SALE, in four steps: check its shape, price its lines, build its
+/// rows, append them to the terminal's ledger. A sale id seen before is a
+/// repeat, answered from the ledger.
 pub(super) async fn apply(
     tx: &TenantTx,
     ctx: &mut Ctx<'_>,
@@ -46,53 +47,98 @@ pub(super) async fn apply(
     p: &SalePayload,
 ) -> Result<Checked<Applied>> {
     let sale_id = check!(checks::id("saleId", p.sale_id.as_str()));
+    if let Some(found) = stored(tx, ctx, sale_id).await? {
+        return repeat(tx, EventType::Sale, found, event, "saleId").await;
+    }
+    let tenders = check!(check(p));
+    let lines = check!(price_lines(tx, ctx, event, p).await?);
+    let figures = check!(figures(ctx, p, &lines, &tenders));
+    let anomalies = anomalies(p, &lines, &figures);
+    let slot = ctx.head.next_slot();
+    let business_date = ctx.business_date(event.created_at)?;
+    let record = build(
+        ctx,
+        event,
+        sale_id,
+        &slot,
+        business_date,
+        &lines,
+        tenders,
+        figures,
+    );
+    append(ctx, event, record, business_date)?;
+    record_anomalies(ctx, event, sale_id, anomalies);
+    Ok(Ok(Applied {
+        kind: EventType::Sale,
+        record_id: sale_id,
+        receipt_number: slot.number,
+        new: true,
+    }))
+}
+
+/// The sale already in the ledger under this id (its id and receipt
+/// number), if there is one.
+async fn stored(tx: &TenantTx, ctx: &mut Ctx<'_>, sale_id: Uuid) -> Result<Option<(Uuid, String)>> {
     if ctx.memo.writes.has_sale(sale_id) {
         // The same id earlier in this push: compare with it in the ledger.
         ctx.memo.writes.flush(tx).await?;
     }
-    let known_new = ctx.memo.absent_sales.remove(&sale_id);
-    let existing = if known_new {
-        None
-    } else {
-        tx.select::<sale::Entity>()
-            .filter(sale::Column::Id.eq(sale_id))
-            .one(tx)
-            .await?
-    };
-    if let Some(existing) = existing {
-        let found = (existing.id, existing.receipt_number);
-        return repeat(tx, EventType::Sale, found, event, "saleId").await;
+    if ctx.memo.absent_sales.remove(&sale_id) {
+        return Ok(None);
     }
+    Ok(tx
+        .select::<sale::Entity>()
+        .filter(sale::Column::Id.eq(sale_id))
+        .one(tx)
+        .await?
+        .map(|s| (s.id, s.receipt_number)))
+}
+
+/// A sale's shape: one to [`MAX_LINES`] lines, and valid tenders.
+fn check(p: &SalePayload) -> Checked<Vec<checks::CheckedTender>> {
     if p.lines.is_empty() {
-        return Ok(Err(Rejection::at(
+        return Err(Rejection::at(
             Reason::EmptySale,
             "lines",
             "a sale has at least one line",
-        )));
+        ));
     }
     if p.lines.len() > MAX_LINES {
-        return Ok(Err(Rejection::at(
+        return Err(Rejection::at(
             Reason::TooManyLines,
             "lines",
             format!("a sale has at most {MAX_LINES} lines"),
-        )));
+        ));
     }
-    let tenders = check!(checks::tenders(&p.tenders));
-    let lines = check!(price_lines(tx, ctx, event, p).await?);
-    let policy = ctx.policy();
-    let priced: Vec<PricedLine> = lines.iter().map(|l| l.priced.clone()).collect();
-    let totals = check!(compute::sale_totals(&priced, policy));
-    let methods: Vec<_> = tenders.iter().map(|t| (t.method, t.amount)).collect();
-    let settlement = check!(compute::settle(totals.total, &methods));
-    let terminal_total = match p.terminal_total {
-        Some(t) => Some(check!(checks::amount("terminalTotal", t.0, false))),
-        None => None,
-    };
-    let terminal_tax = match p.terminal_tax {
-        Some(t) => Some(check!(checks::amount("terminalTax", t.0, false))),
-        None => None,
-    };
+    checks::tenders(&p.tenders)
+}
 
+/// Totals under the tenant's policy, the tenders settled against them, and
+/// the totals the terminal reported (checked, for comparison).
+fn figures(
+    ctx: &Ctx<'_>,
+    p: &SalePayload,
+    lines: &[Line],
+    tenders: &[checks::CheckedTender],
+) -> Checked<Figures> {
+    let priced: Vec<PricedLine> = lines.iter().map(|l| l.priced.clone()).collect();
+    let totals = compute::sale_totals(&priced, ctx.policy())?;
+    let methods: Vec<_> = tenders.iter().map(|t| (t.method, t.amount)).collect();
+    let settlement = compute::settle(totals.total, &methods)?;
+    let reported = |field: &str, value: Option<i64>| {
+        value.map(|v| checks::amount(field, v, false)).transpose()
+    };
+    Ok(Figures {
+        terminal_total: reported("terminalTotal", p.terminal_total.map(|t| t.0))?,
+        terminal_tax: reported("terminalTax", p.terminal_tax.map(|t| t.0))?,
+        totals,
+        settlement,
+    })
+}
+
+/// Where the terminal's figures differ from the server's: kept for
+/// managers, never a reason to refuse the sale.
+fn anomalies(p: &SalePayload, lines: &[Line], figures: &Figures) -> Vec<Anomaly> {
     let mut anomalies = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if line.priced.list_price != line.priced.unit_price && line.rules.is_empty() {
@@ -108,7 +154,8 @@ pub(super) async fn apply(
             }
         }
     }
-    if let Some(reported) = terminal_total.filter(|t| *t != totals.total) {
+    let totals = &figures.totals;
+    if let Some(reported) = figures.terminal_total.filter(|t| *t != totals.total) {
         anomalies.push(Anomaly {
             kind: "TOTAL_MISMATCH",
             line_no: None,
@@ -116,7 +163,7 @@ pub(super) async fn apply(
             reported,
         });
     }
-    if let Some(reported) = terminal_tax.filter(|t| *t != totals.tax_total) {
+    if let Some(reported) = figures.terminal_tax.filter(|t| *t != totals.tax_total) {
         anomalies.push(Anomaly {
             kind: "TAX_MISMATCH",
             line_no: None,
@@ -124,9 +171,27 @@ pub(super) async fn apply(
             reported,
         });
     }
+    anomalies
+}
 
-    let slot = ctx.head.next_slot();
-    let business_date = ctx.business_date(event.created_at)?;
+/// The sale's rows: header, lines, their taxes per rate, and tenders.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    ctx: &Ctx<'_>,
+    event: &Event,
+    sale_id: Uuid,
+    slot: &Slot,
+    business_date: chrono::NaiveDate,
+    lines: &[Line],
+    tenders: Vec<checks::CheckedTender>,
+    figures: Figures,
+) -> SaleRecord {
+    let Figures {
+        totals,
+        settlement,
+        terminal_total,
+        terminal_tax,
+    } = figures;
     let tenant = ctx.tenant.id;
     let header = sale::Model {
         tenant_id: tenant,
@@ -184,18 +249,13 @@ pub(super) async fn apply(
             tax: t.tax,
             gross: t.gross,
         });
-        for (position, (rate, amount)) in line.rates.iter().zip(&t.per_rate).enumerate() {
-            tax_rows.push(line_tax::Model {
-                tenant_id: tenant,
-                record_id: sale_id,
-                line_no,
-                position: position as i32,
-                tax_rate_id: rate.id,
-                name: rate.name.clone(),
-                rate_ppm: rate.rate_ppm,
-                amount: *amount,
-            });
-        }
+        tax_rows.extend(super::line_taxes(
+            tenant,
+            sale_id,
+            line_no,
+            &line.rates,
+            &t.per_rate,
+        ));
     }
     let tender_rows: Vec<tender::Model> = tenders
         .into_iter()
@@ -214,12 +274,23 @@ pub(super) async fn apply(
             reference: t.reference,
         })
         .collect();
-    let record = SaleRecord {
+    SaleRecord {
         sale: header,
         lines: line_rows,
         taxes: tax_rows,
         tenders: tender_rows,
-    };
+    }
+}
+
+/// Chains the record into the terminal's ledger, buffers its rows and adds
+/// it to the report rollups.
+fn append(
+    ctx: &mut Ctx<'_>,
+    event: &Event,
+    record: SaleRecord,
+    business_date: chrono::NaiveDate,
+) -> Result<()> {
+    let sale_id = record.sale.id;
     ctx.head.append(
         &mut ctx.memo.writes,
         EventType::Sale,
@@ -249,13 +320,7 @@ pub(super) async fn apply(
     writes
         .tenders
         .extend(all_set::<_, tender::ActiveModel>(record.tenders));
-    record_anomalies(ctx, event, sale_id, anomalies);
-    Ok(Ok(Applied {
-        kind: EventType::Sale,
-        record_id: sale_id,
-        receipt_number: slot.number,
-        new: true,
-    }))
+    Ok(())
 }
 
 /// The stored unit of a ledger line; anything unknown reads as EACH.
@@ -273,119 +338,4 @@ pub fn unit_text(unit: entity::enums::Unit) -> &'static str {
         entity::enums::Unit::Kg => "KG",
         entity::enums::Unit::Lb => "LB",
     }
-}
-
-/// Checks every line and prices it: the terminal's price if it sent one,
-/// else the catalog's at the sale's instant and location.
-async fn price_lines(
-    tx: &TenantTx,
-    ctx: &mut Ctx<'_>,
-    event: &Event,
-    p: &SalePayload,
-) -> Result<Checked<Vec<Line>>> {
-    let mut ids = Vec::with_capacity(p.lines.len());
-    for (i, line) in p.lines.iter().enumerate() {
-        ids.push(check!(checks::id(
-            &format!("lines.{i}.variantId"),
-            line.variant_id.as_str()
-        )));
-    }
-    let location = ctx.head.location.clone();
-    ctx.memo.load_variants(tx, &ids, location.id).await?;
-    // Rule amounts are in the tenant's currency: where prices are in
-    // another, only percentages apply.
-    let foreign = location.currency != ctx.tenant.currency;
-    let rules: Vec<pricing::Rule> = ctx
-        .memo
-        .rules(tx)
-        .await?
-        .iter()
-        .filter(|r| !foreign || matches!(r.adjustment, Adjustment::PercentOff(_)))
-        .cloned()
-        .collect();
-    let place = PricedLocation {
-        id: location.id,
-        time_zone: ctx.time_zone()?,
-        rounding: RoundingMode::from_stored(&ctx.tenant.rounding_mode),
-    };
-    let memo = &*ctx.memo;
-
-    let mut out = Vec::with_capacity(p.lines.len());
-    for (i, (input, id)) in p.lines.iter().zip(&ids).enumerate() {
-        let field = |f: &str| format!("lines.{i}.{f}");
-        let Some((variant, Some(product))) = memo.variant(id) else {
-            return Ok(Err(Rejection::at(
-                Reason::UnknownVariant,
-                field("variantId"),
-                "no such variant",
-            )));
-        };
-        let quantity = check!(checks::quantity(
-            &field("quantity"),
-            input.quantity.0,
-            Some(variant.unit)
-        ));
-        let barcode = check!(checks::barcode(&field("barcode"), input.barcode.as_deref()));
-        let manual_discount = match input.discount {
-            Some(d) => check!(checks::amount(&field("discount"), d.0, false)),
-            None => 0,
-        };
-        let given = match input.unit_price {
-            Some(u) => Some(check!(checks::amount(&field("unitPrice"), u.0, false))),
-            None => None,
-        };
-        let own_prices = memo.prices(id);
-        // Archived variants still sell: an offline terminal may not have
-        // heard yet, and the sale happened.
-        let catalog = (!foreign || !own_prices.is_empty()).then(|| {
-            pricing::price(
-                &PricedVariant {
-                    id: variant.id,
-                    product: product.id,
-                    category: product.category.as_deref(),
-                    base_price: variant.base_price,
-                    location_prices: own_prices,
-                    rules: &rules,
-                },
-                &place,
-                event.created_at,
-                quantity,
-            )
-        });
-        let (list_price, unit_price, applied) = match (given, catalog) {
-            (Some(given), Some(c)) if given == c.unit_price => (c.list_price, given, c.rules),
-            (Some(given), Some(c)) => (c.list_price, given, Vec::new()),
-            (Some(given), None) => (given, given, Vec::new()),
-            (None, Some(c)) => (c.list_price, c.unit_price, c.rules),
-            (None, None) => {
-                return Ok(Err(Rejection::at(
-                    Reason::NoPrice,
-                    field("unitPrice"),
-                    format!(
-                        "this variant has no price in {} at this location: send unitPrice",
-                        location.currency
-                    ),
-                )));
-            }
-        };
-        let line_rates = memo.rates_at(variant.tax_group_id, event.created_at);
-        out.push(Line {
-            priced: PricedLine {
-                list_price,
-                unit_price,
-                quantity,
-                manual_discount,
-                rates: line_rates
-                    .iter()
-                    .filter_map(|r| Rate::from_ppm(r.rate_ppm))
-                    .collect(),
-            },
-            rates: line_rates,
-            variant: variant.clone(),
-            product: product.clone(),
-            barcode,
-            rules: applied,
-        });
-    }
-    Ok(Ok(out))
 }

@@ -24,6 +24,17 @@ fn answer(v: sale_void::Model) -> Checked<Applied> {
     })
 }
 
+/// Whether a sale may be voided now.
+enum Voidable {
+    /// Yes: the sale, and the business date the void falls on.
+    Yes(sale::Model, chrono::NaiveDate),
+    /// It was voided before: the first void answers.
+    Already(sale_void::Model),
+}
+
+/// A VOID, in steps: check it, check the sale may be voided, build the
+/// record, append it and take the sale back out of the reports. A void id
+/// seen before is a repeat.
 pub(super) async fn apply(
     tx: &TenantTx,
     ctx: &mut Ctx<'_>,
@@ -42,6 +53,44 @@ pub(super) async fn apply(
     }
     let sale_id = check!(checks::id("saleId", p.sale_id.as_str()));
     let reason = check!(checks::text("reason", p.reason.as_deref(), 500));
+    let (sale, business_date) = match check!(voidable(tx, ctx, event, sale_id).await?) {
+        Voidable::Yes(sale, date) => (sale, date),
+        Voidable::Already(first) => return Ok(answer(first)),
+    };
+    let slot = ctx.head.next_slot();
+    let void = sale_void::Model {
+        tenant_id: ctx.tenant.id,
+        id: void_id,
+        sale_id,
+        terminal_id: ctx.head.terminal.id,
+        location_id: ctx.head.location.id,
+        cashier: ctx.session.subject.clone(),
+        sequence: event.sequence,
+        position: slot.position,
+        receipt_number: slot.number.clone(),
+        created_at: event.created_at,
+        received_at: ctx.now,
+        business_date,
+        reason,
+        total: sale.total,
+    };
+    append(tx, ctx, void, &sale).await?;
+    Ok(Ok(Applied {
+        kind: EventType::Void,
+        record_id: void_id,
+        receipt_number: slot.number,
+        new: true,
+    }))
+}
+
+/// A sale is voided on the terminal that made it, on its business day,
+/// before any refund; its state row is locked first.
+async fn voidable(
+    tx: &TenantTx,
+    ctx: &Ctx<'_>,
+    event: &Event,
+    sale_id: uuid::Uuid,
+) -> Result<Checked<Voidable>> {
     let Some(sale) = tx
         .select::<sale::Entity>()
         .filter(sale::Column::Id.eq(sale_id))
@@ -69,7 +118,7 @@ pub(super) async fn apply(
             .one(tx)
             .await?
             .ok_or_else(|| AppError::internal("voided sale without its void"))?;
-        return Ok(answer(first));
+        return Ok(Ok(Voidable::Already(first)));
     }
     if state.refund_count > 0 {
         return Ok(Err(Rejection::at(
@@ -86,31 +135,25 @@ pub(super) async fn apply(
             "a sale can be voided only on its business day; refund it instead",
         )));
     }
-    let slot = ctx.head.next_slot();
-    let void = sale_void::Model {
-        tenant_id: ctx.tenant.id,
-        id: void_id,
-        sale_id,
-        terminal_id: ctx.head.terminal.id,
-        location_id: ctx.head.location.id,
-        cashier: ctx.session.subject.clone(),
-        sequence: event.sequence,
-        position: slot.position,
-        receipt_number: slot.number.clone(),
-        created_at: event.created_at,
-        received_at: ctx.now,
-        business_date,
-        reason,
-        total: sale.total,
-    };
+    Ok(Ok(Voidable::Yes(sale, business_date)))
+}
+
+/// Chains the void into the terminal's ledger, takes the sale back out of
+/// its report cell, writes the void and marks the sale voided.
+async fn append(
+    tx: &TenantTx,
+    ctx: &mut Ctx<'_>,
+    void: sale_void::Model,
+    sale: &sale::Model,
+) -> Result<()> {
     ctx.head.append(
         &mut ctx.memo.writes,
         EventType::Void,
-        void_id,
-        business_date,
+        void.id,
+        void.business_date,
         &canonical_void(&void),
     );
-    let record = crate::sales::records::sale(tx, sale_id)
+    let record = crate::sales::records::sale(tx, sale.id)
         .await?
         .ok_or_else(|| AppError::internal("voided sale vanished"))?;
     let tz = if sale.location_id == ctx.head.location.id {
@@ -137,13 +180,8 @@ pub(super) async fn apply(
         .await?;
     tx.update_many::<sale_state::Entity>()
         .col_expr(sale_state::Column::Voided, Expr::value(true))
-        .filter(sale_state::Column::SaleId.eq(sale_id))
+        .filter(sale_state::Column::SaleId.eq(sale.id))
         .exec(tx)
         .await?;
-    Ok(Ok(Applied {
-        kind: EventType::Void,
-        record_id: void_id,
-        receipt_number: slot.number,
-        new: true,
-    }))
+    Ok(())
 }
