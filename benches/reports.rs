@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
 use pos::auth::{Role, Session};
-use pos::config::{Config, SeedArgs};
+use pos::cli::SeedArgs;
+use pos::config::Config;
 use pos::reporting::report::{Dimension, Measure, Request, sales_report};
 use pos::sales::apply::{SKIP_WRITES, Skip};
 use pos::tenancy::Db;
@@ -180,7 +181,7 @@ async fn seeded(t: &Target) -> (Uuid, String) {
         workers: if t.backend == "SQLite" { 3 } else { 12 },
         seed: 1,
     };
-    let s = pos::seed::seed(&t.config, &args).await.expect("seed");
+    let s = pos::cli::seed::seed(&t.config, &args).await.expect("seed");
     let note = format!(
         "seeded {} sales, {} lines, {} refunds, {} voids ({} events) in {:.0} s: {:.0} events/s, {:.0} lines/s",
         s.sales,
@@ -504,7 +505,7 @@ async fn ingestion(t: &Target) {
             workers: 12,
             seed: 7,
         };
-        let s = pos::seed::seed(&t.config, &args).await.expect("seed");
+        let s = pos::cli::seed::seed(&t.config, &args).await.expect("seed");
         results.push((keep, s.events as f64 / s.push_seconds));
     }
     SKIP_WRITES.store(0, Ordering::Relaxed);

@@ -15,8 +15,13 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
+    /// What the input names does not exist: the input field that names
+    /// it, when there is one.
+    #[error("{message}")]
+    NotFound {
+        message: String,
+        field: Option<String>,
+    },
     #[error("{message}")]
     BadInput {
         message: String,
@@ -69,7 +74,7 @@ impl AppError {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
+            Self::NotFound { .. } => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::Rejected { class, .. } => class,
@@ -87,6 +92,27 @@ impl AppError {
             message: message.into(),
             field: Some(field.to_owned()),
         }
+    }
+
+    /// Something the input names does not exist.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The error, naming `field` as the input at fault unless it names one
+    /// already (bad input, a clash, or something not found).
+    pub fn at(mut self, at: &str) -> Self {
+        if let Self::BadInput { field, .. }
+        | Self::Conflict { field, .. }
+        | Self::NotFound { field, .. } = &mut self
+            && field.is_none()
+        {
+            *field = Some(at.to_owned());
+        }
+        self
     }
 
     /// A clash with stored data that no one input field causes.
@@ -124,7 +150,10 @@ impl AppError {
         match err {
             Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
             Self::Forbidden(m) => Self::Forbidden(m.clone()),
-            Self::NotFound(m) => Self::NotFound(m.clone()),
+            Self::NotFound { message, field } => Self::NotFound {
+                message: message.clone(),
+                field: field.clone(),
+            },
             Self::BadInput { message, field } => Self::BadInput {
                 message: message.clone(),
                 field: field.clone(),
@@ -168,9 +197,46 @@ impl AppError {
     /// the request's span (so with its request id).
     pub fn log(&self) {
         if let Self::Internal(cause) = self {
-            tracing::error!(error = %cause, debug = ?cause, "internal error");
+            tracing::error!(error = %describe(cause.as_ref()), "internal error");
         }
     }
+}
+
+/// An error's text for logs and the command line: a database error as its
+/// message and SQLSTATE, never the database server's own source position
+/// (sqlx appends PostgreSQL's "at line 948", a line of its C source).
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let database = err.downcast_ref::<DbErr>().and_then(|e| match e {
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) => e.as_database_error(),
+        _ => None,
+    });
+    match database {
+        Some(db) => match db.code() {
+            Some(code) => format!("database: {} (SQLSTATE {code})", db.message()),
+            None => format!("database: {}", db.message()),
+        },
+        None => without_source_lines(&err.to_string()),
+    }
+}
+
+/// `text` without the " at line N" sqlx puts after PostgreSQL's messages.
+fn without_source_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" at line ") {
+        let after = &rest[at + " at line ".len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            out.push_str(&rest[..at + " at line ".len()]);
+        } else {
+            out.push_str(&rest[..at]);
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl From<DbErr> for AppError {
@@ -181,11 +247,11 @@ impl From<DbErr> for AppError {
                 Self::Unavailable("the server is busy; retry in a moment".into())
             }
             err if is_unreachable(&err) => {
-                tracing::warn!(error = %err, "the database is unreachable; the client may retry");
+                tracing::warn!(error = %describe(&err), "the database is unreachable; the client may retry");
                 Self::Unavailable("the database is unreachable; retry in a moment".into())
             }
             err if is_transient(&err) => {
-                tracing::warn!(error = %err, "the database was busy; the client may retry");
+                tracing::warn!(error = %describe(&err), "the database was busy; the client may retry");
                 Self::Unavailable("the database is busy; retry in a moment".into())
             }
             err => Self::Internal(Box::new(err)),
@@ -264,6 +330,7 @@ impl AppError {
         match self {
             Self::BadInput { field, .. }
             | Self::Conflict { field, .. }
+            | Self::NotFound { field, .. }
             | Self::Rejected { field, .. } => field.as_deref(),
             _ => None,
         }
@@ -283,6 +350,22 @@ mod tests {
     use sea_orm::error::ConnAcquireErr;
 
     use super::*;
+
+    #[test]
+    fn database_source_lines_are_left_out() {
+        assert_eq!(
+            without_source_lines(
+                "Query Error: error returned from database: duplicate key value violates unique constraint \"x\" at line 948"
+            ),
+            "Query Error: error returned from database: duplicate key value violates unique constraint \"x\""
+        );
+        assert_eq!(
+            without_source_lines("a at line b at line 12, c"),
+            "a at line b, c"
+        );
+        let custom = DbErr::Custom("no such table at line 7".into());
+        assert_eq!(describe(&custom), "Custom Error: no such table");
+    }
 
     #[test]
     fn a_lost_connection_is_retryable_not_internal() {

@@ -22,7 +22,6 @@ pub mod money;
 pub mod org;
 pub mod reporting;
 pub mod sales;
-pub mod seed;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;

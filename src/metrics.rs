@@ -92,6 +92,9 @@ fn operation_label(name: Option<&str>) -> String {
 }
 
 impl Metrics {
+    /// Long on purpose: it registers every family with its help text, one
+    /// after the other, in the order `/metrics` lists them: a list, with
+    /// nothing to step through.
     fn new() -> Self {
         let mut registry = Registry::default();
         let http_requests = Counters::<3>::default();

@@ -46,6 +46,9 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Long on purpose: the one place the application is assembled, each
+    /// part built from the configuration in dependency order. It reads top
+    /// to bottom; split, the order would be harder to see.
     pub async fn new(config: Config) -> Result<Self, BoxError> {
         let keys = Arc::new(Keys::from_config(&config)?);
         if keys.uses_dev_secret {

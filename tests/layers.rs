@@ -43,7 +43,6 @@ const SUPPORT_NODE: &str = "graphql::support";
 /// "Known exceptions, to be removed").
 const KNOWN: &[(&str, &str)] = &[
     ("cache", "catalog"),
-    ("config", "auth"),
     ("auth", "graphql::support"),
     ("catalog", "graphql::support"),
     ("sales", "graphql::support"),
@@ -54,7 +53,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("sync", "sync::graphql"),
     ("sales", "reporting"),
     ("http", "startup"),
-    ("seed", "cli"),
 ];
 
 /// The node a file belongs to: its top-level module, or a service's

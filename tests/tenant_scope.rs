@@ -71,7 +71,7 @@ const CONSTRUCTORS: &[&str] = &[
 /// here with its reason.
 const OPERATOR_FILES: &[(&str, usize, &str)] = &[
     (
-        "src/cli.rs",
+        "src/cli/mod.rs",
         2,
         "operator commands: migrations, and creating a tenant no session names yet",
     ),

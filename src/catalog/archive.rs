@@ -80,7 +80,7 @@ pub async fn archive<E: Archivable>(session: &Session, db: &Db, id: Uuid) -> Res
     let existing = find()
         .one(&tx)
         .await?
-        .ok_or_else(|| AppError::NotFound(E::NOT_FOUND.into()))?;
+        .ok_or_else(|| AppError::not_found(E::NOT_FOUND))?;
     if E::status_of(&existing) == Status::Archived {
         return Ok(existing);
     }

@@ -73,7 +73,7 @@ pub async fn update(
         .filter(attribute_definition::Column::Id.eq(id))
         .one(&tx)
         .await?
-        .ok_or_else(|| AppError::NotFound("attribute not found".into()))?;
+        .ok_or_else(|| AppError::not_found("attribute not found"))?;
     let kind = existing.kind;
     let mut model = existing.into_active_model();
     if let Some(name) = &name {

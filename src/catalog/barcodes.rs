@@ -58,7 +58,7 @@ async fn active_variant(tx: &TenantTx, id: Uuid, field: &str) -> Result<()> {
     match variants::find(tx, id).await? {
         Some(v) if v.status == Status::Active => Ok(()),
         Some(_) => Err(AppError::bad_input(field, "this variant is archived")),
-        None => Err(variants::not_found()),
+        None => Err(variants::not_found().at(field)),
     }
 }
 
@@ -95,7 +95,9 @@ pub async fn move_to(
 ) -> Result<barcode::Model> {
     let code = normalize(kind, code)?;
     let tx = db.write(session).await?;
-    let existing = find_key(&tx, &code.key).await?.ok_or_else(not_found)?;
+    let existing = find_key(&tx, &code.key)
+        .await?
+        .ok_or_else(|| not_found().at("code"))?;
     active_variant(&tx, to, "toVariantId").await?;
     let mut model = existing.into_active_model();
     model.variant_id = Set(to);
@@ -115,7 +117,9 @@ pub async fn remove(
 ) -> Result<barcode::Model> {
     let code = normalize(kind, code)?;
     let tx = db.write(session).await?;
-    let existing = find_key(&tx, &code.key).await?.ok_or_else(not_found)?;
+    let existing = find_key(&tx, &code.key)
+        .await?
+        .ok_or_else(|| not_found().at("code"))?;
     tx.delete_many::<barcode::Entity>()
         .filter(barcode::Column::LookupKey.eq(&code.key))
         .exec(&tx)
@@ -234,5 +238,5 @@ pub async fn set_scale_format(
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("barcode not found".into())
+    AppError::not_found("barcode not found")
 }

@@ -268,5 +268,5 @@ pub async fn list(
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("product not found".into())
+    AppError::not_found("product not found")
 }

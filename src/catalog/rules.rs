@@ -90,6 +90,8 @@ fn time(field: &str, value: &str) -> Result<String> {
         .map_err(|_| AppError::bad_input(field, format!("{field} is a time of day such as 17:30")))
 }
 
+/// Sets every field of `model` from `input`, checked: the adjustment, what
+/// it targets, where, and when.
 async fn fill(
     tx: &TenantTx,
     model: &mut pricing_rule::ActiveModel,
@@ -99,76 +101,105 @@ async fn fill(
     model.priority = Set(input.priority);
     model.stackable = Set(input.stackable);
     let kind: AdjustmentKind = input.adjustment.into();
-    let value =
-        match kind {
-            AdjustmentKind::PercentOff => Rate::from_percent(&input.value)
-                .map(Rate::ppm)
-                .ok_or_else(|| {
-                    AppError::bad_input("value", "a percent from 0 to 100, such as 15 or 12.5")
-                })?,
-            _ => input
-                .value
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|v| (0..=variants::MAX_PRICE).contains(v))
-                .ok_or_else(|| {
-                    AppError::bad_input("value", "a non-negative whole number of minor units")
-                })?,
-        };
+    model.value = Set(value_of(kind, &input.value)?);
     model.adjustment = Set(kind);
-    model.value = Set(value);
     let target: RuleTarget = input.target.into();
+    let (target_id, category) = target_of(tx, target, input).await?;
+    model.target = Set(target);
+    model.target_id = Set(target_id);
+    model.target_category = Set(category);
+    model.location_id = Set(location_of(tx, input).await?);
+    window(model, input)?;
+    let min = input.min_quantity.map_or(0, |q| q.0.milli());
+    if min < 0 {
+        return Err(AppError::bad_input(
+            "minQuantity",
+            "minQuantity must not be negative",
+        ));
+    }
+    model.min_quantity = Set(min);
+    Ok(())
+}
+
+/// The adjustment's value: parts per million off, or minor units.
+fn value_of(kind: AdjustmentKind, value: &str) -> Result<i64> {
+    match kind {
+        AdjustmentKind::PercentOff => Rate::from_percent(value).map(Rate::ppm).ok_or_else(|| {
+            AppError::bad_input("value", "a percent from 0 to 100, such as 15 or 12.5")
+        }),
+        _ => value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|v| (0..=variants::MAX_PRICE).contains(v))
+            .ok_or_else(|| {
+                AppError::bad_input("value", "a non-negative whole number of minor units")
+            }),
+    }
+}
+
+/// The product or variant a rule targets (which must exist), or its
+/// category.
+async fn target_of(
+    tx: &TenantTx,
+    target: RuleTarget,
+    input: &PricingRuleInput,
+) -> Result<(Option<Uuid>, Option<String>)> {
     let target_id = input
         .target_id
         .as_ref()
         .map(|id| validate::id("targetId", id))
         .transpose()?;
-    let (target_id, category) = match (target, target_id) {
-        (RuleTarget::All, _) => (None, None),
+    match (target, target_id) {
+        (RuleTarget::All, _) => Ok((None, None)),
         (RuleTarget::Category, _) => {
             let c = input.target_category.as_deref().unwrap_or_default();
-            (None, Some(validate::text("targetCategory", c, 100)?))
+            Ok((None, Some(validate::text("targetCategory", c, 100)?)))
         }
         (RuleTarget::Product, Some(id)) => {
             products::find(tx, id)
                 .await?
                 .ok_or_else(|| AppError::bad_input("targetId", "no such product"))?;
-            (Some(id), None)
+            Ok((Some(id), None))
         }
         (RuleTarget::Variant, Some(id)) => {
             variants::find(tx, id)
                 .await?
                 .ok_or_else(|| AppError::bad_input("targetId", "no such variant"))?;
-            (Some(id), None)
+            Ok((Some(id), None))
         }
-        (_, None) => {
-            return Err(AppError::bad_input(
-                "targetId",
-                "this target needs a targetId",
-            ));
-        }
-    };
-    model.target = Set(target);
-    model.target_id = Set(target_id);
-    model.target_category = Set(category);
-    let location_id = input
+        (_, None) => Err(AppError::bad_input(
+            "targetId",
+            "this target needs a targetId",
+        )),
+    }
+}
+
+/// The one location a rule is limited to, which must exist; `None` for
+/// every location.
+async fn location_of(tx: &TenantTx, input: &PricingRuleInput) -> Result<Option<Uuid>> {
+    let Some(id) = input
         .location_id
         .as_ref()
         .map(|id| validate::id("locationId", id))
-        .transpose()?;
-    if let Some(id) = location_id {
-        let exists = tx
-            .select::<location::Entity>()
-            .filter(location::Column::Id.eq(id))
-            .count(tx)
-            .await?
-            > 0;
-        if !exists {
-            return Err(AppError::bad_input("locationId", "no such location"));
-        }
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let exists = tx
+        .select::<location::Entity>()
+        .filter(location::Column::Id.eq(id))
+        .count(tx)
+        .await?
+        > 0;
+    if !exists {
+        return Err(AppError::bad_input("locationId", "no such location"));
     }
-    model.location_id = Set(location_id);
+    Ok(Some(id))
+}
+
+/// When the rule applies: dates, weekdays and a time of day.
+fn window(model: &mut pricing_rule::ActiveModel, input: &PricingRuleInput) -> Result<()> {
     if let (Some(from), Some(until)) = (input.valid_from, input.valid_until)
         && from >= until
     {
@@ -200,14 +231,6 @@ async fn fill(
     }
     model.time_from = Set(from);
     model.time_until = Set(until);
-    let min = input.min_quantity.map_or(0, |q| q.0.milli());
-    if min < 0 {
-        return Err(AppError::bad_input(
-            "minQuantity",
-            "minQuantity must not be negative",
-        ));
-    }
-    model.min_quantity = Set(min);
     Ok(())
 }
 
@@ -328,5 +351,5 @@ pub fn to_rule(row: &pricing_rule::Model) -> Option<pricing::Rule> {
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("pricing rule not found".into())
+    AppError::not_found("pricing rule not found")
 }

@@ -268,5 +268,5 @@ async fn rates_where(
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("tax group not found".into())
+    AppError::not_found("tax group not found")
 }

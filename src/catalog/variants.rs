@@ -197,7 +197,7 @@ pub async fn create(
     match products::find(&tx, product_id).await? {
         Some(p) if p.status == Status::Active => {}
         Some(_) => return Err(AppError::bad_input("productId", "this product is archived")),
-        None => return Err(products::not_found()),
+        None => return Err(products::not_found().at("productId")),
     }
     let (created, feed) = insert(&tx, product_id, &draft, "").await?;
     changes::record(&tx, feed).await?;
@@ -269,7 +269,9 @@ pub async fn set_location_price(
     amount: Option<Amount>,
 ) -> Result<variant::Model> {
     let tx = db.write(session).await?;
-    let existing = find(&tx, variant_id).await?.ok_or_else(not_found)?;
+    let existing = find(&tx, variant_id)
+        .await?
+        .ok_or_else(|| not_found().at("variantId"))?;
     let location_exists = tx
         .select::<location::Entity>()
         .filter(location::Column::Id.eq(location_id))
@@ -277,7 +279,7 @@ pub async fn set_location_price(
         .await?
         > 0;
     if !location_exists {
-        return Err(crate::org::locations::not_found());
+        return Err(crate::org::locations::not_found().at("locationId"));
     }
     tx.delete_many::<location_price::Entity>()
         .filter(location_price::Column::VariantId.eq(variant_id))
@@ -407,7 +409,7 @@ pub async fn list(
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("variant not found".into())
+    AppError::not_found("variant not found")
 }
 
 /// Location prices of each variant.

@@ -24,7 +24,9 @@ pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(
-            err @ (AppError::BadInput { .. } | AppError::Conflict { .. } | AppError::NotFound(_)),
+            err @ (AppError::BadInput { .. }
+            | AppError::Conflict { .. }
+            | AppError::NotFound { .. }),
         ) => {
             let field = err
                 .field()
@@ -62,6 +64,16 @@ macro_rules! payload {
                     $field,
                     user_errors,
                 })
+            }
+
+            /// As `from_result`, naming the argument `at` where the error
+            /// names no input field (the `id` that was not found).
+            #[allow(dead_code)]
+            pub fn from_result_at(
+                at: &str,
+                result: Result<$ty, $crate::error::AppError>,
+            ) -> async_graphql::Result<Self> {
+                Self::from_result(result.map_err(|e| e.at(at)))
             }
         }
     };

@@ -57,13 +57,13 @@ pub fn error_response(err: &AppError) -> Response {
         AppError::BadInput { .. } | AppError::Rejected { .. } => StatusCode::BAD_REQUEST,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) | AppError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         // As Apollo's servers answer it: the client's link retries with
         // the document.
         AppError::PersistedQueryNotFound => StatusCode::OK,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Internal(cause) => {
-            tracing::error!(error = %cause, "internal error before execution");
+            tracing::error!(error = %crate::error::describe(cause.as_ref()), "internal error before execution");
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };

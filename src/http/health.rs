@@ -25,7 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let database = match state.db.ping().await {
         Ok(()) => "ok".to_owned(),
         Err(e) => {
-            tracing::warn!(error = %e, "readiness: database ping failed");
+            tracing::warn!(error = %crate::error::describe(&e), "readiness: database ping failed");
             "unavailable".to_owned()
         }
     };

@@ -185,6 +185,10 @@ fn init_close_code(e: &AppError) -> u16 {
     }
 }
 
+/// Long on purpose: one `select!` over the socket, the protocol's
+/// answers, the close signal, the re-check timer and the change feed.
+/// Every branch needs the socket and breaks the loop with the close to
+/// send; split up, each part would take all of them.
 async fn serve(mut socket: WebSocket, state: AppState, protocol: Protocols, caller: Caller) {
     let slot: Arc<OnceLock<Caller>> = Arc::default();
     let (ended, mut ending) = watch::channel(None);

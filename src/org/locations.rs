@@ -222,5 +222,5 @@ pub fn stored_zone(name: &str) -> Result<chrono_tz::Tz> {
 /// The same answer for an id that does not exist and one that belongs to
 /// another tenant (docs/architecture.md, "Tenant from the token only").
 pub fn not_found() -> AppError {
-    AppError::NotFound("location not found".into())
+    AppError::not_found("location not found")
 }

@@ -45,7 +45,7 @@ pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
         .one(&tx)
         .await?
         .map(to_graphql)
-        .ok_or_else(|| AppError::NotFound("tenant not found".into()))
+        .ok_or_else(|| AppError::not_found("tenant not found"))
 }
 
 /// Refuses a session whose tenant does not exist (a token minted for a
@@ -75,7 +75,7 @@ pub async fn currency_of(tx: &TenantTx) -> Result<String> {
         .one(tx)
         .await?
         .map(|t| t.currency)
-        .ok_or_else(|| AppError::NotFound("tenant not found".into()))
+        .ok_or_else(|| AppError::not_found("tenant not found"))
 }
 
 /// Changes the tenant's name or rounding policy. Prices and taxes computed
@@ -92,7 +92,7 @@ pub async fn update(
         .select::<tenant::Entity>()
         .one(&tx)
         .await?
-        .ok_or_else(|| AppError::NotFound("tenant not found".into()))?;
+        .ok_or_else(|| AppError::not_found("tenant not found"))?;
     let mut model = existing.into_active_model();
     if let Some(name) = &input.name {
         model.name = Set(crate::validate::text("name", name, 200)?);

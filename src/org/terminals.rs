@@ -248,5 +248,5 @@ pub async fn require(tx: &crate::tenancy::TenantTx, id: Uuid) -> Result<terminal
 }
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("terminal not found".into())
+    AppError::not_found("terminal not found")
 }

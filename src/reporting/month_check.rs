@@ -226,6 +226,10 @@ fn measures_only(items: &ItemMonths) -> BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), 
 
 /// Checks one month's rows against `expected` (the month's fine cells
 /// rebuilt from the ledger, summed) and rewrites them if any differ.
+///
+/// Long on purpose: the four rollup tables of a month are compared and
+/// rewritten under one lock, in the same order every time; the steps are
+/// the tables, each a few lines, and share the month's transaction.
 pub(super) async fn check_month(
     tx: &TenantTx,
     month: NaiveDate,

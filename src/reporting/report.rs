@@ -317,7 +317,7 @@ async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
     ] {
         let distinct: std::collections::HashSet<&Uuid> = wanted.iter().collect();
         if found != distinct.len() as u64 {
-            return Err(AppError::NotFound(format!(
+            return Err(AppError::not_found(format!(
                 "{field}: one or more ids do not exist"
             )));
         }

@@ -120,6 +120,19 @@ impl Rollups {
                 vt,
             ],
         );
+        self.sale_items(cell, lines, s, voided);
+        self.sale_tenders(cell, tenders, s, voided);
+        let net_of: HashMap<i32, i64> = lines.iter().map(|l| (l.line_no, l.net)).collect();
+        for t in taxes {
+            let net = net_of.get(&t.line_no).copied().unwrap_or_default();
+            let (vn, vt) = if voided { (net, t.amount) } else { (0, 0) };
+            self.tax(cell, t, [s * net, s * t.amount, 0, 0, vn, vt]);
+        }
+    }
+
+    /// A sale's lines in the item cells (counts of distinct variants,
+    /// products and tax groups included).
+    fn sale_items(&mut self, cell: Cell, lines: &[sale_line::Model], s: i64, voided: bool) {
         let mut seen: [HashSet<(Uuid, Uuid)>; 4] = Default::default();
         for l in lines {
             let mut first = |i: usize, key: (Uuid, Uuid)| i64::from(seen[i].insert(key)) * s;
@@ -155,6 +168,10 @@ impl Rollups {
                 ],
             );
         }
+    }
+
+    /// A sale's tenders in the tender cells, net of change.
+    fn sale_tenders(&mut self, cell: Cell, tenders: &[tender::Model], s: i64, voided: bool) {
         let mut methods = HashSet::new();
         for t in tenders {
             let counted = i64::from(methods.insert(t.method.clone()));
@@ -169,12 +186,6 @@ impl Rollups {
                     if voided { t.amount - t.change } else { 0 },
                 ],
             );
-        }
-        let net_of: HashMap<i32, i64> = lines.iter().map(|l| (l.line_no, l.net)).collect();
-        for t in taxes {
-            let net = net_of.get(&t.line_no).copied().unwrap_or_default();
-            let (vn, vt) = if voided { (net, t.amount) } else { (0, 0) };
-            self.tax(cell, t, [s * net, s * t.amount, 0, 0, vn, vt]);
         }
     }
 

@@ -36,6 +36,10 @@ fn diff(a: &str, b: &str) -> String {
 }
 
 /// Measure aliases and their SQL for a source; `None` is not available.
+///
+/// Long on purpose: a table, one entry per measure and source, read
+/// side by side with the report columns (docs/architecture.md).
+/// Splitting it would scatter one table over several functions.
 pub fn measures(source: Source, req: &Request) -> Vec<(&'static str, Option<String>)> {
     let has = |d| req.group_by.contains(&d);
     match source {

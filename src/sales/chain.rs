@@ -235,6 +235,9 @@ const PAGE: u64 = 500;
 
 /// Walks a terminal's chain from the first record, recomputing every hash
 /// from the ledger rows.
+///
+/// Long on purpose: one paged walk that keeps the previous hash and
+/// position across pages and record kinds; its steps share that state.
 pub async fn verify(tx: &TenantTx, terminal: Uuid) -> Result<ChainCheck> {
     let mut prev = GENESIS.to_owned();
     let mut expected_position = 1;

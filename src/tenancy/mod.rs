@@ -250,7 +250,7 @@ impl Db {
                         .map(|_| ())
                 };
                 if let Err(e) = result {
-                    tracing::warn!(error = %e, "WAL checkpoint failed; retried on the next tick");
+                    tracing::warn!(error = %crate::error::describe(&e), "WAL checkpoint failed; retried on the next tick");
                 }
             }
         });

@@ -346,7 +346,7 @@ fn the_leeway_cannot_exceed_sixty_seconds() {
 
 #[tokio::test]
 async fn the_token_command_mints_staff_and_device_tokens() {
-    use pos::config::TokenArgs;
+    use pos::cli::TokenArgs;
     let app = TestApp::spawn().await;
     let tenant = app.tenant("Acme").await;
     let owner = app.owner(tenant);

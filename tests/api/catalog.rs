@@ -549,3 +549,51 @@ async fn archived_tax_groups_rules_and_attributes_stop_applying() {
         "NOT_FOUND"
     );
 }
+
+#[tokio::test]
+async fn every_user_error_names_the_input_at_fault() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner(app.tenant("Acme").await);
+    let tax = app.tax_group(&owner, "VAT", "21").await;
+    let variant = app
+        .variant(&owner, "A", 100, &tax, Some(("EAN_13", "4006381333931")))
+        .await;
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let field = |body: &Value, mutation: &str| {
+        let errors = user_errors(body, mutation);
+        assert_eq!(errors[0]["code"], "NOT_FOUND", "{body}");
+        errors[0]["field"].clone()
+    };
+    let body = app
+        .gql(
+            &owner,
+            "mutation($id: ID!) { updateVariant(id: $id, input: { name: \"x\" }) { userErrors { field code } } }",
+            json!({ "id": nobody }),
+        )
+        .await;
+    assert_eq!(field(&body, "updateVariant"), json!(["id"]));
+    let body = app
+        .gql(
+            &owner,
+            "mutation($v: ID!) { addBarcode(variantId: $v, kind: INTERNAL, code: \"Z1\") { userErrors { field code } } }",
+            json!({ "v": nobody }),
+        )
+        .await;
+    assert_eq!(field(&body, "addBarcode"), json!(["variantId"]));
+    let body = app
+        .gql(
+            &owner,
+            "mutation($v: ID!, $l: ID!) { setLocationPrice(variantId: $v, locationId: $l, price: \"1\") { userErrors { field code } } }",
+            json!({ "v": variant, "l": nobody }),
+        )
+        .await;
+    assert_eq!(field(&body, "setLocationPrice"), json!(["locationId"]));
+    let body = app
+        .gql(
+            &owner,
+            "mutation { removeBarcode(kind: INTERNAL, code: \"NOPE\") { userErrors { field code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(field(&body, "removeBarcode"), json!(["code"]));
+}

@@ -88,14 +88,14 @@ impl CatalogMutation {
         let result = async {
             tax_groups::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
         };
-        TaxGroupPayload::from_result(result.await.map(TaxGroup))
+        TaxGroupPayload::from_result_at("id", result.await.map(TaxGroup))
     }
 
     #[graphql(guard = "Staff::managers()")]
     async fn archive_tax_group(&self, ctx: &Context<'_>, id: ID) -> Result<TaxGroupPayload> {
         let result =
             async { tax_groups::archive(ctx.session()?, ctx.db()?, self::id("id", &id)?).await };
-        TaxGroupPayload::from_result(result.await.map(TaxGroup))
+        TaxGroupPayload::from_result_at("id", result.await.map(TaxGroup))
     }
 
     /// Creates a product, optionally with its variants, in one step.
@@ -122,7 +122,7 @@ impl CatalogMutation {
         let result = async {
             products::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
         };
-        ProductPayload::from_result(result.await.map(Product))
+        ProductPayload::from_result_at("id", result.await.map(Product))
     }
 
     /// Archives a product and its variants; nothing is deleted.
@@ -130,7 +130,7 @@ impl CatalogMutation {
     async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductPayload> {
         let result =
             async { products::archive(ctx.session()?, ctx.db()?, self::id("id", &id)?).await };
-        ProductPayload::from_result(result.await.map(Product))
+        ProductPayload::from_result_at("id", result.await.map(Product))
     }
 
     #[graphql(guard = "Staff::managers()")]
@@ -157,14 +157,14 @@ impl CatalogMutation {
         let result = async {
             variants::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
         };
-        VariantPayload::from_result(result.await.map(Variant))
+        VariantPayload::from_result_at("id", result.await.map(Variant))
     }
 
     #[graphql(guard = "Staff::managers()")]
     async fn archive_variant(&self, ctx: &Context<'_>, id: ID) -> Result<VariantPayload> {
         let result =
             async { variants::archive(ctx.session()?, ctx.db()?, self::id("id", &id)?).await };
-        VariantPayload::from_result(result.await.map(Variant))
+        VariantPayload::from_result_at("id", result.await.map(Variant))
     }
 
     /// Sets a variant's price at one location; a null price removes the
@@ -275,7 +275,7 @@ impl CatalogMutation {
             )
             .await
         };
-        AttributeDefinitionPayload::from_result(result.await.map(AttributeDefinition))
+        AttributeDefinitionPayload::from_result_at("id", result.await.map(AttributeDefinition))
     }
 
     #[graphql(guard = "Staff::managers()")]
@@ -286,7 +286,7 @@ impl CatalogMutation {
     ) -> Result<AttributeDefinitionPayload> {
         let result =
             async { attributes::archive(ctx.session()?, ctx.db()?, self::id("id", &id)?).await };
-        AttributeDefinitionPayload::from_result(result.await.map(AttributeDefinition))
+        AttributeDefinitionPayload::from_result_at("id", result.await.map(AttributeDefinition))
     }
 
     #[graphql(guard = "Staff::managers()")]
@@ -312,14 +312,14 @@ impl CatalogMutation {
     ) -> Result<PricingRulePayload> {
         let result =
             async { rules::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await };
-        PricingRulePayload::from_result(result.await.map(PricingRule))
+        PricingRulePayload::from_result_at("id", result.await.map(PricingRule))
     }
 
     #[graphql(guard = "Staff::managers()")]
     async fn archive_pricing_rule(&self, ctx: &Context<'_>, id: ID) -> Result<PricingRulePayload> {
         let result =
             async { rules::archive(ctx.session()?, ctx.db()?, self::id("id", &id)?).await };
-        PricingRulePayload::from_result(result.await.map(PricingRule))
+        PricingRulePayload::from_result_at("id", result.await.map(PricingRule))
     }
 
     /// Configures how scale labels under a GS1 prefix (20-29) are read.

@@ -223,6 +223,39 @@ fn build(
         terminal_total,
         terminal_tax,
     };
+    let (line_rows, tax_rows) = line_rows(tenant, sale_id, lines, &totals);
+    let tender_rows: Vec<tender::Model> = tenders
+        .into_iter()
+        .zip(settlement.change_per_tender)
+        .enumerate()
+        .map(|(i, (t, change))| tender::Model {
+            tenant_id: tenant,
+            record_id: sale_id,
+            position: i as i32,
+            method: t.method.as_str().into(),
+            amount: t.amount,
+            change,
+            card_brand: t.card_brand,
+            card_last4: t.card_last4,
+            auth_reference: t.auth_reference,
+            reference: t.reference,
+        })
+        .collect();
+    SaleRecord {
+        sale: header,
+        lines: line_rows,
+        taxes: tax_rows,
+        tenders: tender_rows,
+    }
+}
+
+/// The sale's line rows and their tax rows, one per rate.
+fn line_rows(
+    tenant: Uuid,
+    sale_id: Uuid,
+    lines: &[Line],
+    totals: &compute::SaleTotals,
+) -> (Vec<sale_line::Model>, Vec<line_tax::Model>) {
     let mut line_rows = Vec::with_capacity(lines.len());
     let mut tax_rows = Vec::new();
     for (i, (line, t)) in lines.iter().zip(&totals.lines).enumerate() {
@@ -257,29 +290,7 @@ fn build(
             &t.per_rate,
         ));
     }
-    let tender_rows: Vec<tender::Model> = tenders
-        .into_iter()
-        .zip(settlement.change_per_tender)
-        .enumerate()
-        .map(|(i, (t, change))| tender::Model {
-            tenant_id: tenant,
-            record_id: sale_id,
-            position: i as i32,
-            method: t.method.as_str().into(),
-            amount: t.amount,
-            change,
-            card_brand: t.card_brand,
-            card_last4: t.card_last4,
-            auth_reference: t.auth_reference,
-            reference: t.reference,
-        })
-        .collect();
-    SaleRecord {
-        sale: header,
-        lines: line_rows,
-        taxes: tax_rows,
-        tenders: tender_rows,
-    }
+    (line_rows, tax_rows)
 }
 
 /// Chains the record into the terminal's ledger, buffers its rows and adds

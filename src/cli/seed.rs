@@ -24,8 +24,9 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::SeedArgs;
 use crate::auth::{Role, Session};
-use crate::config::{Config, SeedArgs};
+use crate::config::Config;
 use crate::startup::AppState;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -238,6 +239,10 @@ struct Recent {
 }
 
 /// One terminal's year, pushed in order in batches.
+///
+/// Long on purpose: a benchmark's data generator. One terminal's day
+/// loop, with its refunds, voids and closing, reads best in one piece,
+/// and no server path runs it.
 #[allow(clippy::too_many_arguments)]
 async fn trade(
     state: &AppState,
@@ -410,7 +415,7 @@ async fn push(
 /// Seeds a new tenant as `args` describe.
 pub async fn seed(config: &Config, args: &SeedArgs) -> Result<Seeded, BoxError> {
     let started = Instant::now();
-    let tenant = crate::cli::create_tenant(config, &args.name, "EUR").await?;
+    let tenant = super::create_tenant(config, &args.name, "EUR").await?;
     let state = Arc::new(AppState::new(config.clone()).await?);
     let owner = Session {
         tenant,
