@@ -2,7 +2,7 @@
 //! Tests start the real app on port 0 through [`Application::build`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,7 +14,7 @@ use crate::cache::{CatalogCache, Redis};
 use crate::config::Config;
 use crate::graphql::documents::Documents;
 use crate::graphql::persisted::{LearnedBounds, PersistedQueries};
-use crate::graphql::{self, AppSchema, Limits};
+use crate::graphql::{self, Limits};
 use crate::http::admission::Admission;
 use crate::http::origin::TrustedProxies;
 use crate::sync::pull_cache::PullPages;
@@ -22,28 +22,7 @@ use crate::tenancy::{Db, PoolOptions};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Db,
-    pub redis: Option<Redis>,
-    pub cache: CatalogCache,
-    pub keys: Arc<Keys>,
-    pub schema: AppSchema,
-    /// Set when shutdown starts; `/readyz` then answers 503.
-    pub draining: Arc<AtomicBool>,
-    pub limits: Arc<RateLimits>,
-    pub persisted: PersistedQueries,
-    /// Parsed documents by text, so a repeated document skips the parser.
-    pub documents: Documents,
-    /// Whose forwarding headers name the client address.
-    pub proxies: TrustedProxies,
-    /// Places for operations in flight.
-    pub admission: Admission,
-    /// Catalog pull pages shared by every terminal.
-    pub pull_pages: PullPages,
-}
+pub use crate::http::AppState;
 
 impl AppState {
     /// Long on purpose: the one place the application is assembled, each

@@ -15,7 +15,9 @@ use crate::config::LogFormat;
 #[cfg(feature = "otel")]
 pub mod otel;
 
-type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+/// The registry behind the one filter every layer shares.
+type Filtered = tracing_subscriber::layer::Layered<EnvFilter, Registry>;
+type BoxedLayer = Box<dyn Layer<Filtered> + Send + Sync>;
 
 /// What [`init`] installed that must be flushed before the process exits.
 #[must_use = "call shutdown before exiting, or buffered spans are lost"]
@@ -62,8 +64,14 @@ pub fn init(format: LogFormat) -> Result<Telemetry, String> {
     } else {
         None
     };
+    // One global filter, not a per-layer one: a per-layer filter keeps a
+    // thread-local "filtered out" mark from an `enabled!` check with no
+    // event after it (sqlx asks before logging each statement), and then
+    // drops the next event on that thread. On PostgreSQL, whose driver
+    // runs on the request's own thread, that was the "serving" line.
     let _ = tracing_subscriber::registry()
-        .with(layers.with_filter(filter))
+        .with(filter)
+        .with(layers)
         .try_init();
     if cfg!(not(feature = "otel")) && otlp_requested() {
         tracing::warn!(

@@ -49,10 +49,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("org", "graphql::support"),
     ("audit", "graphql::support"),
     ("sync", "graphql::support"),
-    ("sync", "catalog::graphql"),
-    ("sync", "sync::graphql"),
     ("sales", "reporting"),
-    ("http", "startup"),
 ];
 
 /// The node a file belongs to: its top-level module, or a service's

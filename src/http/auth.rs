@@ -10,9 +10,9 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::AppState;
 use super::door::{Caller, admit, bearer_token, identify};
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// Identifies the caller of an HTTP request and admits `operations`
 /// operations of theirs at the door ([`super::door`]). A request without a

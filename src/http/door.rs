@@ -15,11 +15,11 @@
 
 use std::net::IpAddr;
 
+use super::AppState;
 use crate::audit::RequestOrigin;
 use crate::auth::{AuthError, Session};
 use crate::error::AppError;
 use crate::org::{tenant, terminals};
-use crate::startup::AppState;
 
 /// Who is calling and from where, as the door identified them.
 #[derive(Clone, Debug)]

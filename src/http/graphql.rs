@@ -9,11 +9,11 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use super::admission::Kind;
 use super::auth::{authenticate, error_response};
 use crate::config::Introspection;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// Body parse failures answer in the GraphQL error shape, with a code.
 pub struct Rejection(ParseRequestError);

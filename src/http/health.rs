@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::startup::AppState;
+use super::AppState;
 
 /// The process is up and serving.
 pub async fn healthz() -> Json<Value> {

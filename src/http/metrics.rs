@@ -12,8 +12,8 @@ use axum::routing::get;
 
 use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
+use super::AppState;
 use crate::metrics::{Gauges, metrics};
-use crate::startup::AppState;
 use crate::sync::status::backlog;
 
 /// The metrics listener's router: `GET /metrics` only.

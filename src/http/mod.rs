@@ -11,7 +11,10 @@ pub mod metrics;
 pub mod origin;
 mod playground;
 mod reports;
+mod state;
 mod subscriptions;
+
+pub use state::AppState;
 
 use std::time::Duration;
 
@@ -27,8 +30,6 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-
-use crate::startup::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

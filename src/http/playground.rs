@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::startup::AppState;
+use super::AppState;
 
 /// The page: its placeholder line is where the development note goes.
 const PAGE: &str = include_str!("../../assets/graphiql/index.html");

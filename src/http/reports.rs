@@ -13,12 +13,12 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
+use super::AppState;
 use super::auth::{authenticate, error_response};
 use super::door::Caller;
 use crate::error::AppError;
 use crate::reporting::csv;
 use crate::reporting::report::{Dimension, Measure, Request};
-use crate::startup::AppState;
 use crate::validate;
 
 fn enum_value<T: EnumType + Copy>(field: &str, name: &str) -> Result<T, AppError> {

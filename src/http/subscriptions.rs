@@ -28,10 +28,10 @@ use axum::response::Response as HttpResponse;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::sync::{broadcast, watch};
 
+use super::AppState;
 use super::admission::{Kind, Place};
 use super::door::{self, Caller};
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// How often an open socket's session is checked again.
 const RECHECK_EVERY: Duration = Duration::from_secs(1);

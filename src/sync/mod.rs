@@ -2,7 +2,6 @@
 //! their stream's state; managers review conflicts, rejections and
 //! anomalies (`syncIssues`).
 
-mod feed;
 pub mod graphql;
 pub mod input;
 mod pending;

@@ -326,7 +326,7 @@ pub fn versions(
     session: Session,
     db: Db,
     changes: tokio::sync::broadcast::Receiver<Uuid>,
-) -> impl futures_util::Stream<Item = crate::sync::graphql::CatalogVersion> {
+) -> impl futures_util::Stream<Item = i64> {
     use tokio::sync::broadcast::error::RecvError;
     futures_util::stream::unfold(
         (session, db, changes, None::<i64>),
@@ -345,8 +345,7 @@ pub fn versions(
                 };
                 match version {
                     Ok(v) if last.is_none_or(|l| v > l) => {
-                        let item = crate::sync::graphql::CatalogVersion { version: v };
-                        return Some((item, (session, db, changes, Some(v))));
+                        return Some((v, (session, db, changes, Some(v))));
                     }
                     Ok(_) => {}
                     Err(e) => {

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod cancel;
 mod catalog;
+mod cli;
 mod door;
 mod helpers;
 mod http;

@@ -2,12 +2,12 @@
 
 use async_graphql::{Object, SimpleObject};
 
-use super::pull::{Item, State};
 use crate::catalog::graphql::types::{
     AttributeDefinition, Barcode, PricingRule, Product, ScaleFormat, TaxGroup, Variant,
 };
 use crate::graphql::scalars::Amount;
 use crate::org::Location;
+use crate::sync::pull::{Item, State};
 
 /// A location's price for a variant, overriding its base price.
 #[derive(SimpleObject)]

@@ -1,11 +1,12 @@
 //! The Sync Service's part of the schema: thin resolvers.
 
+mod feed;
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::sync_issue;
 
-use super::feed::{CatalogChange, CatalogChangePage};
 use super::input::SalesEventInput;
 use super::pull;
 use super::pull_cache::PullPages;
@@ -17,6 +18,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::org::Location;
 use crate::validate;
+use feed::{CatalogChange, CatalogChangePage};
 
 /// An inclusive range of sequences.
 #[derive(SimpleObject)]
@@ -255,6 +257,9 @@ impl SyncSubscription {
         let session = ctx.session()?.clone();
         let db = ctx.db()?.clone();
         let changes = ctx.cache()?.changes();
-        Ok(pull::versions(session, db, changes))
+        Ok(futures_util::StreamExt::map(
+            pull::versions(session, db, changes),
+            |version| CatalogVersion { version },
+        ))
     }
 }
