@@ -26,9 +26,10 @@ trap 'kill "$SERVER" "${CEILING:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 if [ -n "${BENCH_BIN:-}" ]; then
   BIN="$BENCH_BIN"
 else
-  cargo build --release --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/release/pos"
-  [ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pos"
+  # The profile that ships (Cargo.toml, `dist`).
+  cargo build --profile dist --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/dist/pos"
+  [ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/dist/pos"
 fi
 
 # The async-graphql ceiling, built from this tree unless BENCH_CEILING
@@ -36,7 +37,7 @@ fi
 if [ -n "${BENCH_CEILING:-}" ]; then
   CEILING_BIN="$BENCH_CEILING"
 else
-  cargo build --release --quiet --example graphql_ceiling
+  cargo build --profile dist --quiet --example graphql_ceiling
   CEILING_BIN="$(dirname "$BIN")/examples/graphql_ceiling"
 fi
 "$CEILING_BIN" "127.0.0.1:$((PORT + 1))" &
