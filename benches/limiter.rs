@@ -70,7 +70,12 @@ impl Governor {
         if let Some(terminal) = session.terminal {
             Self::check(&self.terminal, &self.clock, terminal.as_u128(), "terminal")?;
         }
-        Self::check(&self.tenant, &self.clock, session.tenant.as_u128(), "tenant")
+        Self::check(
+            &self.tenant,
+            &self.clock,
+            session.tenant.as_u128(),
+            "tenant",
+        )
     }
 }
 
@@ -89,14 +94,12 @@ fn sessions() -> Vec<Session> {
         .collect()
 }
 
+/// One way to admit a request.
+type Admit = Arc<dyn Fn(&Session) -> Result<(), AppError> + Send + Sync>;
+
 /// Nanoseconds per request: `threads` threads making `ops` requests in
 /// all, round robin over `sessions`, each from its own offset.
-fn time(
-    ops: usize,
-    threads: usize,
-    sessions: &Arc<Vec<Session>>,
-    admit: Arc<dyn Fn(&Session) -> Result<(), AppError> + Send + Sync>,
-) -> f64 {
+fn time(ops: usize, threads: usize, sessions: &Arc<Vec<Session>>, admit: Admit) -> f64 {
     let start = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|t| {
@@ -134,7 +137,9 @@ fn main() {
         per_second: 1.0,
         burst: 1.0,
     };
-    println!("| scenario | auth::limits ns/request | governor ns/request | governor / auth::limits |");
+    println!(
+        "| scenario | auth::limits ns/request | governor ns/request | governor / auth::limits |"
+    );
     println!("| --- | --- | --- | --- |");
     for (name, rate, threads) in [
         ("admitted, 1 thread", open, 1),
