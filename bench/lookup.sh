@@ -76,7 +76,7 @@ scenario() { # name db-url migrate-url redis-url cache-capacity [first-scans]
   for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
   local tenant
   tenant=$(POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" "$BIN" tenant create "Bench" --currency EUR)
-  TOKEN=$(POS_JWT_SECRET="$SECRET" "$BIN" token --tenant "$tenant" --sub bench --role OWNER --ttl 2h)
+  TOKEN=$(POS_DATABASE_URL="$db" POS_MIGRATE_DATABASE_URL="$migrate" POS_JWT_SECRET="$SECRET" "$BIN" token --tenant "$tenant" --sub bench --role OWNER --ttl 2h)
   LOCATION=$(python3 bench/seed.py --url "$URL/graphql" --token "$TOKEN" --variants 10000 --barcodes "$WORK/barcodes")
   # Let PostgreSQL write out the seed so its checkpoint does not land
   # mid-run.

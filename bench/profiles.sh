@@ -23,7 +23,7 @@ if [ -z "${RELEASE_DIR:-}" ]; then
   RELEASE_DIR="$TARGET/release"
 fi
 if [ -z "${DIST_DIR:-}" ]; then
-  cargo build --profile dist --quiet -p pos -p pos-sim --example graphql_ceiling
+  cargo build --profile dist --quiet -p pos -p pos-sim
   DIST_DIR="$TARGET/dist"
 fi
 CEILING="$DIST_DIR/examples/graphql_ceiling"
