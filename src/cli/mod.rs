@@ -72,9 +72,11 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             require_existing(&config.database_url)?;
             eprintln!("database: {}", database_label(&config.database_url));
         }
-        Command::Migrate { .. } | Command::Seed(_) => {
+        Command::Migrate { .. } => {
             eprintln!("database: {}", database_label(config.migrate_url()));
         }
+        // Seeding may start a new database: it migrates one first.
+        Command::Seed(_) => eprintln!("database: {}", database_label(&config.database_url)),
         Command::Serve | Command::PrintSchema | Command::Healthcheck => {}
     }
     match command {
@@ -249,13 +251,19 @@ pub async fn mint_token(config: &Config, args: TokenArgs) -> Result<String, BoxE
         terminal: None,
         location: None,
     };
-    if crate::org::tenant::get(&session, &db).await.is_err() {
-        return Err(format!(
-            "no tenant {} in {}: create one with `pos tenant create`, in the same folder or with the same POS_DATABASE_URL as the server",
-            args.tenant,
-            database_label(&config.database_url)
-        )
-        .into());
+    // Only a tenant that is not there is refused as missing; a database
+    // that cannot be read says so.
+    match crate::org::tenant::get(&session, &db).await {
+        Ok(_) => {}
+        Err(crate::error::AppError::NotFound { .. }) => {
+            return Err(format!(
+                "no tenant {} in {}: create one with `pos tenant create`, in the same folder or with the same POS_DATABASE_URL as the server",
+                args.tenant,
+                database_label(&config.database_url)
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
     }
     let Some(terminal_id) = args.terminal else {
         return Ok(keys
