@@ -64,21 +64,7 @@ pub fn main() -> std::process::ExitCode {
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = cli.config;
     let command = cli.command.unwrap_or(Command::Serve);
-    // Commands that work on stored data say which database they use (on
-    // stderr: stdout is the answer), and refuse a SQLite file that does not
-    // exist rather than make a second, empty one in the wrong folder.
-    match &command {
-        Command::Tenant { .. } | Command::Token(_) | Command::Reconcile { .. } => {
-            require_existing(&config.database_url)?;
-            eprintln!("database: {}", database_label(&config.database_url));
-        }
-        Command::Migrate { .. } => {
-            eprintln!("database: {}", database_label(config.migrate_url()));
-        }
-        // Seeding may start a new database: it migrates one first.
-        Command::Seed(_) => eprintln!("database: {}", database_label(&config.database_url)),
-        Command::Serve | Command::PrintSchema | Command::Healthcheck => {}
-    }
+    announce_database(&config, &command)?;
     match command {
         Command::Serve => {
             Application::build(config)
@@ -147,6 +133,25 @@ fn print(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// Commands that work on stored data say which database they use (on
+/// stderr: stdout is the answer), and refuse a SQLite file that does not
+/// exist rather than make a second, empty one in the wrong folder.
+fn announce_database(config: &Config, command: &Command) -> Result<(), BoxError> {
+    match command {
+        Command::Tenant { .. } | Command::Token(_) | Command::Reconcile { .. } => {
+            require_existing(&config.database_url)?;
+            eprintln!("database: {}", database_label(&config.database_url));
+        }
+        Command::Migrate { .. } => {
+            eprintln!("database: {}", database_label(config.migrate_url()));
+        }
+        // Seeding may start a new database: it migrates one first.
+        Command::Seed(_) => eprintln!("database: {}", database_label(&config.database_url)),
+        Command::Serve | Command::PrintSchema | Command::Healthcheck => {}
+    }
+    Ok(())
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> Result<(), BoxError> {
