@@ -18,6 +18,7 @@ pub mod ledger_anomaly;
 pub mod line_tax;
 pub mod location;
 pub mod location_price;
+pub mod price_history;
 pub mod pricing_rule;
 pub mod product;
 pub mod receipt;
@@ -90,6 +91,7 @@ tenant_owned!(
     line_tax,
     location,
     location_price,
+    price_history,
     pricing_rule,
     product,
     receipt,

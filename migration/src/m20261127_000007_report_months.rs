@@ -26,7 +26,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 use crate::columns::{big, date, text, uuid};
 use crate::m20261127_000006_reporting::{ITEM_MEASURES, SALE_MEASURES, TENDER_MEASURES, measures};
-use crate::rls::protect_tenant_table;
+use crate::rls::{protect_tenant_table, set_forced};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -205,21 +205,13 @@ fn backfill(level: &Level, backend: DbBackend) -> String {
 /// of the migration's transaction.
 pub(crate) async fn fill(manager: &SchemaManager<'_>, level: &Level) -> Result<(), DbErr> {
     let backend = manager.get_database_backend();
-    let conn = manager.get_connection();
-    let pg = backend == DbBackend::Postgres;
-    let force = |on: bool| async move {
-        if pg {
-            let no = if on { "" } else { "NO " };
-            for t in [level.fine, level.name] {
-                conn.execute_unprepared(&format!("ALTER TABLE {t} {no}FORCE ROW LEVEL SECURITY"))
-                    .await?;
-            }
-        }
-        Ok::<(), DbErr>(())
-    };
-    force(false).await?;
-    conn.execute_unprepared(&backfill(level, backend)).await?;
-    force(true).await
+    let tables = [level.fine, level.name];
+    set_forced(manager, &tables, false).await?;
+    manager
+        .get_connection()
+        .execute_unprepared(&backfill(level, backend))
+        .await?;
+    set_forced(manager, &tables, true).await
 }
 
 #[async_trait::async_trait]

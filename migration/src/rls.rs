@@ -72,3 +72,24 @@ pub async fn protect_tenant_table(
     }
     Ok(())
 }
+
+/// Turns FORCE ROW LEVEL SECURITY off (`forced: false`) or back on for
+/// `tables`, so that a migration can read or fill every tenant's rows as
+/// the tables' owner within its transaction. No-op on SQLite.
+pub(crate) async fn set_forced(
+    manager: &SchemaManager<'_>,
+    tables: &[&str],
+    forced: bool,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let no = if forced { "" } else { "NO " };
+    for t in tables {
+        manager
+            .get_connection()
+            .execute_unprepared(&format!("ALTER TABLE {t} {no}FORCE ROW LEVEL SECURITY"))
+            .await?;
+    }
+    Ok(())
+}

@@ -121,28 +121,49 @@ pub async fn by_barcode(
             None => Ok(None),
         };
     };
-    let snapshot = with_rates_at(db, session, snapshot, at).await?;
+    let snapshot = as_of(db, session, snapshot, location, at).await?;
     price_scan(snapshot, &place, at).map(Some)
 }
 
-/// The snapshot holds its tax group's current rates. An instant before
-/// they came into force (a back-office preview of the past) is taxed with
-/// the rates in force then, read for it; any other instant costs nothing.
-async fn with_rates_at(
+/// The snapshot holds its variant's current prices and its tax group's
+/// current rates. An instant before either changed (a back-office
+/// preview of the past) is priced with the prices and taxed with the
+/// rates in force then, read for it; any later instant costs nothing.
+async fn as_of(
     db: &Db,
     session: &Session,
     snapshot: std::sync::Arc<ScanSnapshot>,
+    location: Uuid,
     at: DateTime<Utc>,
 ) -> Result<std::sync::Arc<ScanSnapshot>> {
     let current = |r: &tax_rate::Model| r.valid_from.is_none_or(|from| from <= at);
-    if snapshot.rates.iter().all(current) {
+    let rates_hold = snapshot.rates.iter().all(current);
+    let prices_hold = snapshot.variant.updated_at <= at;
+    if rates_hold && prices_hold {
         return Ok(snapshot);
     }
-    let group = snapshot.tax_group.id;
     let tx = db.read(session).await?;
-    let mut rates = crate::catalog::tax_groups::rates_at(&tx, &[group], at).await?;
     let mut then = ScanSnapshot::clone(&snapshot);
-    then.rates = rates.remove(&group).unwrap_or_default();
+    if !rates_hold {
+        let group = snapshot.tax_group.id;
+        let mut rates = crate::catalog::tax_groups::rates_at(&tx, &[group], at).await?;
+        then.rates = rates.remove(&group).unwrap_or_default();
+    }
+    if !prices_hold {
+        let variant = snapshot.variant.id;
+        let history = super::price_history::of(&tx, &[variant], location).await?;
+        if let Some(p) = history
+            .get(&variant)
+            .and_then(|rows| super::price_history::at(rows, at))
+        {
+            then.variant.base_price = p.base;
+            then.location_prices = p
+                .at_location
+                .map(|price| (location, price))
+                .into_iter()
+                .collect();
+        }
+    }
     Ok(std::sync::Arc::new(then))
 }
 

@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod kinds;
 pub mod loaders;
 pub mod lookup;
+pub mod price_history;
 pub mod pricing;
 pub mod products;
 pub mod rules;

@@ -5,7 +5,7 @@ use async_graphql::{ID, InputObject};
 use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{barcode, location, location_price, variant};
-use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use super::barcode::{self as codes, BarcodeKind};
 use super::barcodes;
 use super::changes::{self, Change, Entity};
 use super::kinds::SaleUnit;
+use super::price_history::{self, BASE};
 use super::products::{self, CatalogFilter};
 use super::tax_groups;
 use crate::auth::Session;
@@ -158,6 +159,7 @@ pub async fn insert(
         .insert(model)
         .await
         .map_err(|e| on_constraint(e, &field("sku"), SKU_TAKEN))?;
+    price_history::record(tx, created.id, BASE, Some(created.base_price), now).await?;
     let mut feed = vec![Change::upsert(Entity::Variant, created.id)];
     for (i, input) in draft.barcodes.iter().enumerate() {
         let normalized = codes::normalize(input.kind, &input.code).map_err(|e| {
@@ -214,6 +216,7 @@ pub async fn update(
 ) -> Result<variant::Model> {
     let tx = db.write(session).await?;
     let existing = find(&tx, id).await?.ok_or_else(not_found)?;
+    let old_price = existing.base_price;
     let mut model = existing.into_active_model();
     if let Some(v) = &input.sku {
         model.sku = Set(sku("sku", v)?);
@@ -235,11 +238,15 @@ pub async fn update(
     if let Some(v) = input.unit {
         model.unit = Set(v.into());
     }
-    model.updated_at = Set(Utc::now());
+    let now = Utc::now();
+    model.updated_at = Set(now);
     let updated = tx
         .update(model)
         .await
         .map_err(|e| on_constraint(e, "sku", SKU_TAKEN))?;
+    if updated.base_price != old_price {
+        price_history::record(&tx, id, BASE, Some(updated.base_price), now).await?;
+    }
     attributes::apply(
         &tx,
         AttributeOwner::Variant,
@@ -281,6 +288,8 @@ pub async fn set_location_price(
     if !location_exists {
         return Err(crate::org::locations::not_found().at("locationId"));
     }
+    let amount = amount.map(|a| price("price", a)).transpose()?;
+    let now = Utc::now();
     tx.delete_many::<location_price::Entity>()
         .filter(location_price::Column::VariantId.eq(variant_id))
         .filter(location_price::Column::LocationId.eq(location_id))
@@ -292,8 +301,8 @@ pub async fn set_location_price(
             tx.insert(location_price::ActiveModel {
                 variant_id: Set(variant_id),
                 location_id: Set(location_id),
-                price: Set(price("price", amount)?),
-                updated_at: Set(Utc::now()),
+                price: Set(amount),
+                updated_at: Set(now),
                 ..Default::default()
             })
             .await?;
@@ -301,6 +310,14 @@ pub async fn set_location_price(
         }
         None => Change::tombstone(Entity::LocationPrice, id),
     };
+    // A price write moves the variant's `updated_at`: instants before it
+    // read the history (`price_history`).
+    tx.update_many::<variant::Entity>()
+        .col_expr(variant::Column::UpdatedAt, Expr::value(now))
+        .filter(variant::Column::Id.eq(variant_id))
+        .exec(&tx)
+        .await?;
+    price_history::record(&tx, variant_id, location_id, amount, now).await?;
     changes::record(&tx, vec![change]).await?;
     tx.commit().await?;
     Ok(existing)

@@ -23,6 +23,7 @@ mod overload;
 mod persisted;
 mod playground;
 mod postgres;
+mod price_history;
 mod probe;
 mod pull;
 mod refunds;

@@ -17,7 +17,7 @@ use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, QueryFilter, Q
 use uuid::Uuid;
 
 use crate::catalog::pricing;
-use crate::catalog::{rules, tax_groups};
+use crate::catalog::{price_history, rules, tax_groups};
 use crate::error::Result;
 use crate::sales::event::SalePayload;
 use crate::tenancy::TenantTx;
@@ -28,6 +28,9 @@ pub struct Memo {
     variants: HashMap<Uuid, Option<(variant::Model, Option<product::Model>)>>,
     /// Location prices at the unit of work's location, by variant.
     prices: HashMap<Uuid, Vec<(Uuid, i64)>>,
+    /// The price history at the unit of work's location of variants whose
+    /// prices changed after a sale being applied (empty: none recorded).
+    history: HashMap<Uuid, Vec<entity::price_history::Model>>,
     /// Every rate a tax group has had, by group.
     rates: HashMap<Uuid, Vec<tax_rate::Model>>,
     /// Sale ids known not to be in the ledger yet (checked for a whole
@@ -154,8 +157,54 @@ impl Memo {
         self.variants.get(id).and_then(Option::as_ref)
     }
 
-    pub fn prices(&self, id: &Uuid) -> &[(Uuid, i64)] {
-        self.prices.get(id).map_or(&[], Vec::as_slice)
+    /// Loads the price history of those of `ids` whose prices may have
+    /// changed since `at` (their `updated_at` is later), unless known.
+    pub async fn load_history(
+        &mut self,
+        tx: &TenantTx,
+        ids: &[Uuid],
+        location: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let stale: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.history.contains_key(id))
+            .filter(|id| self.variant(id).is_some_and(|(v, _)| v.updated_at > at))
+            .copied()
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let mut found = price_history::of(tx, &stale, location).await?;
+        for id in stale {
+            self.history
+                .insert(id, found.remove(&id).unwrap_or_default());
+        }
+        Ok(())
+    }
+
+    /// The variant's base price and its override at the unit of work's
+    /// location, as they were at `at` (see [`Self::load_history`]).
+    pub fn prices_at(
+        &self,
+        variant: &variant::Model,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> (i64, Option<i64>) {
+        let current = || {
+            let over = self.prices.get(&variant.id).and_then(|p| p.first());
+            (variant.base_price, over.map(|(_, price)| *price))
+        };
+        if variant.updated_at <= at {
+            return current();
+        }
+        match self
+            .history
+            .get(&variant.id)
+            .and_then(|rows| price_history::at(rows, at))
+        {
+            Some(then) => (then.base, then.at_location),
+            None => current(),
+        }
     }
 
     /// The group's rates in force at `at`, in position order.

@@ -52,6 +52,9 @@ pub(super) async fn price_lines(
     }
     let location = ctx.head.location.clone();
     ctx.memo.load_variants(tx, &ids, location.id).await?;
+    ctx.memo
+        .load_history(tx, &ids, location.id, event.created_at)
+        .await?;
     // Rule amounts are in the tenant's currency: where prices are in
     // another, only percentages apply.
     let foreign = location.currency != ctx.tenant.currency;
@@ -105,7 +108,11 @@ impl Pricing<'_> {
             .unit_price
             .map(|u| checks::amount(&field("unitPrice"), u.0, false))
             .transpose()?;
-        let own_prices = self.memo.prices(id);
+        // The prices in force at the sale's instant, which an offline
+        // sale may precede by days.
+        let (base_price, over) = self.memo.prices_at(variant, self.at);
+        let own_prices = over.map(|p| [(self.place.id, p)]);
+        let own_prices = own_prices.as_ref().map_or(&[][..], |p| &p[..]);
         // Archived variants still sell: an offline terminal may not have
         // heard yet, and the sale happened.
         let catalog = (!self.foreign || !own_prices.is_empty()).then(|| {
@@ -114,7 +121,7 @@ impl Pricing<'_> {
                     id: variant.id,
                     product: product.id,
                     category: product.category.as_deref(),
-                    base_price: variant.base_price,
+                    base_price,
                     location_prices: own_prices,
                     rules: &self.rules,
                 },
