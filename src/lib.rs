@@ -23,6 +23,7 @@ pub mod org;
 pub mod reporting;
 pub mod sales;
 pub mod startup;
+pub mod stock;
 pub mod sync;
 pub mod telemetry;
 pub mod tenancy;

@@ -23,7 +23,7 @@ fn layer(node: &str) -> Option<u8> {
         "main" | "lib" | "cli" | "seed" | "startup" => 5,
         "http" => 4,
         "graphql" => 3,
-        "catalog" | "sales" | "sync" | "reporting" | "org" | "audit" => 2,
+        "catalog" | "sales" | "sync" | "reporting" | "org" | "audit" | "stock" => 2,
         "tenancy" | "cache" | "auth" | "money" | "config" | "telemetry" | "metrics" | "error"
         | "validate" => 1,
         _ => return None,
@@ -32,7 +32,15 @@ fn layer(node: &str) -> Option<u8> {
 
 /// Services whose `graphql` part (`src/<service>/graphql.rs` or
 /// `src/<service>/graphql/`) belongs to the API layer.
-const SERVICES: &[&str] = &["catalog", "sales", "sync", "reporting", "org", "audit"];
+const SERVICES: &[&str] = &[
+    "catalog",
+    "sales",
+    "sync",
+    "reporting",
+    "org",
+    "audit",
+    "stock",
+];
 
 /// The API layer's leaf: what every resolver uses (request data,
 /// pagination, payloads, scalars), naming no resolver itself.

@@ -43,6 +43,10 @@ pub mod sale_line;
 pub mod sale_state;
 pub mod sale_void;
 pub mod scale_format;
+pub mod stock_level;
+pub mod stock_movement;
+pub mod stock_transfer;
+pub mod stock_transfer_line;
 pub mod sync_event;
 pub mod sync_issue;
 pub mod tax_group;
@@ -116,6 +120,10 @@ tenant_owned!(
     sale_state,
     sale_void,
     scale_format,
+    stock_level,
+    stock_movement,
+    stock_transfer,
+    stock_transfer_line,
     sync_event,
     sync_issue,
     tax_group,

@@ -23,6 +23,10 @@ pub struct Model {
     pub tax_group_id: Uuid,
     pub unit: Unit,
     pub status: Status,
+    /// Whether stock is kept for it (`stock_levels`); untracked variants
+    /// make no stock movements.
+    #[serde(default)]
+    pub track_stock: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

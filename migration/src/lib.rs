@@ -25,6 +25,7 @@ mod m20261129_000013_report_product_months;
 mod m20261130_000014_sync_event_indexes;
 mod m20261130_000015_lookup_call;
 mod m20261207_000016_price_history;
+mod m20261207_000017_stock;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_sync_event_indexes::Migration),
             Box::new(m20261130_000015_lookup_call::Migration),
             Box::new(m20261207_000016_price_history::Migration),
+            Box::new(m20261207_000017_stock::Migration),
         ]
     }
 }

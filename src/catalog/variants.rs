@@ -56,6 +56,9 @@ pub struct VariantDraft {
     pub tax_group_id: ID,
     #[graphql(default_with = "SaleUnit::Each")]
     pub unit: SaleUnit,
+    /// Keep stock of it per location (sales, receipts, counts…).
+    #[graphql(default)]
+    pub track_stock: bool,
     #[graphql(default)]
     pub barcodes: Vec<BarcodeInput>,
     #[graphql(default)]
@@ -71,6 +74,9 @@ pub struct UpdateVariantInput {
     pub base_price: Option<Amount>,
     pub tax_group_id: Option<ID>,
     pub unit: Option<SaleUnit>,
+    /// Start or stop keeping stock of it. Levels and movements recorded
+    /// so far are kept.
+    pub track_stock: Option<bool>,
     #[graphql(default)]
     pub attributes: Vec<AttributeValueInput>,
 }
@@ -150,6 +156,7 @@ pub async fn insert(
         tax_group_id: Set(tax_group),
         unit: Set(draft.unit.into()),
         status: Set(Status::Active),
+        track_stock: Set(draft.track_stock),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -237,6 +244,9 @@ pub async fn update(
     }
     if let Some(v) = input.unit {
         model.unit = Set(v.into());
+    }
+    if let Some(v) = input.track_stock {
+        model.track_stock = Set(v);
     }
     let now = Utc::now();
     model.updated_at = Set(now);

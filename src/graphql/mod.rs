@@ -25,6 +25,7 @@ use crate::catalog::loaders;
 use crate::config::Introspection;
 use crate::org::{LocationLoader, OrgMutation, OrgQuery, TerminalLoader};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
+use crate::stock::graphql::{StockMutation, StockQuery};
 use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
 use crate::tenancy::Db;
 
@@ -36,6 +37,7 @@ pub struct Query(
     SyncQuery,
     crate::reporting::graphql::ReportingQuery,
     crate::audit::graphql::AuditQuery,
+    StockQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,6 +47,7 @@ pub struct Mutation(
     SalesMutation,
     SyncMutation,
     crate::reporting::graphql::ReportingMutation,
+    StockMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -143,6 +146,13 @@ pub fn session_data(data: &mut async_graphql::Data, db: &Db, session: &Session) 
     ));
     data.insert(DataLoader::new(
         TerminalLoader(LocationLoader::new(db.clone(), session.clone())),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        crate::catalog::graphql::stock::StockLevelLoader {
+            db: db.clone(),
+            session: session.clone(),
+        },
         tokio::spawn,
     ));
     loaders::register(

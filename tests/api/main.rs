@@ -35,6 +35,7 @@ mod scan_input;
 mod schema;
 mod shop;
 mod sockets;
+mod stock;
 mod subscriptions;
 mod sync;
 mod sync_property;

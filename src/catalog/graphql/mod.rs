@@ -3,6 +3,7 @@
 mod lookup;
 mod mutation;
 mod query;
+pub mod stock;
 pub mod types;
 
 pub use mutation::CatalogMutation;

@@ -178,6 +178,19 @@ impl Variant {
     async fn unit(&self) -> SaleUnit {
         self.0.unit.into()
     }
+    /// Whether stock is kept of it per location.
+    async fn track_stock(&self) -> bool {
+        self.0.track_stock
+    }
+    /// Its stock at a location; null where it does not track stock.
+    #[graphql(guard = "Staff::any()")]
+    async fn stock_level(
+        &self,
+        ctx: &Context<'_>,
+        location_id: ID,
+    ) -> Result<Option<super::stock::StockLevel>> {
+        super::stock::of_variant(ctx, self.0.id, &location_id).await
+    }
     async fn status(&self) -> CatalogStatus {
         self.0.status.into()
     }

@@ -274,6 +274,8 @@ pub struct Writes {
     pub events: Vec<sync_event::ActiveModel>,
     /// Report cells the applied events change, added on flush.
     pub rollups: crate::reporting::rollup::Rollups,
+    /// Stock movements of tracked variants sold, refunded or voided.
+    pub stock: crate::stock::Movements,
 }
 
 /// Rows per multi-row INSERT on SQLite, whose statements bind one value
@@ -307,6 +309,7 @@ impl Writes {
             && self.events.is_empty()
             && self.issues.is_empty()
             && self.rollups.is_empty()
+            && self.stock.is_empty()
     }
 
     /// Inserts everything buffered, parents before children.
@@ -326,6 +329,7 @@ impl Writes {
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;
         insert_all(tx, &mut self.events, 16).await?;
+        self.stock.flush(tx).await?;
         self.rollups.flush(tx).await
     }
 

@@ -19,6 +19,7 @@ use crate::sales::event::{Event, EventType, SalePayload};
 use crate::sales::ledger::Slot;
 use crate::sales::records::SaleRecord;
 use crate::sales::rejection::{Checked, Reason, Rejection};
+use crate::stock::{Detail, Kind, Movement};
 use crate::tenancy::TenantTx;
 
 pub fn display_name(product: &product::Model, variant: &variant::Model) -> String {
@@ -67,6 +68,7 @@ pub(super) async fn apply(
         figures,
     );
     append(ctx, event, record, business_date)?;
+    stock_out(ctx, event, sale_id, &lines);
     record_anomalies(ctx, event, sale_id, anomalies);
     Ok(Ok(Applied {
         kind: EventType::Sale,
@@ -74,6 +76,30 @@ pub(super) async fn apply(
         receipt_number: slot.number,
         new: true,
     }))
+}
+
+/// A SALE movement for each line of a variant that tracks stock, in the
+/// same transaction as the sale. Stock may go below zero: the sale
+/// happened (docs/architecture.md, "Stock").
+fn stock_out(ctx: &mut Ctx<'_>, event: &Event, sale_id: Uuid, lines: &[Line]) {
+    for (i, line) in lines.iter().enumerate() {
+        if !line.variant.track_stock {
+            continue;
+        }
+        ctx.memo.writes.stock.push(Movement {
+            kind: Kind::Sale,
+            location: ctx.head.location.id,
+            variant: line.variant.id,
+            quantity: -line.priced.quantity.milli(),
+            at: event.created_at,
+            source: sale_id,
+            line_no: i as i32 + 1,
+            detail: Detail {
+                terminal: Some(ctx.head.terminal.id),
+                ..Detail::default()
+            },
+        });
+    }
 }
 
 /// The sale already in the ledger under this id (its id and receipt

@@ -54,7 +54,7 @@ pub fn has_place(v: &Value) -> bool {
 /// The entity a root field's `id` argument names, from the field's name
 /// (`archiveTaxGroup` → `TaxGroup`).
 fn entity_of_field(field: &str) -> Option<&'static str> {
-    let stem = ["update", "archive", "revoke"]
+    let stem = ["update", "archive", "revoke", "receive"]
         .iter()
         .find_map(|verb| field.strip_prefix(verb))
         .unwrap_or(field);
@@ -68,6 +68,7 @@ fn entity_of_field(field: &str) -> Option<&'static str> {
         "attributedefinition" => "AttributeDefinition",
         "sale" => "Sale",
         "refund" => "Refund",
+        "stocktransfer" => "StockTransfer",
         _ => return None,
     };
     Some(kind)
@@ -78,6 +79,10 @@ fn entity_of_field(field: &str) -> Option<&'static str> {
 pub fn id_kind(at: &Site) -> Option<Value> {
     Some(match (at.parent, at.name) {
         (_, "locationId" | "locationIds" | "locations") => own("Location"),
+        (_, "fromLocationId") => own("Location"),
+        (_, "toLocationId") => own("Depot"),
+        // A stock movement's source: here, a transfer.
+        (None, "sourceId") => own("StockTransfer"),
         (_, "terminalId" | "terminalIds" | "terminals") => own("Terminal"),
         (_, "productId" | "products") => own("Product"),
         (_, "variantId" | "toVariantId") => own("Variant"),

@@ -94,7 +94,7 @@ pub async fn side(app: &TestApp, prefix: &str, price: i64, barcode: &str) -> Sid
         json!({ "input": {
             "name": product_name, "category": category,
             "attributes": [{ "code": attribute_code, "value": format!("{prefix} farm") }],
-            "variants": [{ "sku": sku, "name": format!("{prefix} can"), "basePrice": price.to_string(),
+            "variants": [{ "sku": sku, "name": format!("{prefix} can"), "basePrice": price.to_string(), "trackStock": true,
                            "taxGroupId": tax, "barcodes": [{ "kind": "EAN_13", "code": barcode }] }],
         } }),
         &["createProduct", "product"]).await;
@@ -145,8 +145,23 @@ pub async fn side(app: &TestApp, prefix: &str, price: i64, barcode: &str) -> Sid
         assert!(pushed["data"]["syncPush"].is_object(), "{pushed}");
     }
 
+    // Stock: goods in with a cost, and a transfer to a depot in transit.
+    let depot = app.create_location(&owner, &format!("{prefix}2")).await;
+    ok(app, &owner,
+        "mutation($input: ReceiveStockInput!) { receiveStock(input: $input) { movements { id } } }",
+        json!({ "input": { "locationId": location, "supplierReference": format!("{prefix} delivery"),
+                           "lines": [{ "variantId": variant, "quantity": "5000", "unitCost": (price / 2).to_string() }] } }),
+        &["receiveStock", "movements"]).await;
+    let transfer = ok(app, &owner,
+        "mutation($input: SendStockTransferInput!) { sendStockTransfer(input: $input) { transfer { id } } }",
+        json!({ "input": { "fromLocationId": location, "toLocationId": depot, "reference": format!("{prefix} transfer"),
+                           "lines": [{ "variantId": variant, "quantity": "7" }] } }),
+        &["sendStockTransfer", "transfer"]).await;
+
     let mut values = BTreeMap::from([
         ("Tenant", tenant.to_string()),
+        ("StockTransfer", id(&transfer)),
+        ("Depot", depot),
         ("Location", location),
         ("Terminal", terminal),
         ("Product", id(&product)),
@@ -177,6 +192,8 @@ pub async fn side(app: &TestApp, prefix: &str, price: i64, barcode: &str) -> Sid
         format!("{prefix} can"),
         format!("{prefix} farm"),
         format!("{prefix} rule"),
+        format!("{prefix} delivery"),
+        format!("{prefix} transfer"),
         (gross * 1000).to_string(),
     ]);
     // Tenant B's void; tenant A keeps its sale for the probes to void.
