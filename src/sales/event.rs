@@ -108,6 +108,10 @@ pub struct RefundLineInput {
     pub variant_id: Option<ID>,
     pub unit_price: Option<Amount>,
     pub quantity: Decimal3,
+    /// The goods go back to stock at the refunding terminal's location
+    /// (for a variant that tracks stock). Left out: they do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restock: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]

@@ -290,3 +290,76 @@ async fn stock_documents_refuse_bad_lines_and_cashiers() {
     // Nothing was stored by any of them.
     assert_eq!(level(&shop, &shop.location).await["onHand"], "0");
 }
+
+#[tokio::test]
+async fn refunds_restock_only_when_asked_and_voids_give_everything_back() {
+    let shop = Shop::open().await;
+    track(&shop, &shop.soda).await;
+    let receive = json!({ "locationId": shop.location, "lines": [line(&shop, "10")] });
+    document(&shop, &shop.owner, "receiveStock", receive).await;
+    let sale_id = Uuid::new_v4().to_string();
+    let sale = json!({
+        "saleId": sale_id,
+        "lines": [{ "variantId": shop.soda, "quantity": "3" }],
+        "tenders": [{ "method": "CASH", "amount": "1000" }],
+    });
+    let sold = shop.sell(&shop.device, sale).await;
+    assert!(sold["data"]["recordSale"].is_object(), "{sold}");
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "7");
+
+    // One back on the shelf, one not (damaged).
+    for restock in [json!(true), json!(null)] {
+        let mut refund = json!({
+            "refundId": Uuid::new_v4().to_string(),
+            "saleId": sale_id,
+            "lines": [{ "saleLineNo": 1, "quantity": "1", "restock": restock }],
+            "tenders": [{ "method": "CASH", "amount": "1" }],
+        });
+        // The refund's share of the line's rounded tax: as the server says.
+        let asked = shop.refund(&shop.device, refund.clone()).await;
+        let message = asked["errors"][0]["message"].as_str().unwrap_or_default();
+        let total = message.rsplit('(').next().unwrap_or_default().trim_end_matches(')');
+        refund["tenders"][0]["amount"] = json!(total);
+        let body = shop.refund(&shop.device, refund).await;
+        assert!(body["data"]["refundSale"].is_object(), "{asked} {body}");
+    }
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "8");
+
+    // A sale voided: everything it took comes back.
+    let other_sale = Uuid::new_v4().to_string();
+    let sale = json!({
+        "saleId": other_sale,
+        "lines": [{ "variantId": shop.soda, "quantity": "4" }],
+        "tenders": [{ "method": "CASH", "amount": "2000" }],
+    });
+    shop.sell(&shop.device, sale).await;
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "4");
+    let void = json!({ "voidId": Uuid::new_v4().to_string(), "saleId": other_sale });
+    let body = shop.void(&shop.device, void).await;
+    assert!(body["data"]["voidSale"].is_object(), "{body}");
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "8");
+    let kinds = shop
+        .app
+        .gql(
+            &shop.owner,
+            "{ stockMovements(first: 100) { edges { node { kind quantity } } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<String> = kinds["data"]["stockMovements"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{kinds}"))
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["node"]["kind"].as_str().unwrap_or("?"),
+                e["node"]["quantity"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["RECEIVE 10", "SALE -3", "REFUND 1", "SALE -4", "VOID 4"]
+    );
+}

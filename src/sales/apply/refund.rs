@@ -17,6 +17,7 @@ use crate::sales::event::{Event, EventType, RefundPayload};
 use crate::sales::ledger::Slot;
 use crate::sales::records::RefundRecord;
 use crate::sales::rejection::{Checked, Reason, Rejection};
+use crate::stock::{Detail, Kind, Movement};
 use crate::tenancy::TenantTx;
 
 /// What a refund's shape check gives.
@@ -64,7 +65,14 @@ pub(super) async fn apply(
         built,
         total,
     );
+    let refunded: Vec<(i32, Uuid, i64)> = record
+        .lines
+        .iter()
+        .map(|l| (l.line_no, l.variant_id, l.quantity_milli))
+        .collect();
+    let restock: Vec<bool> = p.lines.iter().map(|l| l.restock == Some(true)).collect();
     append(tx, ctx, event, record, business_date).await?;
+    restock_lines(ctx, event, refund_id, &restock, &refunded);
     if let Some(sale_id) = sale_id {
         tx.update_many::<sale_state::Entity>()
             .col_expr(
@@ -81,6 +89,41 @@ pub(super) async fn apply(
         receipt_number: slot.number,
         new: true,
     }))
+}
+
+/// A REFUND movement for each line the terminal put back on the shelf
+/// (`restock`), of a variant that tracks stock, at the refunding
+/// terminal's location. `refunded` is (line, variant, quantity) per line,
+/// in the payload's order.
+fn restock_lines(
+    ctx: &mut Ctx<'_>,
+    event: &Event,
+    refund_id: Uuid,
+    restock: &[bool],
+    refunded: &[(i32, Uuid, i64)],
+) {
+    for (&(line_no, variant, quantity), _) in refunded.iter().zip(restock).filter(|(_, r)| **r) {
+        let tracked = ctx
+            .memo
+            .variant(&variant)
+            .is_some_and(|(v, _)| v.track_stock);
+        if !tracked {
+            continue;
+        }
+        ctx.memo.writes.stock.push(Movement {
+            kind: Kind::Refund,
+            location: ctx.head.location.id,
+            variant,
+            quantity,
+            at: event.created_at,
+            source: refund_id,
+            line_no,
+            detail: Detail {
+                terminal: Some(ctx.head.terminal.id),
+                ..Detail::default()
+            },
+        });
+    }
 }
 
 /// One to [`MAX_LINES`] lines, valid tenders, a reason of at most 500

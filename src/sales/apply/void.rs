@@ -3,7 +3,7 @@
 //! closed, a refund is the way). A second void of the same sale answers
 //! with the first.
 
-use entity::{sale, sale_state, sale_void};
+use entity::{sale, sale_state, sale_void, stock_movement};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter};
 
@@ -13,6 +13,7 @@ use crate::sales::chain::canonical_void;
 use crate::sales::checks;
 use crate::sales::event::{Event, EventType, VoidPayload};
 use crate::sales::rejection::{Checked, Reason, Rejection};
+use crate::stock::{Detail, Kind, Movement};
 use crate::tenancy::TenantTx;
 
 fn answer(v: sale_void::Model) -> Checked<Applied> {
@@ -138,6 +139,33 @@ async fn voidable(
     Ok(Ok(Voidable::Yes(sale, business_date)))
 }
 
+/// A VOID movement for each SALE movement of the voided sale: its goods
+/// go back where they were taken from.
+async fn give_back(tx: &TenantTx, ctx: &mut Ctx<'_>, void: &sale_void::Model) -> Result<()> {
+    let taken = tx
+        .select::<stock_movement::Entity>()
+        .filter(stock_movement::Column::SourceId.eq(void.sale_id))
+        .filter(stock_movement::Column::Kind.eq(Kind::Sale.as_str()))
+        .all(tx)
+        .await?;
+    for m in taken {
+        ctx.memo.writes.stock.push(Movement {
+            kind: Kind::Void,
+            location: m.location_id,
+            variant: m.variant_id,
+            quantity: -m.quantity,
+            at: void.created_at,
+            source: void.id,
+            line_no: m.line_no,
+            detail: Detail {
+                terminal: Some(void.terminal_id),
+                ..Detail::default()
+            },
+        });
+    }
+    Ok(())
+}
+
 /// Chains the void into the terminal's ledger, takes the sale back out of
 /// its report cell, writes the void and marks the sale voided.
 async fn append(
@@ -176,6 +204,7 @@ async fn append(
         &record.tenders,
         true,
     );
+    give_back(tx, ctx, &void).await?;
     tx.insert_many(all_set::<_, sale_void::ActiveModel>(vec![void]))
         .await?;
     tx.update_many::<sale_state::Entity>()
