@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod cash;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -23,7 +23,7 @@ fn layer(node: &str) -> Option<u8> {
         "main" | "lib" | "cli" | "seed" | "startup" => 5,
         "http" => 4,
         "graphql" => 3,
-        "catalog" | "sales" | "sync" | "reporting" | "org" | "audit" | "stock" => 2,
+        "catalog" | "sales" | "sync" | "reporting" | "org" | "audit" | "stock" | "cash" => 2,
         "tenancy" | "cache" | "auth" | "money" | "config" | "telemetry" | "metrics" | "error"
         | "validate" => 1,
         _ => return None,
@@ -40,6 +40,7 @@ const SERVICES: &[&str] = &[
     "org",
     "audit",
     "stock",
+    "cash",
 ];
 
 /// The API layer's leaf: what every resolver uses (request data,

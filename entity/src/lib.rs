@@ -11,6 +11,7 @@ pub mod attribute_definition;
 pub mod attribute_value;
 pub mod audit_entry;
 pub mod barcode;
+pub mod cash_movement;
 pub mod catalog_change;
 pub mod catalog_version;
 pub mod enums;
@@ -43,6 +44,7 @@ pub mod sale_line;
 pub mod sale_state;
 pub mod sale_void;
 pub mod scale_format;
+pub mod shift;
 pub mod stock_level;
 pub mod stock_movement;
 pub mod stock_transfer;
@@ -89,6 +91,7 @@ tenant_owned!(
     attribute_value,
     audit_entry,
     barcode,
+    cash_movement,
     catalog_change,
     catalog_version,
     ledger_anomaly,
@@ -120,6 +123,7 @@ tenant_owned!(
     sale_state,
     sale_void,
     scale_format,
+    shift,
     stock_level,
     stock_movement,
     stock_transfer,

@@ -26,6 +26,7 @@ mod m20261130_000014_sync_event_indexes;
 mod m20261130_000015_lookup_call;
 mod m20261207_000016_price_history;
 mod m20261207_000017_stock;
+mod m20261207_000018_cash;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_lookup_call::Migration),
             Box::new(m20261207_000016_price_history::Migration),
             Box::new(m20261207_000017_stock::Migration),
+            Box::new(m20261207_000018_cash::Migration),
         ]
     }
 }

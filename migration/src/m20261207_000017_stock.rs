@@ -14,8 +14,8 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{
-    big, boolean, index, int, tenant_table, text, text_null, timestamp, timestamp_null, uuid,
-    uuid_null,
+    big, big_null, boolean, index, int, tenant_table, text, text_null, timestamp, timestamp_null,
+    uuid, uuid_null,
 };
 use crate::rls::protect_tenant_table;
 
@@ -24,10 +24,6 @@ pub struct Migration;
 
 fn c(name: &'static str) -> Alias {
     Alias::new(name)
-}
-
-fn big_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(c(name)).big_integer().null().to_owned()
 }
 
 fn tables() -> Vec<TableCreateStatement> {
@@ -47,9 +43,9 @@ fn tables() -> Vec<TableCreateStatement> {
                 int(c("line_no")),
                 text_null(c("reason"), 32),
                 text_null(c("note"), 200),
-                big_null("unit_cost"),
+                big_null(c("unit_cost")),
                 text_null(c("supplier_reference"), 100),
-                big_null("counted"),
+                big_null(c("counted")),
                 uuid_null(c("terminal_id")),
                 uuid_null(c("transfer_id")),
                 text_null(c("recorded_by"), 200),
@@ -63,8 +59,8 @@ fn tables() -> Vec<TableCreateStatement> {
                 uuid(c("variant_id")),
                 big(c("on_hand")),
                 big(c("in_transit")),
-                big_null("average_cost"),
-                big_null("low_threshold"),
+                big_null(c("average_cost")),
+                big_null(c("low_threshold")),
                 timestamp(c("updated_at")),
             ],
         ),

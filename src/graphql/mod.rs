@@ -38,6 +38,7 @@ pub struct Query(
     crate::reporting::graphql::ReportingQuery,
     crate::audit::graphql::AuditQuery,
     StockQuery,
+    crate::cash::graphql::CashQuery,
 );
 
 #[derive(MergedObject, Default)]

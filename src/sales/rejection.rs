@@ -48,6 +48,9 @@ reasons! {
     CurrencyMismatch => "CURRENCY_MISMATCH", BAD_USER_INPUT;
     ManagerRequired => "MANAGER_REQUIRED", FORBIDDEN;
     IdReused => "ID_REUSED", CONFLICT;
+    InvalidStockLine => "INVALID_STOCK_LINE", BAD_USER_INPUT;
+    ShiftAlreadyOpen => "SHIFT_ALREADY_OPEN", CONFLICT;
+    ShiftNotOpen => "SHIFT_NOT_OPEN", CONFLICT;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

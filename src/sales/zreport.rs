@@ -35,6 +35,8 @@ pub struct ZReport {
     /// Net total of every business day of the terminal up to and including
     /// this one. It never resets.
     pub grand_total: i64,
+    /// The drawer's shifts opened that day, in order.
+    pub shifts: Vec<entity::shift::Model>,
 }
 
 async fn sum_total<E: EntityTrait>(tx: &TenantTx, select: Scoped<Select<E>>) -> Result<i64> {
@@ -76,6 +78,7 @@ pub async fn z_report(
     let first_receipt = receipt_at(&tx, terminal_id, date, true).await?;
     let last_receipt = receipt_at(&tx, terminal_id, date, false).await?;
     let grand_total = grand_total(&tx, terminal_id, date).await?;
+    let shifts = crate::cash::shifts::of_terminal_on(&tx, terminal_id, date).await?;
     let sales_total: i64 = day.sales.iter().map(|s| s.total).sum();
     let refunds_total: i64 = day.refunds.iter().map(|r| r.total).sum();
     let voids_total: i64 = day.voids.iter().map(|v| v.total).sum();
@@ -97,6 +100,7 @@ pub async fn z_report(
         first_receipt,
         last_receipt,
         grand_total,
+        shifts,
     })
 }
 

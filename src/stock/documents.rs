@@ -206,29 +206,42 @@ fn by(session: &Session) -> Detail {
     }
 }
 
-/// Goods in. A line with a unit cost moves the level's average cost:
-/// `(on hand × average + received × cost) / (on hand + received)`, in
-/// minor units rounded half-even; where nothing was on hand (or less than
-/// nothing), the new cost is the average.
+/// Goods in, from the back office.
 pub async fn receive(
     session: &Session,
     db: &Db,
     input: Receipt,
 ) -> Result<Vec<stock_movement::Model>> {
     let tx = db.write(session).await?;
-    check_lines(&tx, (input.location, "locationId"), &input.lines, 1).await?;
+    let source = Uuid::now_v7();
+    let movements = receive_in(&tx, by(session), &input, source, Utc::now()).await?;
+    finish(tx, movements, source).await
+}
+
+/// Goods in, inside `tx` (a back-office receipt, or a terminal's
+/// STOCK_RECEIVE): checks every line, then moves the average costs and
+/// answers the movements to write, as `source`. A line with a unit cost
+/// moves its level's average cost: `(on hand × average + received × cost)
+/// / (on hand + received)`, in minor units rounded half-even; where
+/// nothing was on hand (or less than nothing), the cost is the average.
+pub async fn receive_in(
+    tx: &TenantTx,
+    base: Detail,
+    input: &Receipt,
+    source: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> Result<ledger::Movements> {
+    check_lines(tx, (input.location, "locationId"), &input.lines, 1).await?;
     let supplier_reference = text(
         "supplierReference",
         input.supplier_reference.as_deref(),
         100,
     )?;
     let note = text("note", input.note.as_deref(), 200)?;
-    let source = Uuid::now_v7();
-    let now = Utc::now();
     let mut lines = input.lines.clone();
     lines.sort_by_key(|l| l.variant);
     for line in &lines {
-        let level = ledger::lock(&tx, input.location, line.variant).await?;
+        let level = ledger::lock(tx, input.location, line.variant).await?;
         let average = match (line.unit_cost, level.average_cost) {
             (Some(cost), Some(avg)) if level.on_hand > 0 => Some(div_round(
                 i128::from(level.on_hand) * i128::from(avg)
@@ -246,7 +259,7 @@ pub async fn receive(
             )
             .filter(stock_level::Column::LocationId.eq(input.location))
             .filter(stock_level::Column::VariantId.eq(line.variant))
-            .exec(&tx)
+            .exec(tx)
             .await?;
     }
     let mut movements = ledger::Movements::default();
@@ -256,18 +269,18 @@ pub async fn receive(
             location: input.location,
             variant: line.variant,
             quantity: line.quantity,
-            at: now,
+            at,
             source,
             line_no: i as i32 + 1,
             detail: Detail {
                 unit_cost: line.unit_cost,
                 supplier_reference: supplier_reference.clone(),
                 note: note.clone(),
-                ..by(session)
+                ..base.clone()
             },
         });
     }
-    finish(tx, movements, source).await
+    Ok(movements)
 }
 
 /// A correction with a reason: each line adds its signed quantity.
@@ -301,36 +314,47 @@ pub async fn adjust(
     finish(tx, movements, source).await
 }
 
-/// A stock take: each line sets the level to what was counted, and the
-/// difference from the level at that moment is recorded (zero when the
-/// count agrees).
+/// A stock take, from the back office.
 pub async fn count(session: &Session, db: &Db, input: Count) -> Result<Vec<stock_movement::Model>> {
     let tx = db.write(session).await?;
-    check_lines(&tx, (input.location, "locationId"), &input.lines, 0).await?;
-    let note = text("note", input.note.as_deref(), 200)?;
     let source = Uuid::now_v7();
-    let now = Utc::now();
+    let movements = count_in(&tx, by(session), &input, source, Utc::now()).await?;
+    finish(tx, movements, source).await
+}
+
+/// A stock take inside `tx`: each line sets the level to what was
+/// counted, and the difference from the level at that moment is the
+/// movement (zero when the count agrees).
+pub async fn count_in(
+    tx: &TenantTx,
+    base: Detail,
+    input: &Count,
+    source: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> Result<ledger::Movements> {
+    check_lines(tx, (input.location, "locationId"), &input.lines, 0).await?;
+    let note = text("note", input.note.as_deref(), 200)?;
     let mut order: Vec<(usize, &Line)> = input.lines.iter().enumerate().collect();
     order.sort_by_key(|(_, l)| l.variant);
     let mut movements = ledger::Movements::default();
     for (i, line) in order {
-        let level = ledger::lock(&tx, input.location, line.variant).await?;
+        let level = ledger::lock(tx, input.location, line.variant).await?;
         movements.push(Movement {
             kind: Kind::Count,
             location: input.location,
             variant: line.variant,
             quantity: line.quantity - level.on_hand,
-            at: now,
+            at,
             source,
             line_no: i as i32 + 1,
             detail: Detail {
                 counted: Some(line.quantity),
                 note: note.clone(),
-                ..by(session)
+                ..base.clone()
             },
         });
     }
-    finish(tx, movements, source).await
+    Ok(movements)
 }
 
 /// Sets (or, with `None`, clears) the level at or below which a variant

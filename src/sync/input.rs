@@ -5,15 +5,24 @@ use async_graphql::{ID, InputObject, OneofObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::sales::event::{Event, EventBody, EventType, RefundPayload, SalePayload, VoidPayload};
+use crate::sales::event::{
+    CashMovementPayload, Event, EventBody, EventType, RefundPayload, SalePayload,
+    ShiftClosePayload, ShiftOpenPayload, StockCountPayload, StockReceivePayload, VoidPayload,
+};
 
-/// Exactly one of `sale`, `refund` or `void`, matching `type`.
+/// Exactly one payload, matching `type` (`sale` for SALE, `stockReceive`
+/// for STOCK_RECEIVE…).
 #[derive(Debug, Clone, OneofObject)]
 #[graphql(name = "SalesEventPayloadInput")]
 pub enum PayloadInput {
     Sale(SalePayload),
     Refund(RefundPayload),
     Void(VoidPayload),
+    StockReceive(StockReceivePayload),
+    StockCount(StockCountPayload),
+    ShiftOpen(ShiftOpenPayload),
+    CashMovement(CashMovementPayload),
+    ShiftClose(ShiftClosePayload),
 }
 
 #[derive(Debug, Clone, InputObject)]
@@ -61,13 +70,18 @@ impl SalesEventInput {
             (EventType::Sale, PayloadInput::Sale(p)) => EventBody::Sale(p),
             (EventType::Refund, PayloadInput::Refund(p)) => EventBody::Refund(p),
             (EventType::Void, PayloadInput::Void(p)) => EventBody::Void(p),
+            (EventType::StockReceive, PayloadInput::StockReceive(p)) => EventBody::StockReceive(p),
+            (EventType::StockCount, PayloadInput::StockCount(p)) => EventBody::StockCount(p),
+            (EventType::ShiftOpen, PayloadInput::ShiftOpen(p)) => EventBody::ShiftOpen(p),
+            (EventType::CashMovement, PayloadInput::CashMovement(p)) => EventBody::CashMovement(p),
+            (EventType::ShiftClose, PayloadInput::ShiftClose(p)) => EventBody::ShiftClose(p),
             (kind, _) => {
                 return Err(Malformed {
                     code: "TYPE_MISMATCH",
                     message: format!(
                         "a {} event carries a {} payload",
                         kind.as_str(),
-                        kind.as_str().to_lowercase()
+                        kind.payload_field()
                     ),
                 });
             }

@@ -63,7 +63,7 @@ impl Settled {
         match self {
             Self::Applied(a) => {
                 r.record_id = Some(a.record_id);
-                r.receipt_number = Some(a.receipt_number.clone());
+                r.receipt_number = a.receipt_number.clone();
             }
             Self::Pending { refund, sale } => {
                 r.code = Some(AWAITING_SALE.into());

@@ -420,6 +420,20 @@ pub const CREATE_PRODUCT: &str = "mutation($input: CreateProductInput!) { create
 pub const SCAN: &str = "query($barcode: String!, $location: ID) { productByBarcode(barcode: $barcode, locationId: $location) { barcode variant { id sku } product { name } quantity listPrice { amount currency } unitPrice { amount } lineTotal { amount } net { amount } tax { amount } gross { amount } taxes { name percent amount { amount } } appliedRuleIds embeddedWeight embeddedPrice { amount } } }";
 
 impl TestApp {
+    /// A location selling in `currency` (its tenant's, or with location
+    /// prices).
+    pub async fn location_in(&self, token: &str, code: &str, currency: &str) -> String {
+        let mut input = location_input(code);
+        input["currency"] = json!(currency);
+        let body = self
+            .gql(token, CREATE_LOCATION, json!({ "input": input }))
+            .await;
+        body["data"]["createLocation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("location not created: {body}"))
+            .to_owned()
+    }
+
     /// A tenant whose base prices are in `currency`.
     pub async fn tenant_in(&self, name: &str, currency: &str) -> Uuid {
         pos::cli::create_tenant(&self.config, name, currency)

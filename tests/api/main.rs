@@ -33,6 +33,7 @@ mod reports;
 mod sales;
 mod scan_input;
 mod schema;
+mod shifts;
 mod shop;
 mod sockets;
 mod stock;

@@ -271,19 +271,7 @@ async fn sell_in(currency: &str, price: i64, percent: &str, quantity: &str) -> s
     let tenant = app.tenant_in("Other", currency).await;
     let owner = app.owner(tenant);
     let tax = app.tax_group(&owner, "Tax", percent).await;
-    let mut input = crate::helpers::location_input("LOC1");
-    input["currency"] = json!(currency);
-    let body = app
-        .gql(
-            &owner,
-            crate::helpers::CREATE_LOCATION,
-            json!({ "input": input }),
-        )
-        .await;
-    let location = body["data"]["createLocation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let location = app.location_in(&owner, "LOC1", currency).await;
     let terminal = app.create_terminal(&owner, &location, "T1").await;
     let device = app.device_token(&owner, &terminal).await;
     let variant = app.variant(&owner, "ITEM", price, &tax, None).await;

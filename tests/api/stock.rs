@@ -318,7 +318,11 @@ async fn refunds_restock_only_when_asked_and_voids_give_everything_back() {
         // The refund's share of the line's rounded tax: as the server says.
         let asked = shop.refund(&shop.device, refund.clone()).await;
         let message = asked["errors"][0]["message"].as_str().unwrap_or_default();
-        let total = message.rsplit('(').next().unwrap_or_default().trim_end_matches(')');
+        let total = message
+            .rsplit('(')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(')');
         refund["tenders"][0]["amount"] = json!(total);
         let body = shop.refund(&shop.device, refund).await;
         assert!(body["data"]["refundSale"].is_object(), "{asked} {body}");
@@ -362,4 +366,97 @@ async fn refunds_restock_only_when_asked_and_voids_give_everything_back() {
         kinds,
         ["RECEIVE 10", "SALE -3", "REFUND 1", "SALE -4", "VOID 4"]
     );
+}
+
+fn stock_event(shop: &Shop, sequence: i64, kind: &str, field: &str, payload: Value) -> Value {
+    json!({
+        "terminalId": shop.terminal,
+        "sequence": sequence,
+        "type": kind,
+        "payload": { field: payload },
+        "createdAt": format!("2026-11-27T10:{sequence:02}:00Z"),
+    })
+}
+
+#[tokio::test]
+async fn terminals_receive_and_count_offline_with_the_streams_rules() {
+    let shop = Shop::open().await;
+    track(&shop, &shop.soda).await;
+    let receipt = Uuid::new_v4().to_string();
+    let receive = |id: &str, quantity: &str| json!({ "receiptId": id, "supplierReference": "DN-7", "lines": [{ "variantId": shop.soda, "quantity": quantity, "unitCost": "90" }] });
+    let sale = json!({
+        "saleId": Uuid::new_v4().to_string(),
+        "lines": [{ "variantId": shop.soda, "quantity": "2" }],
+        "tenders": [{ "method": "CASH", "amount": "1000" }],
+    });
+    let events = [
+        stock_event(
+            &shop,
+            1,
+            "STOCK_RECEIVE",
+            "stockReceive",
+            receive(&receipt, "12"),
+        ),
+        stock_event(&shop, 2, "SALE", "sale", sale),
+        // Counted 9 where 10 were expected: -1.
+        stock_event(
+            &shop,
+            3,
+            "STOCK_COUNT",
+            "stockCount",
+            json!({ "countId": Uuid::new_v4().to_string(), "lines": [{ "variantId": shop.soda, "quantity": "9" }] }),
+        ),
+    ];
+    // The count arrives first and waits; then all, twice.
+    let held = crate::sync::push(&shop, &shop.device, vec![events[2].clone()]).await;
+    assert_eq!(held["appliedThrough"], 0, "{held}");
+    let all = crate::sync::push(&shop, &shop.device, events.to_vec()).await;
+    assert_eq!(all["appliedThrough"], 3, "{all}");
+    let again = crate::sync::push(&shop, &shop.device, events.to_vec()).await;
+    let statuses: Vec<&str> = again["results"].as_array().map_or(Vec::new(), |r| {
+        r.iter()
+            .map(|x| x["status"].as_str().unwrap_or("?"))
+            .collect()
+    });
+    assert_eq!(statuses, ["DUPLICATE", "DUPLICATE", "DUPLICATE"], "{again}");
+    let at_shop = level(&shop, &shop.location).await;
+    assert_eq!(
+        (at_shop["onHand"].as_str(), at_shop["averageCost"].as_str()),
+        (Some("9"), Some("90")),
+        "{at_shop}"
+    );
+
+    // The receipt's id again with other content: refused, nothing moves.
+    let reused = crate::sync::push(
+        &shop,
+        &shop.device,
+        vec![stock_event(
+            &shop,
+            4,
+            "STOCK_RECEIVE",
+            "stockReceive",
+            receive(&receipt, "50"),
+        )],
+    )
+    .await;
+    assert_eq!(reused["results"][0]["code"], "ID_REUSED", "{reused}");
+    // A variant that does not track stock: refused with the line's path.
+    let cheese = json!({ "receiptId": Uuid::new_v4().to_string(), "lines": [{ "variantId": shop.cheese, "quantity": "1" }] });
+    let refused = crate::sync::push(
+        &shop,
+        &shop.device,
+        vec![stock_event(
+            &shop,
+            5,
+            "STOCK_RECEIVE",
+            "stockReceive",
+            cheese,
+        )],
+    )
+    .await;
+    assert_eq!(
+        refused["results"][0]["code"], "INVALID_STOCK_LINE",
+        "{refused}"
+    );
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "9");
 }

@@ -15,6 +15,7 @@ macro_rules! check {
     };
 }
 
+mod floor;
 mod memo;
 mod refund;
 mod refund_lines;
@@ -50,7 +51,8 @@ pub struct Applied {
     pub kind: EventType,
     /// The sale, refund or void.
     pub record_id: Uuid,
-    pub receipt_number: String,
+    /// Sales, refunds and voids have one; stock and cash events do not.
+    pub receipt_number: Option<String>,
     /// False when the event repeated one already in the ledger (the same
     /// record id and content, or a second void of a voided sale): nothing
     /// new was written, and the answer is the first one's.
@@ -123,6 +125,11 @@ pub async fn apply(tx: &TenantTx, ctx: &mut Ctx<'_>, event: &Event) -> Result<Ch
         EventBody::Sale(p) => sale::apply(tx, ctx, event, p).await,
         EventBody::Refund(p) => refund::apply(tx, ctx, event, p).await,
         EventBody::Void(p) => void::apply(tx, ctx, event, p).await,
+        EventBody::StockReceive(p) => floor::stock_receive(tx, ctx, event, p).await,
+        EventBody::StockCount(p) => floor::stock_count(tx, ctx, event, p).await,
+        EventBody::ShiftOpen(p) => floor::shift_open(tx, ctx, event, p).await,
+        EventBody::CashMovement(p) => floor::cash_movement(tx, ctx, event, p).await,
+        EventBody::ShiftClose(p) => floor::shift_close(tx, ctx, event, p).await,
     }
 }
 
@@ -211,7 +218,7 @@ fn record_anomalies(ctx: &mut Ctx<'_>, event: &Event, record: Uuid, anomalies: V
 async fn repeat(
     tx: &TenantTx,
     kind: EventType,
-    (record_id, receipt_number): (Uuid, String),
+    (record_id, receipt_number): (Uuid, Option<String>),
     event: &Event,
     field: &str,
 ) -> Result<Checked<Applied>> {

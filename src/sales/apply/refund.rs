@@ -43,7 +43,7 @@ pub(super) async fn apply(
         .one(tx)
         .await?
     {
-        let found = (existing.id, existing.receipt_number);
+        let found = (existing.id, Some(existing.receipt_number));
         return repeat(tx, EventType::Refund, found, event, "refundId").await;
     }
     let shape = check!(check(p));
@@ -86,7 +86,7 @@ pub(super) async fn apply(
     Ok(Ok(Applied {
         kind: EventType::Refund,
         record_id: refund_id,
-        receipt_number: slot.number,
+        receipt_number: Some(slot.number),
         new: true,
     }))
 }

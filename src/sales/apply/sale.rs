@@ -73,7 +73,7 @@ pub(super) async fn apply(
     Ok(Ok(Applied {
         kind: EventType::Sale,
         record_id: sale_id,
-        receipt_number: slot.number,
+        receipt_number: Some(slot.number),
         new: true,
     }))
 }
@@ -104,7 +104,11 @@ fn stock_out(ctx: &mut Ctx<'_>, event: &Event, sale_id: Uuid, lines: &[Line]) {
 
 /// The sale already in the ledger under this id (its id and receipt
 /// number), if there is one.
-async fn stored(tx: &TenantTx, ctx: &mut Ctx<'_>, sale_id: Uuid) -> Result<Option<(Uuid, String)>> {
+async fn stored(
+    tx: &TenantTx,
+    ctx: &mut Ctx<'_>,
+    sale_id: Uuid,
+) -> Result<Option<(Uuid, Option<String>)>> {
     if ctx.memo.writes.has_sale(sale_id) {
         // The same id earlier in this push: compare with it in the ledger.
         ctx.memo.writes.flush(tx).await?;
@@ -117,7 +121,7 @@ async fn stored(tx: &TenantTx, ctx: &mut Ctx<'_>, sale_id: Uuid) -> Result<Optio
         .filter(sale::Column::Id.eq(sale_id))
         .one(tx)
         .await?
-        .map(|s| (s.id, s.receipt_number)))
+        .map(|s| (s.id, Some(s.receipt_number))))
 }
 
 /// A sale's shape: one to [`MAX_LINES`] lines, and valid tenders.

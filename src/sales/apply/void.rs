@@ -20,7 +20,7 @@ fn answer(v: sale_void::Model) -> Checked<Applied> {
     Ok(Applied {
         kind: EventType::Void,
         record_id: v.id,
-        receipt_number: v.receipt_number,
+        receipt_number: Some(v.receipt_number),
         new: false,
     })
 }
@@ -49,7 +49,7 @@ pub(super) async fn apply(
         .one(tx)
         .await?
     {
-        let found = (existing.id, existing.receipt_number);
+        let found = (existing.id, Some(existing.receipt_number));
         return repeat(tx, EventType::Void, found, event, "voidId").await;
     }
     let sale_id = check!(checks::id("saleId", p.sale_id.as_str()));
@@ -79,7 +79,7 @@ pub(super) async fn apply(
     Ok(Ok(Applied {
         kind: EventType::Void,
         record_id: void_id,
-        receipt_number: slot.number,
+        receipt_number: Some(slot.number),
         new: true,
     }))
 }

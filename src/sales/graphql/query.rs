@@ -65,6 +65,12 @@ pub struct ZReport {
     /// Net total of the terminal over every day up to this one; never
     /// resets.
     pub grand_total: Amount,
+    /// The drawer's shifts opened that day: float, cash expected against
+    /// counted, and the over/short of each.
+    pub shifts: Vec<crate::cash::graphql::Shift>,
+    /// Over/short of the day's closed shifts together; null if none
+    /// closed.
+    pub cash_over_short: Option<Amount>,
 }
 
 #[derive(SimpleObject)]
@@ -203,6 +209,17 @@ impl SalesQuery {
             first_receipt_number: z.first_receipt,
             last_receipt_number: z.last_receipt,
             grand_total: Amount(z.grand_total),
+            cash_over_short: z
+                .shifts
+                .iter()
+                .filter_map(|s| s.over_short)
+                .reduce(|a, b| a + b)
+                .map(Amount),
+            shifts: z
+                .shifts
+                .into_iter()
+                .map(crate::cash::graphql::Shift)
+                .collect(),
         })
     }
 

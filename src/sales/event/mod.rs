@@ -10,6 +10,13 @@ use uuid::Uuid;
 
 use crate::graphql::scalars::{Amount, Decimal3};
 
+mod floor;
+
+pub use floor::{
+    CashMovementKind, CashMovementPayload, ShiftClosePayload, ShiftOpenPayload, StockCountPayload,
+    StockEventLineInput, StockReceivePayload,
+};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
@@ -17,6 +24,16 @@ pub enum EventType {
     Sale,
     Refund,
     Void,
+    /// Goods received at the terminal's location.
+    StockReceive,
+    /// A stock take at the terminal's location.
+    StockCount,
+    /// A cash-drawer shift opened with its float.
+    ShiftOpen,
+    /// A pay-in, pay-out or cash drop.
+    CashMovement,
+    /// A shift closed with the cash counted.
+    ShiftClose,
 }
 
 impl EventType {
@@ -25,7 +42,31 @@ impl EventType {
             Self::Sale => "SALE",
             Self::Refund => "REFUND",
             Self::Void => "VOID",
+            Self::StockReceive => "STOCK_RECEIVE",
+            Self::StockCount => "STOCK_COUNT",
+            Self::ShiftOpen => "SHIFT_OPEN",
+            Self::CashMovement => "CASH_MOVEMENT",
+            Self::ShiftClose => "SHIFT_CLOSE",
         }
+    }
+
+    /// The payload's field in `SalesEventPayloadInput`.
+    pub fn payload_field(self) -> &'static str {
+        match self {
+            Self::Sale => "sale",
+            Self::Refund => "refund",
+            Self::Void => "void",
+            Self::StockReceive => "stockReceive",
+            Self::StockCount => "stockCount",
+            Self::ShiftOpen => "shiftOpen",
+            Self::CashMovement => "cashMovement",
+            Self::ShiftClose => "shiftClose",
+        }
+    }
+
+    /// Sales, refunds and voids: the fiscal records, numbered and chained.
+    pub fn is_record(self) -> bool {
+        matches!(self, Self::Sale | Self::Refund | Self::Void)
     }
 }
 
@@ -146,6 +187,11 @@ pub enum EventBody {
     Sale(SalePayload),
     Refund(RefundPayload),
     Void(VoidPayload),
+    StockReceive(StockReceivePayload),
+    StockCount(StockCountPayload),
+    ShiftOpen(ShiftOpenPayload),
+    CashMovement(CashMovementPayload),
+    ShiftClose(ShiftClosePayload),
 }
 
 impl EventBody {
@@ -154,6 +200,11 @@ impl EventBody {
             Self::Sale(_) => EventType::Sale,
             Self::Refund(_) => EventType::Refund,
             Self::Void(_) => EventType::Void,
+            Self::StockReceive(_) => EventType::StockReceive,
+            Self::StockCount(_) => EventType::StockCount,
+            Self::ShiftOpen(_) => EventType::ShiftOpen,
+            Self::CashMovement(_) => EventType::CashMovement,
+            Self::ShiftClose(_) => EventType::ShiftClose,
         }
     }
 }
@@ -204,6 +255,16 @@ impl Event {
                 mask(&mut p.reason);
             }
             EventBody::Void(p) => mask(&mut p.reason),
+            EventBody::StockReceive(p) => {
+                mask(&mut p.supplier_reference);
+                mask(&mut p.note);
+            }
+            EventBody::StockCount(p) => mask(&mut p.note),
+            EventBody::ShiftOpen(_) => {}
+            EventBody::CashMovement(p) => {
+                p.reason = crate::sales::checks::mask_card_numbers(&p.reason);
+            }
+            EventBody::ShiftClose(p) => mask(&mut p.note),
         }
         Event {
             terminal: self.terminal,
@@ -233,6 +294,11 @@ impl Event {
             EventBody::Sale(p) => in_tenders(&p.tenders),
             EventBody::Refund(p) => in_tenders(&p.tenders) || found(&p.reason),
             EventBody::Void(p) => found(&p.reason),
+            EventBody::StockReceive(p) => found(&p.supplier_reference) || found(&p.note),
+            EventBody::StockCount(p) => found(&p.note),
+            EventBody::ShiftOpen(_) => false,
+            EventBody::CashMovement(p) => crate::sales::checks::contains_card_number(&p.reason),
+            EventBody::ShiftClose(p) => found(&p.note),
         }
     }
 
