@@ -37,6 +37,7 @@ mod shifts;
 mod shop;
 mod sockets;
 mod stock;
+mod stock_property;
 mod subscriptions;
 mod sync;
 mod sync_property;
