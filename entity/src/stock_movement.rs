@@ -18,6 +18,8 @@ pub struct Model {
     pub quantity: i64,
     /// When it happened (the terminal's clock for a synced event).
     pub at: DateTimeUtc,
+    /// The calendar date of `at` at the location.
+    pub business_date: Date,
     pub recorded_at: DateTimeUtc,
     /// The sale, refund, void, receipt, adjustment, transfer or count.
     pub source_id: Uuid,

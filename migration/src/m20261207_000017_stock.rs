@@ -14,8 +14,8 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{
-    big, big_null, boolean, index, int, tenant_table, text, text_null, timestamp, timestamp_null,
-    uuid, uuid_null,
+    big, big_null, boolean, date, index, int, tenant_table, text, text_null, timestamp,
+    timestamp_null, uuid, uuid_null,
 };
 use crate::rls::protect_tenant_table;
 
@@ -38,6 +38,7 @@ fn tables() -> Vec<TableCreateStatement> {
                 text(c("kind"), 16),
                 big(c("quantity")),
                 timestamp(c("at")),
+                date(c("business_date")),
                 timestamp(c("recorded_at")),
                 uuid(c("source_id")),
                 int(c("line_no")),
@@ -117,6 +118,12 @@ impl MigrationTrait for Migration {
                 "ix_stock_movements_place",
                 "stock_movements",
                 &["tenant_id", "location_id", "variant_id", "recorded_at"][..],
+                false,
+            ),
+            (
+                "ix_stock_movements_day",
+                "stock_movements",
+                &["tenant_id", "business_date", "location_id"][..],
                 false,
             ),
             (

@@ -14,6 +14,7 @@
 //! otherwise.
 
 mod client;
+mod floor;
 mod money;
 mod setup;
 mod stats;
@@ -325,6 +326,13 @@ async fn run(args: Args) -> Result<bool, BoxError> {
             get(&stats.max_staleness_us) as f64 / 1_000.0
         );
     }
+    println!(
+        "sim: {} stock receipts and {} cash movements sent; {} stock levels and {} closed shifts checked against the tills",
+        get(&stats.stock_receipts),
+        get(&stats.cash_movements),
+        sum(|v| v.stock_levels),
+        sum(|v| v.shifts),
+    );
     println!(
         "sim: server holds {} sales, {} refunds, {} voids; {} receipt chains verified ({} receipts), {} Z-reports, {} report rows, {} rollup cells reconciled",
         sum(|v| v.sales),

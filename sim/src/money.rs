@@ -38,6 +38,26 @@ pub fn percent_ppm(percent: &str) -> Option<i64> {
     Some(whole * 10_000 + frac)
 }
 
+/// Thousandths from a quantity as the API writes it (`"-2"`, `"0.735"`).
+pub fn parse_milli(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if frac.len() > 3 {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}").parse().ok()?
+    };
+    let milli = whole * 1_000 + frac;
+    Some(if negative { -milli } else { milli })
+}
+
 /// A quantity in thousandths, as the API writes it (`"2"`, `"0.735"`).
 pub fn quantity(milli: i64) -> String {
     if milli % 1_000 == 0 {
@@ -80,6 +100,16 @@ mod tests {
         assert_eq!(percent_ppm("9.5"), Some(95_000));
         assert_eq!(quantity(735), "0.735");
         assert_eq!(quantity(2_000), "2");
+    }
+
+    #[test]
+    fn quantities_read_back() {
+        for milli in [0, 1, 735, 1_000, 2_500, 123_456] {
+            assert_eq!(parse_milli(&quantity(milli)), Some(milli));
+        }
+        assert_eq!(parse_milli("-1.5"), Some(-1_500));
+        assert_eq!(parse_milli("-3"), Some(-3_000));
+        assert_eq!(parse_milli("1.2345"), None);
     }
 
     #[test]

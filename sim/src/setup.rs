@@ -147,6 +147,8 @@ pub async fn retailer(
                     "basePrice": (base + 50 * v as i64).to_string(),
                     "taxGroupId": groups[p % 2],
                     "unit": if weighed { "KG" } else { "EACH" },
+                    // A third of the catalog keeps stock.
+                    "trackStock": p % 3 == 0,
                 });
                 if !weighed {
                     let code = ean13(&format!("871{index:02}{p:05}{v:02}"));

@@ -17,7 +17,10 @@ use crate::stats::{Stats, add};
 
 const PUSH: &str = "mutation Push($events: [SalesEventInput!]!) { syncPush(events: $events) { results { sequence status originalStatus code message } appliedThrough } }";
 const SCAN: &str = "query Scan($b: String!) { productByBarcode(barcode: $b) { variant { id } unitPrice { amount } } }";
-const PULL: &str = "query Pull($since: String) { catalogChanges(since: $since, first: 100) { cursor hasMore changes { entity id deleted variant { id sku basePrice unit status barcodes { code } taxGroup { rates { percent } } } locationPrice { variantId locationId price } } } }";
+const PULL: &str = "query Pull($since: String) { catalogChanges(since: $since, first: 100) { cursor hasMore changes { entity id deleted variant { id sku basePrice unit status trackStock barcodes { code } taxGroup { rates { percent } } } locationPrice { variantId locationId price } } } }";
+
+/// The float each till's drawer opens with, in cents.
+const FLOAT: i64 = 20_000;
 
 /// How each terminal behaves.
 #[derive(Clone)]
@@ -49,6 +52,8 @@ struct Item {
     weighed: bool,
     ppm: i64,
     barcode: Option<String>,
+    /// The variant keeps stock.
+    tracked: bool,
 }
 
 /// A receipt a customer may bring back to any till of the store.
@@ -60,6 +65,8 @@ pub struct Receipt {
 
 struct ReceiptLine {
     no: i64,
+    /// The variant, if it keeps stock.
+    tracked: Option<String>,
     milli: i64,
     amount: i64,
     tax: i64,
@@ -93,6 +100,9 @@ pub enum Record {
         total: i64,
         tenders: Vec<(&'static str, i64)>,
     },
+    /// Goods received, or the drawer's shift and cash: checked by their
+    /// effect on stock levels and shifts, not as ledger records.
+    Floor,
 }
 
 pub struct Logged {
@@ -100,13 +110,29 @@ pub struct Logged {
     /// The first answer that acknowledged the event.
     pub ack: Option<String>,
     pub record: Record,
+    /// What the event does to stock at the till's location, by variant,
+    /// in thousandths.
+    pub stock: Vec<(String, i64)>,
+}
+
+/// The till's drawer as the till itself counts it.
+#[derive(Default, Clone, Debug)]
+pub struct Drawer {
+    pub shift: String,
+    /// Float, plus cash in, less cash out: what should be there.
+    pub expected: i64,
+    /// What the till says it counted at the close.
+    pub counted: i64,
 }
 
 pub struct Till {
     pub id: String,
     token: String,
     pub zone: Tz,
-    location: String,
+    pub location: String,
+    pub drawer: Drawer,
+    /// Sales not voided, by id: their tracked lines and cash, for a void.
+    open_sales: HashMap<String, (Vec<(String, i64)>, i64)>,
     client: Client,
     items: Vec<Item>,
     pool: Pool,
@@ -139,6 +165,8 @@ impl Till {
             location,
             client,
             items: Vec::new(),
+            drawer: Drawer::default(),
+            open_sales: HashMap::new(),
             pool,
             log: Vec::new(),
             rng: fastrand::Rng::with_seed(seed),
@@ -163,6 +191,7 @@ impl Till {
                 self.id
             )));
         }
+        self.open_shift();
         let selling_until = self.plan.selling_for.map(|d| Instant::now() + d);
         for _ in 0..self.plan.sales {
             if selling_until.is_some_and(|t| Instant::now() >= t) {
@@ -179,6 +208,9 @@ impl Till {
                 self.scan().await;
             }
             self.sell();
+            if self.rng.u8(..25) == 0 {
+                self.move_cash();
+            }
             let unacked = self.log.iter().filter(|l| l.ack.is_none()).count();
             if self.online()
                 && (unacked >= self.plan.batch
@@ -187,6 +219,7 @@ impl Till {
                 self.push_some().await;
             }
         }
+        self.close_shift();
         let deadline = Instant::now() + self.plan.drain;
         while self.log.iter().any(|l| l.ack.is_none()) && Instant::now() < deadline {
             let wait = self.offline_until.saturating_duration_since(Instant::now());
@@ -242,6 +275,7 @@ impl Till {
                                 weighed: v["unit"] != "EACH",
                                 ppm,
                                 barcode: v["barcodes"][0]["code"].as_str().map(str::to_owned),
+                                tracked: v["trackStock"] == true,
                             },
                         );
                     }
@@ -311,21 +345,111 @@ impl Till {
     }
 
     fn log_event(&mut self, kind: &str, payload: Value, at: chrono::DateTime<Utc>, record: Record) {
+        self.log_moving(kind, payload, at, record, Vec::new());
+    }
+
+    /// Logs an event that also moves stock (`stock`: variant, signed
+    /// thousandths).
+    fn log_moving(
+        &mut self,
+        kind: &str,
+        payload: Value,
+        at: chrono::DateTime<Utc>,
+        record: Record,
+        stock: Vec<(String, i64)>,
+    ) {
         let seq = self.log.len() as i64 + 1;
+        // `SHIFT_OPEN` travels as `shiftOpen`, `SALE` as `sale`.
+        let field: String = kind
+            .split('_')
+            .enumerate()
+            .map(|(i, w)| {
+                let w = w.to_lowercase();
+                if i == 0 {
+                    w
+                } else {
+                    w[..1].to_uppercase() + &w[1..]
+                }
+            })
+            .collect();
         let event = json!({
             "terminalId": self.id,
             // Sent as old terminals do, and ignored: the tenant is the token's.
             "tenantId": uuid::Uuid::now_v7().to_string(),
             "sequence": seq,
             "type": kind,
-            "payload": { kind.to_lowercase(): payload },
+            "payload": { field: payload },
             "createdAt": at.to_rfc3339(),
         });
         self.log.push(Logged {
             event,
             ack: None,
             record,
+            stock,
         });
+    }
+
+    /// Opens the drawer with its float, and takes in a delivery of some
+    /// tracked items.
+    fn open_shift(&mut self) {
+        let shift = uuid::Uuid::now_v7().to_string();
+        self.drawer = Drawer {
+            shift: shift.clone(),
+            expected: FLOAT,
+            counted: 0,
+        };
+        self.log_event(
+            "SHIFT_OPEN",
+            json!({ "shiftId": shift, "float": FLOAT.to_string() }),
+            Utc::now(),
+            Record::Floor,
+        );
+        let tracked: Vec<&Item> = self.items.iter().filter(|i| i.tracked).take(5).collect();
+        if tracked.is_empty() {
+            return;
+        }
+        let lines: Vec<(String, i64)> = tracked.iter().map(|i| (i.id.clone(), 20_000)).collect();
+        let payload = json!({
+            "receiptId": uuid::Uuid::now_v7().to_string(),
+            "supplierReference": format!("DN-{}", self.rng.u32(1000..9999)),
+            "lines": lines.iter().map(|(v, q)| json!({ "variantId": v, "quantity": quantity(*q), "unitCost": "50" })).collect::<Vec<_>>(),
+        });
+        self.log_moving("STOCK_RECEIVE", payload, Utc::now(), Record::Floor, lines);
+        add(&self.stats.stock_receipts, 1);
+    }
+
+    /// A pay-in, pay-out or drop, now and then.
+    fn move_cash(&mut self) {
+        let (kind, amount) = match self.rng.u8(..3) {
+            0 => ("PAY_IN", 1_000 + self.rng.i64(0..4_000)),
+            1 => ("PAY_OUT", 100 + self.rng.i64(0..1_900)),
+            _ => ("DROP", 5_000),
+        };
+        let out = kind != "PAY_IN";
+        if out && self.drawer.expected < amount {
+            return;
+        }
+        self.drawer.expected += if out { -amount } else { amount };
+        self.log_event(
+            "CASH_MOVEMENT",
+            json!({ "movementId": uuid::Uuid::now_v7().to_string(), "shiftId": self.drawer.shift,
+                    "kind": kind, "amount": amount.to_string(), "reason": "simulated" }),
+            Utc::now(),
+            Record::Floor,
+        );
+        add(&self.stats.cash_movements, 1);
+    }
+
+    /// Counts the drawer (sometimes a little off) and closes the shift.
+    fn close_shift(&mut self) {
+        let off = [0, 0, 0, -100, 50][self.rng.usize(..5)];
+        self.drawer.counted = (self.drawer.expected + off).max(0);
+        self.log_event(
+            "SHIFT_CLOSE",
+            json!({ "shiftId": self.drawer.shift, "counted": self.drawer.counted.to_string() }),
+            Utc::now(),
+            Record::Floor,
+        );
     }
 
     /// A basket: 1–8 lines, some weighed, some discounted, paid by card,
@@ -366,6 +490,7 @@ impl Till {
             lines.push(line);
             receipt_lines.push(ReceiptLine {
                 no,
+                tracked: item.tracked.then(|| item.id.clone()),
                 milli,
                 amount: line_amount,
                 tax: line_tax,
@@ -398,7 +523,18 @@ impl Till {
                 )
             }
         };
-        self.log_event(
+        let sold: Vec<(String, i64)> = receipt_lines
+            .iter()
+            .filter_map(|l| Some((l.tracked.clone()?, -l.milli)))
+            .collect();
+        let cash: i64 = net
+            .iter()
+            .filter(|(m, _)| *m == "CASH")
+            .map(|(_, a)| a)
+            .sum();
+        self.drawer.expected += cash;
+        self.open_sales.insert(sale.clone(), (sold.clone(), cash));
+        self.log_moving(
             "SALE",
             json!({ "saleId": sale, "lines": lines, "tenders": tenders,
                     "terminalTotal": total.to_string(), "terminalTax": tax.to_string() }),
@@ -410,6 +546,7 @@ impl Till {
                 tax,
                 tenders: net.clone(),
             },
+            sold,
         );
         add(&self.stats.sales, 1);
         let void_at = at + chrono::Duration::seconds(1);
@@ -417,7 +554,10 @@ impl Till {
         if self.rng.u8(..50) == 0 && void_at.with_timezone(&self.zone).date_naive() == date {
             let void = uuid::Uuid::now_v7().to_string();
             let at = void_at;
-            self.log_event(
+            let (taken, cash) = self.open_sales.remove(&sale).unwrap_or_default();
+            self.drawer.expected -= cash;
+            let back = taken.into_iter().map(|(v, q)| (v, -q)).collect();
+            self.log_moving(
                 "VOID",
                 json!({ "voidId": void, "saleId": sale, "reason": "customer changed their mind" }),
                 at,
@@ -428,6 +568,7 @@ impl Till {
                     total,
                     tenders: net,
                 },
+                back,
             );
             add(&self.stats.voids, 1);
         } else if let Ok(mut pool) = self.pool.lock() {
@@ -463,13 +604,18 @@ impl Till {
         if chosen.is_empty() {
             chosen.push(first);
         }
-        let (mut total, mut tax, mut lines) = (0, 0, Vec::new());
+        let (mut total, mut tax, mut lines, mut back) = (0, 0, Vec::new(), Vec::new());
         for i in chosen {
             let line = &mut receipt.lines[i];
             line.refunded = true;
             total += line.amount;
             tax += line.tax;
-            lines.push(json!({ "saleLineNo": line.no, "quantity": quantity(line.milli) }));
+            // Some goods go back on the shelf.
+            let restock = self.rng.bool();
+            if let (true, Some(v)) = (restock, &line.tracked) {
+                back.push((v.clone(), line.milli));
+            }
+            lines.push(json!({ "saleLineNo": line.no, "quantity": quantity(line.milli), "restock": restock }));
         }
         let sale = receipt.sale.clone();
         let cross = receipt.terminal != self.id;
@@ -478,7 +624,8 @@ impl Till {
         }
         drop(pool);
         let refund = uuid::Uuid::now_v7().to_string();
-        self.log_event(
+        self.drawer.expected -= total;
+        self.log_moving(
             "REFUND",
             json!({ "refundId": refund, "saleId": sale, "lines": lines, "reason": "return",
                     "tenders": [{ "method": "CASH", "amount": total.to_string() }] }),
@@ -490,6 +637,7 @@ impl Till {
                 total,
                 tax,
             },
+            back,
         );
         add(&self.stats.refunds, 1);
         if cross {

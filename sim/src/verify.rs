@@ -36,6 +36,9 @@ pub struct Verdict {
     pub zreports: u64,
     pub report_rows: u64,
     pub reconcile_cells: u64,
+    /// Stock levels and closed shifts compared with the tills' own.
+    pub stock_levels: u64,
+    pub shifts: u64,
     pub differences: Vec<String>,
 }
 
@@ -145,6 +148,7 @@ fn expected(tills: &[Till]) -> Expected<'_> {
                         e.acknowledged.insert(id);
                     }
                 }
+                Record::Floor => {}
             }
         }
     }
@@ -198,6 +202,8 @@ pub async fn tenant(client: &Client, owner: &str, tills: &[Till]) -> Result<Verd
     }
     zreports(client, owner, &e, &mut v).await?;
     reports(client, owner, &e, &mut v).await?;
+    crate::floor::stock(client, owner, tills, &mut v).await?;
+    crate::floor::shifts(client, owner, tills, &mut v).await?;
     Ok(v)
 }
 

@@ -6,11 +6,12 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{cash_movement, shift};
 
+use super::reports;
 use super::shifts::{self, ShiftFilter};
 use crate::auth::Staff;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
-use crate::graphql::scalars::Amount;
+use crate::graphql::scalars::{Amount, Period};
 use crate::validate;
 
 fn id(u: uuid::Uuid) -> ID {
@@ -172,4 +173,55 @@ impl CashQuery {
         .await?;
         Ok(page.connection(rows, |s| s.id, Shift))
     }
+
+    /// Closed shifts' expected and counted cash and their over/short, per
+    /// location and day or month (by the business date they opened on),
+    /// from `from` to `to` inclusive; at most 400 days.
+    #[graphql(guard = "Staff::managers()")]
+    async fn cash_over_short(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        #[graphql(default)] period: Period,
+        location_id: Option<ID>,
+    ) -> Result<Vec<CashOverShort>> {
+        let location = location_id
+            .as_ref()
+            .map(|l| validate::id("locationId", l))
+            .transpose()?;
+        let monthly = period == Period::Month;
+        Ok(
+            reports::over_short(ctx.session()?, ctx.db()?, (from, to), location, monthly)
+                .await?
+                .into_iter()
+                .map(|r| CashOverShort {
+                    location_id: id(r.location),
+                    currency: r.currency,
+                    period: r.period,
+                    shifts: r.shifts,
+                    expected: Amount(r.expected),
+                    counted: Amount(r.counted),
+                    over_short: Amount(r.over_short),
+                    shifts_off: r.off,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The closed shifts of one location and period, together.
+#[derive(SimpleObject)]
+pub struct CashOverShort {
+    location_id: ID,
+    currency: String,
+    /// The period's first day.
+    period: NaiveDate,
+    shifts: i64,
+    expected: Amount,
+    counted: Amount,
+    /// Counted less expected: positive over, negative short.
+    over_short: Amount,
+    /// Shifts that were not exact.
+    shifts_off: i64,
 }

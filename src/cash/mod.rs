@@ -18,4 +18,5 @@
 //! units of the location's currency. See docs/architecture.md, "Cash".
 
 pub mod graphql;
+pub mod reports;
 pub mod shifts;

@@ -85,3 +85,12 @@ impl ScalarType for Decimal3 {
         Value::String(self.0.to_string())
     }
 }
+
+/// The period a report's rows cover: a day, or a calendar month.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum Period {
+    #[default]
+    Day,
+    Month,
+}

@@ -115,6 +115,7 @@ pub async fn reconcile(
         }
         start = end + Duration::days(1);
     }
+    ledgers_beside_sales(&tx, (from, to), &mut outcome).await?;
     tx.commit().await?;
     if !outcome.differences.is_empty() {
         tracing::warn!(
@@ -124,6 +125,35 @@ pub async fn reconcile(
         );
     }
     Ok(outcome)
+}
+
+/// The stock levels against the stock ledger (all of them: a level has
+/// no date), and the closed shifts of the range against the sales
+/// ledger; each difference found is corrected.
+async fn ledgers_beside_sales(
+    tx: &TenantTx,
+    (from, to): (NaiveDate, NaiveDate),
+    outcome: &mut Outcome,
+) -> Result<()> {
+    for d in crate::stock::reports::check(tx).await? {
+        outcome.differences.push(Difference {
+            table: "stock_levels",
+            key: format!("{}/{}", d.location, d.variant),
+            field: d.field,
+            stored: d.stored,
+            expected: d.expected,
+        });
+    }
+    for d in crate::cash::reports::check(tx, from, to).await? {
+        outcome.differences.push(Difference {
+            table: "shifts",
+            key: d.shift.to_string(),
+            field: d.field,
+            stored: d.stored,
+            expected: d.expected,
+        });
+    }
+    Ok(())
 }
 
 async fn time_zones(tx: &TenantTx) -> Result<HashMap<Uuid, Tz>> {

@@ -262,6 +262,7 @@ pub async fn receive_in(
             .exec(tx)
             .await?;
     }
+    let business_date = ledger::business_date(tx, input.location, at).await?;
     let mut movements = ledger::Movements::default();
     for (i, line) in input.lines.iter().enumerate() {
         movements.push(Movement {
@@ -270,6 +271,7 @@ pub async fn receive_in(
             variant: line.variant,
             quantity: line.quantity,
             at,
+            business_date,
             source,
             line_no: i as i32 + 1,
             detail: Detail {
@@ -294,6 +296,7 @@ pub async fn adjust(
     let note = text("note", input.note.as_deref(), 200)?;
     let source = Uuid::now_v7();
     let now = Utc::now();
+    let business_date = ledger::business_date(&tx, input.location, now).await?;
     let mut movements = ledger::Movements::default();
     for (i, line) in input.lines.iter().enumerate() {
         movements.push(Movement {
@@ -302,6 +305,7 @@ pub async fn adjust(
             variant: line.variant,
             quantity: line.quantity,
             at: now,
+            business_date,
             source,
             line_no: i as i32 + 1,
             detail: Detail {
@@ -336,6 +340,7 @@ pub async fn count_in(
     let note = text("note", input.note.as_deref(), 200)?;
     let mut order: Vec<(usize, &Line)> = input.lines.iter().enumerate().collect();
     order.sort_by_key(|(_, l)| l.variant);
+    let business_date = ledger::business_date(tx, input.location, at).await?;
     let mut movements = ledger::Movements::default();
     for (i, line) in order {
         let level = ledger::lock(tx, input.location, line.variant).await?;
@@ -345,6 +350,7 @@ pub async fn count_in(
             variant: line.variant,
             quantity: line.quantity - level.on_hand,
             at,
+            business_date,
             source,
             line_no: i as i32 + 1,
             detail: Detail {

@@ -88,8 +88,9 @@ pub struct Movement {
     pub variant: Uuid,
     /// Signed thousandths of the variant's unit.
     pub quantity: i64,
-    /// When it happened.
+    /// When it happened, and its date at the location.
     pub at: DateTime<Utc>,
+    pub business_date: chrono::NaiveDate,
     /// The record or document it belongs to, and its line there: unique
     /// per kind, so a movement cannot be recorded twice.
     pub source: Uuid,
@@ -108,6 +109,7 @@ impl Movement {
             kind: Set(self.kind.as_str().to_owned()),
             quantity: Set(self.quantity),
             at: Set(self.at),
+            business_date: Set(self.business_date),
             recorded_at: Set(recorded_at),
             source_id: Set(self.source),
             line_no: Set(self.line_no),
@@ -203,6 +205,22 @@ pub async fn add(
     )
     .await?;
     Ok(())
+}
+
+/// The calendar date of `at` at a location of the tenant.
+pub async fn business_date(
+    tx: &TenantTx,
+    location: Uuid,
+    at: DateTime<Utc>,
+) -> Result<chrono::NaiveDate> {
+    let found = tx
+        .select::<entity::location::Entity>()
+        .filter(entity::location::Column::Id.eq(location))
+        .one(tx)
+        .await?
+        .ok_or_else(|| crate::org::locations::not_found().at("locationId"))?;
+    let zone = crate::org::locations::stored_zone(&found.time_zone)?;
+    Ok(at.with_timezone(&zone).date_naive())
 }
 
 /// A level, locked until the transaction ends (made at zero if missing),

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod graphql;
 pub mod ledger;
 pub mod levels;
+pub mod reports;
 pub mod transfers;
 
 pub use ledger::{Detail, Kind, Movement, Movements};

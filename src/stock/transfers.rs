@@ -103,9 +103,15 @@ pub async fn send(session: &Session, db: &Db, input: Shipment) -> Result<Transfe
         .collect();
     tx.insert_many(rows).await?;
     let lines = lines_of(&tx, id).await?;
+    let date = ledger::business_date(&tx, input.from, now).await?;
     let mut movements = Movements::default();
     for line in &lines {
-        movements.push(movement(&transfer, line, Kind::TransferOut, session));
+        movements.push(movement(
+            &transfer,
+            line,
+            (Kind::TransferOut, now, date),
+            session,
+        ));
     }
     movements.flush(&tx).await?;
     for line in &lines {
@@ -118,7 +124,7 @@ pub async fn send(session: &Session, db: &Db, input: Shipment) -> Result<Transfe
 fn movement(
     transfer: &stock_transfer::Model,
     line: &stock_transfer_line::Model,
-    kind: Kind,
+    (kind, at, business_date): (Kind, chrono::DateTime<Utc>, chrono::NaiveDate),
     session: &Session,
 ) -> Movement {
     let (location, quantity) = match kind {
@@ -130,7 +136,8 @@ fn movement(
         location,
         variant: line.variant_id,
         quantity,
-        at: Utc::now(),
+        at,
+        business_date,
         source: transfer.id,
         line_no: line.line_no,
         detail: Detail {
@@ -164,9 +171,16 @@ pub async fn receive(session: &Session, db: &Db, id: Uuid) -> Result<(Transfer, 
         ));
     }
     let lines = lines_of(&tx, id).await?;
+    let now = Utc::now();
+    let date = ledger::business_date(&tx, found.to_location_id, now).await?;
     let mut movements = Movements::default();
     for line in &lines {
-        movements.push(movement(&found, line, Kind::TransferIn, session));
+        movements.push(movement(
+            &found,
+            line,
+            (Kind::TransferIn, now, date),
+            session,
+        ));
         ledger::add(
             &tx,
             found.to_location_id,
@@ -179,7 +193,7 @@ pub async fn receive(session: &Session, db: &Db, id: Uuid) -> Result<(Transfer, 
     movements.flush(&tx).await?;
     let mut model = found.into_active_model();
     model.status = Set(RECEIVED.to_owned());
-    model.received_at = Set(Some(Utc::now()));
+    model.received_at = Set(Some(now));
     model.received_by = Set(Some(session.subject.clone()));
     let transfer = tx.update(model).await?;
     tx.commit().await?;

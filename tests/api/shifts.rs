@@ -219,6 +219,20 @@ async fn a_yen_shift_pushed_out_of_order_and_twice_matches_the_hand_count() {
         json!({ "cashOverShort": "-30", "shifts": [{ "expected": "6130", "counted": "6100", "overShort": "-30" }] }),
         "{z}"
     );
+    // Over/short per location and month.
+    let report = t
+        .app
+        .gql(
+            &t.owner,
+            "{ cashOverShort(from: \"2026-11-01\", to: \"2026-11-30\", period: MONTH) { period currency shifts expected counted overShort shiftsOff } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        report["data"]["cashOverShort"],
+        json!([{ "period": "2026-11-01", "currency": "JPY", "shifts": 1, "expected": "6130", "counted": "6100", "overShort": "-30", "shiftsOff": 1 }]),
+        "{report}"
+    );
 }
 
 #[tokio::test]

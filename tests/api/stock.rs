@@ -460,3 +460,68 @@ async fn terminals_receive_and_count_offline_with_the_streams_rules() {
     );
     assert_eq!(level(&shop, &shop.location).await["onHand"], "9");
 }
+
+#[tokio::test]
+async fn reports_value_the_stock_count_its_flow_and_reconcile_repairs_a_level() {
+    let shop = Shop::open().await;
+    track(&shop, &shop.soda).await;
+    for (quantity, cost) in [("10", "100"), ("10", "130")] {
+        let input = json!({ "locationId": shop.location, "lines": [{ "variantId": shop.soda, "quantity": quantity, "unitCost": cost }] });
+        document(&shop, &shop.owner, "receiveStock", input).await;
+    }
+    sell(&shop, "3").await;
+    let damaged =
+        json!({ "locationId": shop.location, "reason": "DAMAGE", "lines": [line(&shop, "-1")] });
+    document(&shop, &shop.owner, "adjustStock", damaged).await;
+
+    let valuation = shop
+        .app
+        .gql(
+            &shop.owner,
+            "{ stockValuation { location { code } variants units value withoutCost } }",
+            json!({}),
+        )
+        .await;
+    // 16 at an average of 1.15.
+    assert_eq!(
+        valuation["data"]["stockValuation"],
+        json!([{ "location": { "code": "AMS1" }, "variants": 1, "units": "16", "value": "1840", "withoutCost": 0 }]),
+        "{valuation}"
+    );
+    let today = chrono::Utc::now().date_naive();
+    let flow = shop
+        .app
+        .gql(
+            &shop.owner,
+            "query($from: NaiveDate!, $to: NaiveDate!) { stockFlow(from: $from, to: $to, period: MONTH) { received sold returned adjusted counted transferredIn transferredOut } }",
+            json!({ "from": today - chrono::Duration::days(40), "to": today + chrono::Duration::days(1) }),
+        )
+        .await;
+    assert_eq!(
+        flow["data"]["stockFlow"],
+        json!([{ "received": "20", "sold": "3", "returned": "0", "adjusted": "-1", "counted": "0", "transferredIn": "0", "transferredOut": "0" }]),
+        "{flow}"
+    );
+
+    // A level changed behind the ledger's back: reconcile finds it and
+    // sets it back to the sum of the movements.
+    let conn = shop.app.owner_connection().await;
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared("UPDATE stock_levels SET on_hand = 99000")
+        .await
+        .expect("tamper");
+    let reconciled = shop
+        .app
+        .gql(
+            &shop.owner,
+            "mutation($from: NaiveDate!, $to: NaiveDate!) { reconcileReports(from: $from, to: $to) { differences { table field stored expected } } }",
+            json!({ "from": today, "to": today }),
+        )
+        .await;
+    assert_eq!(
+        reconciled["data"]["reconcileReports"]["differences"],
+        json!([{ "table": "stock_levels", "field": "on_hand", "stored": 99000, "expected": 16000 }]),
+        "{reconciled}"
+    );
+    assert_eq!(level(&shop, &shop.location).await["onHand"], "16");
+}

@@ -8,7 +8,7 @@ use entity::{shift, stock_movement};
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{Applied, Ctx, repeat};
+use super::{Applied, Ctx, id_reused, repeat};
 use crate::cash::shifts::{self, CashMove, Refusal, Refused, Till, When};
 use crate::error::{AppError, Result};
 use crate::sales::checks;
@@ -152,13 +152,19 @@ fn refused(r: Refusal) -> Rejection {
     Rejection::at(reason, r.field, r.message)
 }
 
-/// The shift row if this event repeats one already applied: a SHIFT_OPEN
-/// of a shift that exists, a SHIFT_CLOSE of a closed one.
-fn repeats(kind: EventType, found: &Option<shift::Model>) -> bool {
+/// Whether this event repeats one already applied (a SHIFT_OPEN of a
+/// shift that exists, a SHIFT_CLOSE of a closed one), or names another
+/// terminal's shift.
+fn repeats(
+    ctx: &Ctx<'_>,
+    kind: EventType,
+    found: &Option<shift::Model>,
+) -> std::result::Result<bool, Rejection> {
     match (kind, found) {
-        (EventType::ShiftOpen, Some(_)) => true,
-        (EventType::ShiftClose, Some(s)) => s.status == shifts::CLOSED,
-        _ => false,
+        (_, Some(s)) if s.terminal_id != ctx.head.terminal.id => Err(id_reused("shiftId")),
+        (EventType::ShiftOpen, Some(_)) => Ok(true),
+        (EventType::ShiftClose, Some(s)) => Ok(s.status == shifts::CLOSED),
+        _ => Ok(false),
     }
 }
 
@@ -169,7 +175,11 @@ pub(super) async fn shift_open(
     p: &ShiftOpenPayload,
 ) -> Result<Checked<Applied>> {
     let id = check!(checks::id("shiftId", p.shift_id.as_str()));
-    if repeats(EventType::ShiftOpen, &shifts::find(tx, id).await?) {
+    if check!(repeats(
+        ctx,
+        EventType::ShiftOpen,
+        &shifts::find(tx, id).await?
+    )) {
         return repeat(tx, EventType::ShiftOpen, (id, None), event, "shiftId").await;
     }
     let done = shifts::open(tx, &till(ctx), when(ctx, event)?, id, p.float.0).await?;
@@ -214,7 +224,11 @@ pub(super) async fn shift_close(
     p: &ShiftClosePayload,
 ) -> Result<Checked<Applied>> {
     let id = check!(checks::id("shiftId", p.shift_id.as_str()));
-    if repeats(EventType::ShiftClose, &shifts::find(tx, id).await?) {
+    if check!(repeats(
+        ctx,
+        EventType::ShiftClose,
+        &shifts::find(tx, id).await?
+    )) {
         return repeat(tx, EventType::ShiftClose, (id, None), event, "shiftId").await;
     }
     let done = shifts::close(

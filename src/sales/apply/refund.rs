@@ -72,7 +72,7 @@ pub(super) async fn apply(
         .collect();
     let restock: Vec<bool> = p.lines.iter().map(|l| l.restock == Some(true)).collect();
     append(tx, ctx, event, record, business_date).await?;
-    restock_lines(ctx, event, refund_id, &restock, &refunded);
+    restock_lines(ctx, event, (refund_id, business_date), &restock, &refunded);
     if let Some(sale_id) = sale_id {
         tx.update_many::<sale_state::Entity>()
             .col_expr(
@@ -98,7 +98,7 @@ pub(super) async fn apply(
 fn restock_lines(
     ctx: &mut Ctx<'_>,
     event: &Event,
-    refund_id: Uuid,
+    (refund_id, business_date): (Uuid, chrono::NaiveDate),
     restock: &[bool],
     refunded: &[(i32, Uuid, i64)],
 ) {
@@ -116,6 +116,7 @@ fn restock_lines(
             variant,
             quantity,
             at: event.created_at,
+            business_date,
             source: refund_id,
             line_no,
             detail: Detail {

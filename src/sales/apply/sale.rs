@@ -68,7 +68,7 @@ pub(super) async fn apply(
         figures,
     );
     append(ctx, event, record, business_date)?;
-    stock_out(ctx, event, sale_id, &lines);
+    stock_out(ctx, event, (sale_id, business_date), &lines);
     record_anomalies(ctx, event, sale_id, anomalies);
     Ok(Ok(Applied {
         kind: EventType::Sale,
@@ -81,7 +81,12 @@ pub(super) async fn apply(
 /// A SALE movement for each line of a variant that tracks stock, in the
 /// same transaction as the sale. Stock may go below zero: the sale
 /// happened (docs/architecture.md, "Stock").
-fn stock_out(ctx: &mut Ctx<'_>, event: &Event, sale_id: Uuid, lines: &[Line]) {
+fn stock_out(
+    ctx: &mut Ctx<'_>,
+    event: &Event,
+    (sale_id, business_date): (Uuid, chrono::NaiveDate),
+    lines: &[Line],
+) {
     for (i, line) in lines.iter().enumerate() {
         if !line.variant.track_stock {
             continue;
@@ -92,6 +97,7 @@ fn stock_out(ctx: &mut Ctx<'_>, event: &Event, sale_id: Uuid, lines: &[Line]) {
             variant: line.variant.id,
             quantity: -line.priced.quantity.milli(),
             at: event.created_at,
+            business_date,
             source: sale_id,
             line_no: i as i32 + 1,
             detail: Detail {

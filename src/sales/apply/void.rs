@@ -155,6 +155,7 @@ async fn give_back(tx: &TenantTx, ctx: &mut Ctx<'_>, void: &sale_void::Model) ->
             variant: m.variant_id,
             quantity: -m.quantity,
             at: void.created_at,
+            business_date: void.business_date,
             source: void.id,
             line_no: m.line_no,
             detail: Detail {

@@ -2,15 +2,16 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::types::{StockMovement, StockMovementKind, StockTransfer};
+use super::types::{StockFlow, StockMovement, StockMovementKind, StockTransfer, StockValuation};
 use crate::auth::Staff;
 use crate::catalog::graphql::stock::StockLevel;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
+use crate::graphql::scalars::Period;
 use crate::stock::levels::{self, LevelFilter, MovementFilter, Only};
-use crate::stock::transfers;
+use crate::stock::{reports, transfers};
 use crate::validate;
 
 fn optional_id(field: &str, id: Option<&ID>) -> crate::error::Result<Option<uuid::Uuid>> {
@@ -161,5 +162,44 @@ impl StockQuery {
         )
         .await?;
         Ok(page.connection(rows, |t| t.transfer.id, StockTransfer))
+    }
+
+    /// What stock on hand is worth at its moving-average cost, per
+    /// location (or one).
+    #[graphql(guard = "Staff::managers()")]
+    async fn stock_valuation(
+        &self,
+        ctx: &Context<'_>,
+        location_id: Option<ID>,
+    ) -> Result<Vec<StockValuation>> {
+        let location = optional_id("locationId", location_id.as_ref())?;
+        Ok(reports::valuation(ctx.session()?, ctx.db()?, location)
+            .await?
+            .into_iter()
+            .map(StockValuation)
+            .collect())
+    }
+
+    /// Units received, sold, returned, adjusted, counted and transferred,
+    /// per location and day or month (by business date), from `from` to
+    /// `to` inclusive; at most 400 days.
+    #[graphql(guard = "Staff::managers()")]
+    async fn stock_flow(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        #[graphql(default)] period: Period,
+        location_id: Option<ID>,
+    ) -> Result<Vec<StockFlow>> {
+        let location = optional_id("locationId", location_id.as_ref())?;
+        let monthly = period == Period::Month;
+        Ok(
+            reports::flow(ctx.session()?, ctx.db()?, (from, to), location, monthly)
+                .await?
+                .into_iter()
+                .map(StockFlow)
+                .collect(),
+        )
     }
 }

@@ -12,6 +12,7 @@ use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::Quantity;
 use crate::org::Location;
 use crate::stock::ledger::Kind;
+use crate::stock::reports;
 use crate::stock::transfers::{self, Outcome, Transfer};
 
 fn id(u: uuid::Uuid) -> ID {
@@ -237,5 +238,68 @@ impl From<Outcome> for StockOutcome {
             Outcome::Applied => StockOutcome::Applied,
             Outcome::Duplicate => StockOutcome::Duplicate,
         }
+    }
+}
+
+/// Stock at cost at one location.
+pub struct StockValuation(pub reports::Valuation);
+
+#[Object]
+impl StockValuation {
+    async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
+        location(ctx, self.0.location).await
+    }
+    /// Variants with something on hand.
+    async fn variants(&self) -> i64 {
+        self.0.variants
+    }
+    /// Units on hand (levels below zero count as none).
+    async fn units(&self) -> Decimal3 {
+        quantity(self.0.units)
+    }
+    /// On hand at the moving-average cost, in minor units.
+    async fn value(&self) -> Amount {
+        Amount(self.0.value)
+    }
+    /// Variants on hand that have no cost yet (not in `value`).
+    async fn without_cost(&self) -> i64 {
+        self.0.without_cost
+    }
+}
+
+/// Units moved at one location in one period.
+pub struct StockFlow(pub reports::Flow);
+
+#[Object]
+impl StockFlow {
+    async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
+        location(ctx, self.0.location).await
+    }
+    /// The period's first day.
+    async fn period(&self) -> chrono::NaiveDate {
+        self.0.period
+    }
+    async fn received(&self) -> Decimal3 {
+        quantity(self.0.received)
+    }
+    async fn sold(&self) -> Decimal3 {
+        quantity(self.0.sold)
+    }
+    /// Back on stock from refunds and voids.
+    async fn returned(&self) -> Decimal3 {
+        quantity(self.0.returned)
+    }
+    async fn adjusted(&self) -> Decimal3 {
+        quantity(self.0.adjusted)
+    }
+    /// The counts' differences.
+    async fn counted(&self) -> Decimal3 {
+        quantity(self.0.counted)
+    }
+    async fn transferred_in(&self) -> Decimal3 {
+        quantity(self.0.transferred_in)
+    }
+    async fn transferred_out(&self) -> Decimal3 {
+        quantity(self.0.transferred_out)
     }
 }
