@@ -127,12 +127,6 @@ impl MigrationTrait for Migration {
                 false,
             ),
             (
-                "ix_stock_movements_recorded",
-                "stock_movements",
-                &["tenant_id", "recorded_at"][..],
-                false,
-            ),
-            (
                 "ix_stock_transfers_to",
                 "stock_transfers",
                 &["tenant_id", "to_location_id", "status"][..],

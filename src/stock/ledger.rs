@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::{stock_level, stock_movement};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, IdenStatic, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::tenancy::TenantTx;
+use crate::tenancy::{TenantTx, bulk};
 
 /// What moved stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,11 +162,70 @@ impl Movements {
                 tx.insert_many(chunk.to_vec()).await?;
             }
         }
-        for ((location, variant), delta) in std::mem::take(&mut self.deltas) {
-            add(tx, location, variant, delta, 0).await?;
-        }
-        Ok(())
+        add_all(tx, &std::mem::take(&mut self.deltas)).await
     }
+}
+
+/// Adds each (location, variant) delta to its level's quantity on hand,
+/// making rows as needed: one statement of fixed shape on PostgreSQL
+/// (`tenancy::bulk`), multi-row upserts on SQLite.
+async fn add_all(tx: &TenantTx, deltas: &BTreeMap<(Uuid, Uuid), i64>) -> Result<()> {
+    use stock_level::Column as C;
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let rows: Vec<Vec<SimpleExpr>> = deltas
+        .iter()
+        .map(|((location, variant), delta)| {
+            vec![
+                tenant.into(),
+                (*location).into(),
+                (*variant).into(),
+                (*delta).into(),
+                0_i64.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        C::TenantId,
+        C::LocationId,
+        C::VariantId,
+        C::OnHand,
+        C::InTransit,
+        C::UpdatedAt,
+    ];
+    if tx.is_postgres() {
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        let tail = " ON CONFLICT (tenant_id, location_id, variant_id) DO UPDATE SET \
+            on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at";
+        if let Some(statements) = bulk::rows_of("stock_levels", &names, &rows, tail) {
+            for statement in statements {
+                tx.execute_raw(statement).await?;
+            }
+            return Ok(());
+        }
+    }
+    let excluded = |c: C| Expr::col((Alias::new("excluded"), c));
+    for chunk in rows.chunks(500) {
+        let mut insert = Query::insert();
+        insert.into_table(stock_level::Entity).columns(columns);
+        for row in chunk {
+            insert.values_panic(row.iter().cloned());
+        }
+        insert.on_conflict(
+            OnConflict::columns([C::TenantId, C::LocationId, C::VariantId])
+                .value(
+                    C::OnHand,
+                    Expr::col((stock_level::Entity, C::OnHand)).add(excluded(C::OnHand)),
+                )
+                .value(C::UpdatedAt, excluded(C::UpdatedAt))
+                .to_owned(),
+        );
+        tx.execute_raw(tx.backend().build(&insert)).await?;
+    }
+    Ok(())
 }
 
 /// Adds to a level's quantities on hand and in transit, making its row if
