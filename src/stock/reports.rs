@@ -155,6 +155,55 @@ pub async fn flow(
     Ok(by.into_values().collect())
 }
 
+/// The ledger's sum per (location, variant).
+async fn ledger_sums(tx: &TenantTx) -> Result<HashMap<(Uuid, Uuid), i64>> {
+    use stock_movement::Column as M;
+    let sums: Vec<(Uuid, Uuid, i64)> = tx
+        .select::<stock_movement::Entity>()
+        .select_only()
+        .column(M::LocationId)
+        .column(M::VariantId)
+        .column_as(Expr::col(M::Quantity).sum().cast_as("BIGINT"), "quantity")
+        .group_by(M::LocationId)
+        .group_by(M::VariantId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(sums.into_iter().map(|(l, v, q)| ((l, v), q)).collect())
+}
+
+/// What transfers not yet received bring to each (location, variant).
+async fn in_transit(tx: &TenantTx) -> Result<HashMap<(Uuid, Uuid), i64>> {
+    let open: Vec<(Uuid, Uuid)> = tx
+        .select::<stock_transfer::Entity>()
+        .select_only()
+        .column(stock_transfer::Column::Id)
+        .column(stock_transfer::Column::ToLocationId)
+        .filter(stock_transfer::Column::Status.eq(super::transfers::IN_TRANSIT))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let destination: HashMap<Uuid, Uuid> = open.into_iter().collect();
+    let mut out: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for chunk in destination
+        .keys()
+        .copied()
+        .collect::<Vec<_>>()
+        .chunks(1_000)
+    {
+        let lines = tx
+            .select::<stock_transfer_line::Entity>()
+            .filter(stock_transfer_line::Column::TransferId.is_in(chunk.iter().copied()))
+            .all(tx)
+            .await?;
+        for l in lines {
+            *out.entry((destination[&l.transfer_id], l.variant_id))
+                .or_default() += l.quantity;
+        }
+    }
+    Ok(out)
+}
+
 /// A level that was not the sum of its ledger, and what it should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelDifference {
@@ -176,48 +225,8 @@ pub async fn check(tx: &TenantTx) -> Result<Vec<LevelDifference>> {
         .lock_exclusive()
         .all(tx)
         .await?;
-    use stock_movement::Column as M;
-    let sums: Vec<(Uuid, Uuid, i64)> = tx
-        .select::<stock_movement::Entity>()
-        .select_only()
-        .column(M::LocationId)
-        .column(M::VariantId)
-        .column_as(Expr::col(M::Quantity).sum().cast_as("BIGINT"), "quantity")
-        .group_by(M::LocationId)
-        .group_by(M::VariantId)
-        .into_tuple()
-        .all(tx)
-        .await?;
-    let on_hand: HashMap<(Uuid, Uuid), i64> =
-        sums.into_iter().map(|(l, v, q)| ((l, v), q)).collect();
-    let open: Vec<(Uuid, Uuid)> = tx
-        .select::<stock_transfer::Entity>()
-        .select_only()
-        .column(stock_transfer::Column::Id)
-        .column(stock_transfer::Column::ToLocationId)
-        .filter(stock_transfer::Column::Status.eq(super::transfers::IN_TRANSIT))
-        .into_tuple()
-        .all(tx)
-        .await?;
-    let mut in_transit: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    let destination: HashMap<Uuid, Uuid> = open.into_iter().collect();
-    for chunk in destination
-        .keys()
-        .copied()
-        .collect::<Vec<_>>()
-        .chunks(1_000)
-    {
-        let lines = tx
-            .select::<stock_transfer_line::Entity>()
-            .filter(stock_transfer_line::Column::TransferId.is_in(chunk.iter().copied()))
-            .all(tx)
-            .await?;
-        for l in lines {
-            *in_transit
-                .entry((destination[&l.transfer_id], l.variant_id))
-                .or_default() += l.quantity;
-        }
-    }
+    let on_hand = ledger_sums(tx).await?;
+    let in_transit = in_transit(tx).await?;
     let mut out = Vec::new();
     for level in levels {
         let key = (level.location_id, level.variant_id);
