@@ -58,7 +58,7 @@ pub async fn submit(
     if !applied.new {
         return Ok(applied);
     }
-    memo.writes.flush(&tx).await?;
+    memo.writes.finish(&tx).await?;
     tx.insert(sync_event::ActiveModel {
         terminal_id: Set(terminal),
         sequence: Set(sequence),

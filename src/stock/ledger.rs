@@ -149,11 +149,25 @@ impl Movements {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows.is_empty() && self.deltas.is_empty()
     }
 
     /// Appends the movements and adds them to their levels.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
+        self.flush_rows(tx).await?;
+        self.flush_levels(tx).await
+    }
+
+    /// Adds the movements written so far to their levels, in one
+    /// statement in key order. A push does this once, at its end: levels
+    /// are shared by the terminals of a location, and a push that took
+    /// their row locks in two rounds could deadlock with another.
+    pub async fn flush_levels(&mut self, tx: &TenantTx) -> Result<()> {
+        add_all(tx, &std::mem::take(&mut self.deltas)).await
+    }
+
+    /// Appends the movements; their levels wait for [`Self::flush_levels`].
+    pub async fn flush_rows(&mut self, tx: &TenantTx) -> Result<()> {
         let rows = std::mem::take(&mut self.rows);
         if tx.is_postgres() {
             tx.insert_many(rows).await?;
@@ -162,7 +176,7 @@ impl Movements {
                 tx.insert_many(chunk.to_vec()).await?;
             }
         }
-        add_all(tx, &std::mem::take(&mut self.deltas)).await
+        Ok(())
     }
 }
 

@@ -93,7 +93,7 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
     if matches!(settled, Settled::Pending { .. }) {
         return Ok(());
     }
-    memo.writes.flush(&tx).await?;
+    memo.writes.finish(&tx).await?;
     let mut model: sync_event::ActiveModel = row.into();
     mark(&mut model, &settled, now);
     tx.update(model).await?;

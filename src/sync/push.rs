@@ -248,7 +248,7 @@ pub async fn push(
         .apply_in_order(&mut fresh, &mut held, &mut answers)
         .await?;
     let waiting = stream.hold(fresh, &held, &mut answers);
-    stream.memo.writes.flush(&tx).await?;
+    stream.memo.writes.finish(&tx).await?;
     let head = stream.head;
     head.save_push(&tx, now).await?;
     let results = answers.finish();

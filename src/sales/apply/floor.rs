@@ -90,6 +90,8 @@ pub(super) async fn stock_receive(
     if stock_seen(tx, id).await? {
         return repeat(tx, EventType::StockReceive, (id, None), event, "receiptId").await;
     }
+    // The document reads levels: earlier events' movements count first.
+    ctx.memo.writes.finish(tx).await?;
     let receipt = documents::Receipt {
         location: ctx.head.location.id,
         supplier_reference: p.supplier_reference.clone(),
@@ -113,6 +115,7 @@ pub(super) async fn stock_count(
     if stock_seen(tx, id).await? {
         return repeat(tx, EventType::StockCount, (id, None), event, "countId").await;
     }
+    ctx.memo.writes.finish(tx).await?;
     let count = documents::Count {
         location: ctx.head.location.id,
         note: p.note.clone(),

@@ -329,8 +329,15 @@ impl Writes {
         insert_all(tx, &mut self.anomalies, 9).await?;
         insert_all(tx, &mut self.issues, 10).await?;
         insert_all(tx, &mut self.events, 16).await?;
-        self.stock.flush(tx).await?;
+        self.stock.flush_rows(tx).await?;
         self.rollups.flush(tx).await
+    }
+
+    /// [`Self::flush`], and the stock levels: once, at the end of a unit
+    /// of work (see `stock::Movements::flush_levels`).
+    pub async fn finish(&mut self, tx: &TenantTx) -> Result<()> {
+        self.flush(tx).await?;
+        self.stock.flush_levels(tx).await
     }
 
     /// Drops the buffered rows of the tables in `mask` (see [`SKIP_WRITES`]).
