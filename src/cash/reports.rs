@@ -106,8 +106,35 @@ pub async fn check(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Vec<
         .await?;
     let mut out = Vec::new();
     for s in closed {
+        out.extend(correct(tx, s).await?);
+    }
+    Ok(out)
+}
+
+/// A refund that waited for its sale was applied after its terminal's
+/// shift closed: the closed shifts whose range holds its sequence are
+/// worked out again (their cash refunds, expected and over/short).
+pub async fn after_late_event(tx: &TenantTx, terminal: Uuid, sequence: i64) -> Result<()> {
+    let closed = tx
+        .select::<shift::Entity>()
+        .filter(shift::Column::TerminalId.eq(terminal))
+        .filter(shift::Column::Status.eq(CLOSED))
+        .filter(shift::Column::OpenSequence.lt(sequence))
+        .filter(shift::Column::CloseSequence.gt(sequence))
+        .all(tx)
+        .await?;
+    for s in closed {
+        correct(tx, s).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes one closed shift's figures and corrects any that differs.
+async fn correct(tx: &TenantTx, s: shift::Model) -> Result<Vec<ShiftDifference>> {
+    let mut out = Vec::new();
+    {
         let Some(close) = s.close_sequence else {
-            continue;
+            return Ok(out);
         };
         let t = totals(tx, s.terminal_id, s.open_sequence, close).await?;
         let expected = t.expected(s.opening_float);

@@ -94,6 +94,7 @@ async fn apply_pending(session: &Session, db: &Db, terminal: Uuid, sequence: i64
         return Ok(());
     }
     memo.writes.finish(&tx).await?;
+    crate::cash::reports::after_late_event(&tx, terminal, sequence).await?;
     let mut model: sync_event::ActiveModel = row.into();
     mark(&mut model, &settled, now);
     tx.update(model).await?;
