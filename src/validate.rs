@@ -106,6 +106,19 @@ pub fn id(field: &str, value: &async_graphql::ID) -> Result<Uuid> {
         .map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
 
+/// The size of a feed page a client asked for (`first`): 1 to `max`, or
+/// `default` when it did not say.
+pub fn page_size(first: Option<i32>, default: usize, max: usize) -> Result<usize> {
+    match first {
+        None => Ok(default),
+        Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
+        Some(_) => Err(AppError::bad_input(
+            "first",
+            format!("first must be between 1 and {max}"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,7 @@ pub mod sale_state;
 pub mod sale_void;
 pub mod scale_format;
 pub mod shift;
+pub mod stock_feed;
 pub mod stock_level;
 pub mod stock_movement;
 pub mod stock_transfer;
@@ -124,6 +125,7 @@ tenant_owned!(
     sale_void,
     scale_format,
     shift,
+    stock_feed,
     stock_level,
     stock_movement,
     stock_transfer,

@@ -23,6 +23,9 @@ pub struct Model {
     /// At or below this, the variant is low on stock here.
     pub low_threshold: Option<i64>,
     pub updated_at: DateTimeUtc,
+    /// The stock feed's version at this location when it was last
+    /// written (`stock_feed`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ mod m20261130_000015_lookup_call;
 mod m20261207_000016_price_history;
 mod m20261207_000017_stock;
 mod m20261207_000018_cash;
+mod m20261207_000019_stock_feed;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_price_history::Migration),
             Box::new(m20261207_000017_stock::Migration),
             Box::new(m20261207_000018_cash::Migration),
+            Box::new(m20261207_000019_stock_feed::Migration),
         ]
     }
 }

@@ -18,6 +18,11 @@
 //! heartbeat for 1.5 s) stops using Redis entries and treats its own as
 //! fresh for one second only. Redis calls are bounded at 50 ms; after a
 //! failure Redis is skipped for a second and lookups go to the database.
+//!
+//! Stock levels change with every sale, far more often than the catalog,
+//! so they have generations of their own, one per location
+//! ([`Scope::Stock`]), kept and published the same way; a sale retires
+//! only its location's cached levels (`cache::stock`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -50,7 +55,7 @@ pub struct TerminalSnapshot {
     pub location: Uuid,
 }
 
-struct Entry<T> {
+pub(super) struct Entry<T> {
     value: Option<Arc<T>>,
     stored: Instant,
 }
@@ -64,7 +69,53 @@ impl<T> Clone for Entry<T> {
     }
 }
 
-type Key = (Uuid, u64, String);
+/// What a generation covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Scope {
+    /// Everything cached of a tenant but stock levels.
+    Tenant(Uuid),
+    /// The stock levels of one location (location ids are unique across
+    /// tenants; every key under it also names the tenant).
+    Stock(Uuid),
+}
+
+impl Scope {
+    /// Where Redis keeps the scope's current generation.
+    pub(super) fn generation_key(self) -> String {
+        match self {
+            Scope::Tenant(tenant) => format!("pos:v1:{tenant}:gen"),
+            Scope::Stock(location) => format!("pos:v1:stock:{location}:gen"),
+        }
+    }
+
+    /// The prefix of the scope's Redis entries.
+    fn entry_prefix(self, generation: u64) -> String {
+        match self {
+            Scope::Tenant(tenant) => format!("pos:v1:{tenant}:g{generation}"),
+            Scope::Stock(location) => format!("pos:v1:stock:{location}:g{generation}"),
+        }
+    }
+
+    /// The message that publishes a new generation.
+    pub(super) fn message(self, generation: u64) -> String {
+        match self {
+            Scope::Tenant(tenant) => format!("{tenant}:{generation}"),
+            Scope::Stock(location) => format!("stock:{location}:{generation}"),
+        }
+    }
+
+    /// The scope and generation a published message names.
+    pub(super) fn parse(message: &str) -> Option<(Scope, u64)> {
+        let (scope, rest) = match message.strip_prefix("stock:") {
+            Some(rest) => (Scope::Stock as fn(Uuid) -> Scope, rest),
+            None => (Scope::Tenant as fn(Uuid) -> Scope, message),
+        };
+        let (id, generation) = rest.split_once(':')?;
+        Some((scope(id.parse().ok()?), generation.parse().ok()?))
+    }
+}
+
+type Key = (Scope, u64, String);
 
 /// The generation a loader ran under (`None`: uncached, Redis unreachable).
 /// A loader reads the database after its generation was read, so data one
@@ -82,10 +133,6 @@ fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
         .build()
 }
 
-pub(super) fn generation_key(tenant: Uuid) -> String {
-    format!("pos:v1:{tenant}:gen")
-}
-
 /// A fresh generation number; random so that it is never reused.
 pub(super) fn new_generation() -> u64 {
     Uuid::now_v7().as_u128() as u64
@@ -96,7 +143,8 @@ pub(super) struct Inner {
     places: Cache<Key, Entry<PlaceSnapshot>>,
     terminals: Cache<Key, Entry<TerminalSnapshot>>,
     tenants: Cache<Key, Entry<()>>,
-    pub(super) generations: RwLock<HashMap<Uuid, u64>>,
+    pub(super) levels: Cache<Key, Entry<super::LevelSnapshot>>,
+    pub(super) generations: RwLock<HashMap<Scope, u64>>,
     pub(super) redis: Option<Redis>,
     /// True while invalidations from other replicas can be heard (always,
     /// without Redis: there are no other replicas to hear).
@@ -126,6 +174,7 @@ impl CatalogCache {
                 places: l1(capacity),
                 terminals: l1(capacity),
                 tenants: l1(capacity),
+                levels: l1(capacity),
                 generations: RwLock::default(),
                 listening: AtomicBool::new(redis.is_none()),
                 epoch: AtomicU64::new(0),
@@ -157,7 +206,8 @@ impl CatalogCache {
         F: FnOnce(Seen) -> Fut,
         Fut: Future<Output = Result<Option<ScanSnapshot>>>,
     {
-        self.cached(&self.inner.scans, session.tenant, "scan", code, load)
+        let scope = Scope::Tenant(session.tenant);
+        self.cached(&self.inner.scans, scope, "scan", code, load)
             .await
     }
 
@@ -174,7 +224,7 @@ impl CatalogCache {
     {
         self.cached(
             &self.inner.places,
-            session.tenant,
+            Scope::Tenant(session.tenant),
             "place",
             &location.to_string(),
             load,
@@ -195,7 +245,7 @@ impl CatalogCache {
     {
         self.cached(
             &self.inner.terminals,
-            session.tenant,
+            Scope::Tenant(session.tenant),
             "terminal",
             &terminal.to_string(),
             |_| load(),
@@ -214,7 +264,7 @@ impl CatalogCache {
     {
         self.cached(
             &self.inner.tenants,
-            session.tenant,
+            Scope::Tenant(session.tenant),
             "tenant",
             "",
             |_| async { load().await.map(Some) },
@@ -223,10 +273,10 @@ impl CatalogCache {
         .map(|_| ())
     }
 
-    async fn cached<T, F, Fut>(
+    pub(super) async fn cached<T, F, Fut>(
         &self,
         l1: &Cache<Key, Entry<T>>,
-        tenant: Uuid,
+        scope: Scope,
         kind: &str,
         id: &str,
         load: F,
@@ -236,13 +286,13 @@ impl CatalogCache {
         F: FnOnce(Seen) -> Fut,
         Fut: Future<Output = Result<Option<T>>>,
     {
-        let Some(generation) = self.generation(tenant).await else {
+        let Some(generation) = self.generation(scope).await else {
             // Redis is configured but unreachable and this tenant's
             // generation is unknown: serve from the database, uncached.
             return Ok(load(Seen(None)).await?.map(Arc::new));
         };
         let listening = self.inner.listening.load(Ordering::Relaxed);
-        let key = (tenant, generation, format!("{kind}:{id}"));
+        let key = (scope, generation, format!("{kind}:{id}"));
         let m = crate::metrics::metrics();
         if let Some(entry) = l1.get(&key).await
             && (listening || entry.stored.elapsed() < BLIND_FRESHNESS)
@@ -252,7 +302,7 @@ impl CatalogCache {
         }
         m.l1_misses.inc();
         // Redis entries are only trusted while invalidations can be heard.
-        let l2_key = listening.then(|| format!("pos:v1:{tenant}:g{generation}:{}", key.2));
+        let l2_key = listening.then(|| format!("{}:{}", scope.entry_prefix(generation), key.2));
         let from_redis = match &l2_key {
             Some(l2_key) => {
                 let found = self.redis_get(l2_key).await;
@@ -304,36 +354,53 @@ impl CatalogCache {
     /// skip it.
     pub fn invalidate(&self, tenant: Uuid) {
         let _no_listeners = self.inner.changed.send(tenant);
+        self.invalidate_scope(Scope::Tenant(tenant));
+    }
+
+    /// Retires every cached entry of the scope, here at once and on every
+    /// replica through Redis.
+    pub(super) fn invalidate_scope(&self, scope: Scope) {
         if self.inner.redis.is_none() {
-            self.set_local(tenant, None);
+            self.set_local(scope, None);
             return;
         }
         // The new generation applies here at once (so this replica reads
         // its own writes, bypassing Redis entries of the old generation),
         // and everywhere else once published.
         let generation = new_generation();
-        self.set_local(tenant, Some(generation));
-        self.drop_local(tenant);
+        self.set_local(scope, Some(generation));
+        self.drop_local(scope);
         let cache = self.clone();
         tokio::spawn(
-            async move { invalidation::publish_until_done(cache, tenant, generation).await },
+            async move { invalidation::publish_until_done(cache, scope, generation).await },
         );
     }
 
-    /// Sets (or, with `None`, advances) the local generation of a tenant.
-    pub(super) fn set_local(&self, tenant: Uuid, to: Option<u64>) -> u64 {
+    /// Sets (or, with `None`, advances) the local generation of a scope.
+    pub(super) fn set_local(&self, scope: Scope, to: Option<u64>) -> u64 {
         let mut generations = self
             .inner
             .generations
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        let entry = generations.entry(tenant).or_insert(0);
+        let entry = generations.entry(scope).or_insert(0);
         *entry = to.unwrap_or(*entry + 1);
         *entry
     }
 
-    pub(super) fn drop_local(&self, tenant: Uuid) {
+    pub(super) fn drop_local(&self, scope: Scope) {
         let inner = &self.inner;
+        if let Scope::Stock(_) = scope {
+            if inner
+                .levels
+                .invalidate_entries_if(move |k, _| k.0 == scope)
+                .is_err()
+            {
+                inner.levels.invalidate_all();
+            }
+            return;
+        }
+        let tenant = scope;
         let results = [
             inner
                 .scans
@@ -364,32 +431,32 @@ impl CatalogCache {
     /// trusted now: invalidations are heard (or there is no Redis, so no
     /// other replica to hear). `None` means read the database.
     pub async fn trusted_generation(&self, tenant: Uuid) -> Option<u64> {
-        let generation = self.generation(tenant).await?;
+        let generation = self.generation(Scope::Tenant(tenant)).await?;
         self.inner
             .listening
             .load(Ordering::Relaxed)
             .then_some(generation)
     }
 
-    async fn generation(&self, tenant: Uuid) -> Option<u64> {
+    async fn generation(&self, scope: Scope) -> Option<u64> {
         if let Some(g) = self
             .inner
             .generations
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&tenant)
+            .get(&scope)
         {
             return Some(*g);
         }
         let Some(redis) = self.redis_if_up() else {
             return if self.inner.redis.is_none() {
-                Some(self.set_local(tenant, Some(0)))
+                Some(self.set_local(scope, Some(0)))
             } else {
                 None
             };
         };
         let epoch = self.inner.epoch.load(Ordering::SeqCst);
-        let key = generation_key(tenant);
+        let key = scope.generation_key();
         let work = async {
             let mut conn = redis.connection().await.ok()?;
             // A tenant with no generation yet (or one lost in a Redis
@@ -412,7 +479,7 @@ impl CatalogCache {
                     .unwrap_or_else(|e| e.into_inner());
                 // Adopt it only if no (re)subscription happened meanwhile.
                 if self.inner.epoch.load(Ordering::SeqCst) == epoch {
-                    generations.entry(tenant).or_insert(g);
+                    generations.entry(scope).or_insert(g);
                 }
                 Some(g)
             }
@@ -476,6 +543,10 @@ impl CatalogCache {
 impl crate::tenancy::CommitHook for CatalogCache {
     fn cached_data_changed(&self, tenant: Uuid) {
         self.invalidate(tenant);
+    }
+
+    fn stock_levels_changed(&self, _tenant: Uuid, locations: &[Uuid]) {
+        CatalogCache::stock_levels_changed(self, locations);
     }
 }
 

@@ -7,9 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use uuid::Uuid;
 
-use super::catalog::{CatalogCache, Inner, REDIS_CALL, generation_key};
+use super::catalog::{CatalogCache, Inner, REDIS_CALL, Scope};
 
 pub(super) const CHANNEL: &str = "pos:v1:catalog";
 const HEARTBEAT: &str = "heartbeat";
@@ -22,10 +21,10 @@ pub(super) fn start(cache: &CatalogCache) {
     tokio::spawn(heartbeat(std::sync::Arc::downgrade(&cache.inner)));
 }
 
-/// Sets the tenant's new generation and publishes it in one atomic step (so
+/// Sets the scope's new generation and publishes it in one atomic step (so
 /// the order of generations and of messages agree), retrying for five
 /// minutes.
-pub(super) async fn publish_until_done(cache: CatalogCache, tenant: Uuid, generation: u64) {
+pub(super) async fn publish_until_done(cache: CatalogCache, scope: Scope, generation: u64) {
     for attempt in 0..600 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -37,9 +36,9 @@ pub(super) async fn publish_until_done(cache: CatalogCache, tenant: Uuid, genera
             let mut conn = redis.connection().await.ok()?;
             redis::pipe()
                 .atomic()
-                .set(generation_key(tenant), generation)
+                .set(scope.generation_key(), generation)
                 .ignore()
-                .publish(CHANNEL, format!("{tenant}:{generation}"))
+                .publish(CHANNEL, scope.message(generation))
                 .ignore()
                 .query_async::<()>(&mut conn)
                 .await
@@ -49,11 +48,14 @@ pub(super) async fn publish_until_done(cache: CatalogCache, tenant: Uuid, genera
             return;
         }
         if attempt == 0 {
-            tracing::warn!(%tenant, "publishing a cache invalidation failed; retrying");
+            tracing::warn!(?scope, "publishing a cache invalidation failed; retrying");
         }
         cache.note_redis_failure();
     }
-    tracing::error!(%tenant, "gave up publishing a cache invalidation after 5 minutes");
+    tracing::error!(
+        ?scope,
+        "gave up publishing a cache invalidation after 5 minutes"
+    );
 }
 
 /// Publishes a heartbeat every 500 ms, so every subscriber (this one too)
@@ -119,16 +121,15 @@ async fn subscribe(inner: Weak<Inner>) {
                     break;
                 };
                 let payload: String = msg.get_payload().unwrap_or_default();
-                if let Some((tenant, generation)) = payload.split_once(':')
-                    && let (Ok(tenant), Ok(generation)) =
-                        (tenant.parse::<Uuid>(), generation.parse::<u64>())
-                {
+                if let Some((scope, generation)) = Scope::parse(&payload) {
                     strong
                         .generations
                         .write()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(tenant, generation);
-                    let _no_listeners = strong.changed.send(tenant);
+                        .insert(scope, generation);
+                    if let Scope::Tenant(tenant) = scope {
+                        let _no_listeners = strong.changed.send(tenant);
+                    }
                 }
             }
         }

@@ -8,8 +8,10 @@
 
 pub mod catalog;
 mod invalidation;
+mod stock;
 
 pub use catalog::CatalogCache;
+pub use stock::LevelSnapshot;
 
 use std::time::Duration;
 

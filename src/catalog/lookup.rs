@@ -50,6 +50,8 @@ pub struct PlaceSnapshot {
 /// A priced scan.
 pub struct Lookup {
     pub snapshot: std::sync::Arc<ScanSnapshot>,
+    /// Where it was priced.
+    pub location: Uuid,
     pub currency: String,
     pub quantity: Quantity,
     pub price: Price,
@@ -237,6 +239,7 @@ pub fn price_scan(
     };
     let tax = tax_amount(line_total, &rates, mode, place.rounding);
     Ok(Lookup {
+        location: place.location_id,
         currency: place.currency.clone(),
         snapshot,
         quantity,

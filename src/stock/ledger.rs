@@ -188,6 +188,14 @@ async fn add_all(tx: &TenantTx, deltas: &BTreeMap<(Uuid, Uuid), i64>) -> Result<
     if deltas.is_empty() {
         return Ok(());
     }
+    // Keys are in location order: the counters are taken in that order,
+    // before any level.
+    let mut versions = BTreeMap::new();
+    for (location, _) in deltas.keys() {
+        if !versions.contains_key(location) {
+            versions.insert(*location, super::feed::bump(tx, *location).await?);
+        }
+    }
     let (tenant, now) = (tx.tenant(), Utc::now());
     let rows: Vec<Vec<SimpleExpr>> = deltas
         .iter()
@@ -199,6 +207,7 @@ async fn add_all(tx: &TenantTx, deltas: &BTreeMap<(Uuid, Uuid), i64>) -> Result<
                 (*delta).into(),
                 0_i64.into(),
                 now.into(),
+                versions.get(location).copied().unwrap_or_default().into(),
             ]
         })
         .collect();
@@ -209,11 +218,13 @@ async fn add_all(tx: &TenantTx, deltas: &BTreeMap<(Uuid, Uuid), i64>) -> Result<
         C::OnHand,
         C::InTransit,
         C::UpdatedAt,
+        C::Version,
     ];
     if tx.is_postgres() {
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
         let tail = " ON CONFLICT (tenant_id, location_id, variant_id) DO UPDATE SET \
-            on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at";
+            on_hand = stock_levels.on_hand + excluded.on_hand, \
+            updated_at = excluded.updated_at, version = excluded.version";
         if let Some(statements) = bulk::rows_of("stock_levels", &names, &rows, tail) {
             for statement in statements {
                 tx.execute_raw(statement).await?;
@@ -235,6 +246,7 @@ async fn add_all(tx: &TenantTx, deltas: &BTreeMap<(Uuid, Uuid), i64>) -> Result<
                     Expr::col((stock_level::Entity, C::OnHand)).add(excluded(C::OnHand)),
                 )
                 .value(C::UpdatedAt, excluded(C::UpdatedAt))
+                .value(C::Version, excluded(C::Version))
                 .to_owned(),
         );
         tx.execute_raw(tx.backend().build(&insert)).await?;
@@ -253,6 +265,7 @@ pub async fn add(
 ) -> Result<()> {
     use stock_level::Column as C;
     let now = Utc::now();
+    let version = super::feed::bump(tx, location).await?;
     tx.insert_on_conflict(
         stock_level::ActiveModel {
             location_id: Set(location),
@@ -262,6 +275,7 @@ pub async fn add(
             average_cost: Set(None),
             low_threshold: Set(None),
             updated_at: Set(now),
+            version: Set(version),
             ..Default::default()
         },
         OnConflict::columns([C::TenantId, C::LocationId, C::VariantId])
@@ -274,6 +288,7 @@ pub async fn add(
                 Expr::col((stock_level::Entity, C::InTransit)).add(in_transit),
             )
             .value(C::UpdatedAt, Expr::value(now))
+            .value(C::Version, Expr::value(version))
             .to_owned(),
     )
     .await?;
@@ -297,7 +312,10 @@ pub async fn business_date(
 }
 
 /// A level, locked until the transaction ends (made at zero if missing),
-/// for a change that depends on it: a count, a receipt's average cost.
+/// for a change that depends on it: a count, a receipt's average cost,
+/// a threshold. Its location's feed counter is taken first and the level
+/// stamped with the new version, so whatever the caller writes to it is
+/// in the feed.
 pub async fn lock(tx: &TenantTx, location: Uuid, variant: Uuid) -> Result<stock_level::Model> {
     add(tx, location, variant, 0, 0).await?;
     tx.select::<stock_level::Entity>()

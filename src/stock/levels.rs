@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::ledger::Kind;
 use crate::auth::Session;
+use crate::cache::{CatalogCache, LevelSnapshot as Snapshot};
 use crate::error::Result;
 use crate::tenancy::{Db, TenantTx};
 
@@ -28,7 +29,11 @@ pub struct Level {
 }
 
 impl Level {
-    fn of(location: Uuid, variant: variant::Model, row: Option<&stock_level::Model>) -> Self {
+    pub(super) fn of(
+        location: Uuid,
+        variant: variant::Model,
+        row: Option<&stock_level::Model>,
+    ) -> Self {
         Self {
             location,
             variant,
@@ -207,6 +212,48 @@ pub async fn levels_of(
             Some((*key, Level::of(key.0, v, rows.get(key))))
         })
         .collect())
+}
+
+/// A scanned variant's level at the scan's location, through the cache;
+/// `None` where the variant does not track stock.
+pub async fn scanned(
+    session: &Session,
+    db: &Db,
+    cache: &CatalogCache,
+    location: Uuid,
+    variant: &variant::Model,
+) -> Result<Option<Level>> {
+    if !variant.track_stock {
+        return Ok(None);
+    }
+    let id = variant.id;
+    let cached = cache
+        .stock_level(session, location, id, || async move {
+            let tx = db.read(session).await?;
+            let row = tx
+                .select::<stock_level::Entity>()
+                .filter(stock_level::Column::LocationId.eq(location))
+                .filter(stock_level::Column::VariantId.eq(id))
+                .one(&tx)
+                .await?;
+            Ok(row.map(|r| Snapshot {
+                on_hand: r.on_hand,
+                in_transit: r.in_transit,
+                average_cost: r.average_cost,
+                low_threshold: r.low_threshold,
+                updated_at: r.updated_at,
+            }))
+        })
+        .await?;
+    let mut level = Level::of(location, variant.clone(), None);
+    if let Some(s) = cached {
+        level.on_hand = s.on_hand;
+        level.in_transit = s.in_transit;
+        level.average_cost = s.average_cost;
+        level.low_threshold = s.low_threshold;
+        level.updated_at = Some(s.updated_at);
+    }
+    Ok(Some(level))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -8,6 +8,7 @@
 //! See docs/architecture.md, "Stock".
 
 pub mod documents;
+pub mod feed;
 pub mod graphql;
 pub mod ledger;
 pub mod levels;

@@ -218,8 +218,18 @@ pub struct LevelDifference {
 /// Checks every level against its ledger, inside `tx`, and sets any that
 /// differs to what the ledger says: on hand is the sum of the level's
 /// movements, in transit the sum of the transfers to it not yet received.
-/// The levels are locked first, so no movement lands in between.
+/// The levels are locked first (after their locations' feed counters, as
+/// every writer of levels takes them), so no movement lands in between.
 pub async fn check(tx: &TenantTx) -> Result<Vec<LevelDifference>> {
+    let locations: Vec<Uuid> = tx
+        .select::<stock_level::Entity>()
+        .select_only()
+        .column(stock_level::Column::LocationId)
+        .distinct()
+        .into_tuple()
+        .all(tx)
+        .await?;
+    super::feed::claim(tx, &locations).await?;
     let levels = tx
         .select::<stock_level::Entity>()
         .lock_exclusive()
@@ -250,8 +260,10 @@ pub async fn check(tx: &TenantTx) -> Result<Vec<LevelDifference>> {
             } else {
                 stock_level::Column::InTransit
             };
+            let version = super::feed::bump(tx, key.0).await?;
             tx.update_many::<stock_level::Entity>()
                 .col_expr(column, Expr::value(expected))
+                .col_expr(stock_level::Column::Version, Expr::value(version))
                 .filter(stock_level::Column::LocationId.eq(key.0))
                 .filter(stock_level::Column::VariantId.eq(key.1))
                 .exec(tx)

@@ -68,6 +68,8 @@ pub async fn send(session: &Session, db: &Db, input: Shipment) -> Result<Transfe
     let tx = db.write(session).await?;
     documents::check_lines(&tx, (input.from, "fromLocationId"), &input.lines, 1).await?;
     documents::check_lines(&tx, (input.to, "toLocationId"), &input.lines, 1).await?;
+    // Levels change at both ends: both feed counters first, in order.
+    super::feed::claim(&tx, &[input.from, input.to]).await?;
     let reference = input
         .reference
         .as_deref()

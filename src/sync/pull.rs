@@ -91,14 +91,7 @@ fn uuid_of(id: &str) -> Option<Uuid> {
 
 /// The page size a client asked for, or the default.
 pub fn page_size(first: Option<i32>) -> Result<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => Ok(n as usize),
-        Some(_) => Err(AppError::bad_input(
-            "first",
-            format!("first must be between 1 and {MAX_PAGE}"),
-        )),
-    }
+    crate::validate::page_size(first, DEFAULT_PAGE, MAX_PAGE)
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %session.tenant))]

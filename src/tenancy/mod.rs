@@ -82,6 +82,9 @@ pub trait CommitHook: Send + Sync {
     /// caches on every replica can drop what they hold for the tenant.
     fn cached_data_changed(&self, _tenant: Uuid) {}
 
+    /// Stock levels changed at these locations of the tenant.
+    fn stock_levels_changed(&self, _tenant: Uuid, _locations: &[Uuid]) {}
+
     /// Report deltas were appended, to be folded into shared rows later.
     fn rollups_appended(&self, _db: &Db, _tenant: Uuid) {}
 }

@@ -34,6 +34,8 @@ pub struct TenantTx {
     writes: bool,
     cached_data_changed: AtomicBool,
     compact_rollups: AtomicBool,
+    /// Locations whose stock levels this transaction wrote.
+    stock_locations: std::sync::Mutex<Vec<Uuid>>,
 }
 
 impl TenantTx {
@@ -45,6 +47,7 @@ impl TenantTx {
             writes,
             cached_data_changed: AtomicBool::new(false),
             compact_rollups: AtomicBool::new(false),
+            stock_locations: std::sync::Mutex::default(),
         }
     }
 
@@ -256,6 +259,18 @@ impl TenantTx {
         self.cached_data_changed.store(true, Ordering::Relaxed);
     }
 
+    /// Marks this transaction as writing stock levels at `location`: once
+    /// it commits, caches of those levels are dropped on every replica.
+    pub fn stock_levels_changed_on_commit(&self, location: Uuid) {
+        let mut locations = self
+            .stock_locations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !locations.contains(&location) {
+            locations.push(location);
+        }
+    }
+
     /// Marks this transaction as appending report deltas that are folded
     /// into shared monthly rows after it commits (the reporting service's
     /// compaction, registered as a [`super::CommitHook`]).
@@ -292,7 +307,16 @@ impl TenantTx {
         self.txn.commit().await?;
         let changed = self.cached_data_changed.load(Ordering::Relaxed);
         let appended = self.compact_rollups.load(Ordering::Relaxed);
+        let stock = std::mem::take(
+            &mut *self
+                .stock_locations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
         for hook in &self.db.hooks {
+            if !stock.is_empty() {
+                hook.stock_levels_changed(self.tenant, &stock);
+            }
             if changed {
                 hook.cached_data_changed(self.tenant);
             }

@@ -37,6 +37,7 @@ mod shifts;
 mod shop;
 mod sockets;
 mod stock;
+mod stock_feed;
 mod stock_property;
 mod subscriptions;
 mod sync;

@@ -14,7 +14,7 @@ const MOVED: &str =
     "movements { kind quantity counted unitCost reason } userErrors { field message code }";
 const LEVEL: &str = "onHand inTransit lowThreshold isLow averageCost value variant { sku }";
 
-async fn track(shop: &Shop, variant: &str) {
+pub(crate) async fn track(shop: &Shop, variant: &str) {
     let body = shop
         .app
         .gql(&shop.owner, TRACK, json!({ "id": variant }))
@@ -25,7 +25,7 @@ async fn track(shop: &Shop, variant: &str) {
     );
 }
 
-async fn document(shop: &Shop, token: &str, mutation: &str, input: Value) -> Value {
+pub(crate) async fn document(shop: &Shop, token: &str, mutation: &str, input: Value) -> Value {
     let input_type = format!("{}{}Input", mutation[..1].to_uppercase(), &mutation[1..]);
     let query =
         format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {MOVED} }} }}");
@@ -50,11 +50,11 @@ async fn level(shop: &Shop, location: &str) -> Value {
     edges[0]["node"].clone()
 }
 
-fn line(shop: &Shop, quantity: &str) -> Value {
+pub(crate) fn line(shop: &Shop, quantity: &str) -> Value {
     json!({ "variantId": shop.soda, "quantity": quantity })
 }
 
-async fn sell(shop: &Shop, sodas: &str) {
+pub(crate) async fn sell(shop: &Shop, sodas: &str) {
     let sale = json!({
         "saleId": Uuid::new_v4().to_string(),
         "lines": [{ "variantId": shop.soda, "quantity": sodas }],

@@ -1,11 +1,13 @@
 //! The `productByBarcode` result.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
+use super::stock::StockLevel;
 use super::types::{Money, Product, TaxGroup, TaxRate, Variant};
 use crate::catalog::barcode::{BarcodeKind, Embedded};
 use crate::catalog::lookup::Lookup;
+use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::Rate;
 
@@ -62,6 +64,20 @@ impl BarcodeLookup {
     }
     async fn tax_group(&self) -> TaxGroup {
         TaxGroup(self.lookup.snapshot.tax_group.clone())
+    }
+    /// The variant's stock at this location now (whatever `at` asks);
+    /// null where it does not track stock. Cached with the scan: every
+    /// stock movement at the location refreshes it.
+    async fn stock_level(&self, ctx: &Context<'_>) -> Result<Option<StockLevel>> {
+        let level = crate::stock::levels::scanned(
+            ctx.session()?,
+            ctx.db()?,
+            ctx.cache()?,
+            self.lookup.location,
+            &self.lookup.snapshot.variant,
+        )
+        .await?;
+        Ok(level.map(StockLevel))
     }
     /// 1 for items sold by the piece; the label's weight for weighed items.
     async fn quantity(&self) -> Decimal3 {

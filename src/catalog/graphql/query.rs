@@ -64,10 +64,9 @@ impl CatalogQuery {
     /// BAD_USER_INPUT, with the reason, when the scan cannot be a barcode
     /// (a wrong check digit: a misread).
     ///
-    /// `at` (owners and managers) previews the price at another instant:
-    /// pricing rules in force then (a happy hour, a future promotion) and
-    /// the tax rates in force then. Base and location prices are today's:
-    /// they keep no history.
+    /// `at` (owners and managers) previews the price at another instant,
+    /// with what was (or will be) in force then: pricing rules (a happy
+    /// hour, a future promotion), base and location prices, tax rates.
     async fn product_by_barcode(
         &self,
         ctx: &Context<'_>,

@@ -1,10 +1,14 @@
 //! The stock's GraphQL surface: levels, movements and transfers to read
-//! (staff), and the documents that move stock (owners and managers).
+//! (staff), the stock feed terminals pull (`feed`), and the documents
+//! that move stock (owners and managers).
 
+mod feed;
 mod inputs;
 mod mutation;
 mod query;
 mod types;
 
 pub use mutation::StockMutation;
-pub use query::StockQuery;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct StockQuery(query::StockReadQuery, feed::StockFeedQuery);

@@ -40,10 +40,10 @@ async fn levels_page(
 }
 
 #[derive(Default)]
-pub struct StockQuery;
+pub struct StockReadQuery;
 
 #[Object]
-impl StockQuery {
+impl StockReadQuery {
     /// Every variant that tracks stock, with its level at a location, in
     /// variant order.
     #[graphql(guard = "Staff::any()")]
