@@ -36,6 +36,10 @@ pub struct Model {
     pub net: i64,
     pub tax: i64,
     pub gross: i64,
+    /// Set when the line moved stock (its variant tracked stock when it
+    /// was sold): the line is then its own SALE stock movement, and this
+    /// is the movement's id, time-ordered like every movement's.
+    pub stock_movement_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

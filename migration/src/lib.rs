@@ -28,6 +28,7 @@ mod m20261207_000016_price_history;
 mod m20261207_000017_stock;
 mod m20261207_000018_cash;
 mod m20261207_000019_stock_feed;
+mod m20261207_000020_sale_stock;
 pub mod rls;
 
 /// The report rollups' measure columns, in table order.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_stock::Migration),
             Box::new(m20261207_000018_cash::Migration),
             Box::new(m20261207_000019_stock_feed::Migration),
+            Box::new(m20261207_000020_sale_stock::Migration),
         ]
     }
 }

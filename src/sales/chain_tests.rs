@@ -185,6 +185,7 @@ fn record() -> impl Strategy<Value = SaleRecord> {
                         net: n[6],
                         tax: n[7],
                         gross: n[8],
+                        stock_movement_id: None,
                     })
                     .collect(),
                 taxes: taxes

@@ -148,6 +148,12 @@ impl Movements {
         self.rows.push(movement.row(Utc::now()));
     }
 
+    /// Adds to a level only: for a movement recorded elsewhere, as a sale
+    /// line is (`stock::sold`).
+    pub fn add_to_level(&mut self, location: Uuid, variant: Uuid, quantity: i64) {
+        *self.deltas.entry((location, variant)).or_default() += quantity;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty() && self.deltas.is_empty()
     }

@@ -301,5 +301,15 @@ pub async fn movements(
     if let Some(after) = after {
         select = select.filter(C::Id.gt(after));
     }
-    Ok(select.order_by_asc(C::Id).limit(limit).all(&tx).await?)
+    let mut rows = match filter.kind {
+        Some(Kind::Sale) => Vec::new(),
+        _ => select.order_by_asc(C::Id).limit(limit).all(&tx).await?,
+    };
+    if filter.kind.is_none_or(|k| k == Kind::Sale) {
+        // Sales are read from their lines: merge, in recorded order.
+        rows.extend(super::sold::movements(&tx, filter, after, limit).await?);
+        rows.sort_by_key(|m| m.id);
+        rows.truncate(limit as usize);
+    }
+    Ok(rows)
 }

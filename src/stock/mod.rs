@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod ledger;
 pub mod levels;
 pub mod reports;
+pub mod sold;
 pub mod transfers;
 
 pub use ledger::{Detail, Kind, Movement, Movements};

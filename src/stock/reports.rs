@@ -128,7 +128,12 @@ pub async fn flow(
     if let Some(l) = location {
         select = select.filter(C::LocationId.eq(l));
     }
-    let rows: Vec<(Uuid, NaiveDate, String, i64)> = select.into_tuple().all(&tx).await?;
+    let mut rows: Vec<(Uuid, NaiveDate, String, i64)> = select.into_tuple().all(&tx).await?;
+    let sold = super::sold::per_day(&tx, (from, to), location).await?;
+    rows.extend(
+        sold.into_iter()
+            .map(|(l, d, q)| (l, d, Kind::Sale.as_str().to_owned(), -q)),
+    );
     let mut by: BTreeMap<(NaiveDate, Uuid), Flow> = BTreeMap::new();
     for (loc, date, kind, quantity) in rows {
         let period = if monthly {
@@ -169,7 +174,12 @@ async fn ledger_sums(tx: &TenantTx) -> Result<HashMap<(Uuid, Uuid), i64>> {
         .into_tuple()
         .all(tx)
         .await?;
-    Ok(sums.into_iter().map(|(l, v, q)| ((l, v), q)).collect())
+    let mut out: HashMap<(Uuid, Uuid), i64> =
+        sums.into_iter().map(|(l, v, q)| ((l, v), q)).collect();
+    for (key, q) in super::sold::per_level(tx).await? {
+        *out.entry(key).or_default() += q;
+    }
+    Ok(out)
 }
 
 /// What transfers not yet received bring to each (location, variant).

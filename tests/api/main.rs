@@ -39,6 +39,7 @@ mod sockets;
 mod stock;
 mod stock_feed;
 mod stock_property;
+mod stock_sales;
 mod subscriptions;
 mod sync;
 mod sync_property;

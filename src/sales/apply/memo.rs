@@ -274,7 +274,8 @@ pub struct Writes {
     pub events: Vec<sync_event::ActiveModel>,
     /// Report cells the applied events change, added on flush.
     pub rollups: crate::reporting::rollup::Rollups,
-    /// Stock movements of tracked variants sold, refunded or voided.
+    /// Stock movements of tracked variants refunded or voided, and what
+    /// sales take off levels (a sale line is its own movement).
     pub stock: crate::stock::Movements,
 }
 
@@ -322,7 +323,7 @@ impl Writes {
             }
         }
         insert_all(tx, &mut self.sales, 25).await?;
-        insert_all(tx, &mut self.lines, 20).await?;
+        insert_all(tx, &mut self.lines, 21).await?;
         insert_all(tx, &mut self.taxes, 8).await?;
         insert_all(tx, &mut self.tenders, 10).await?;
         insert_all(tx, &mut self.receipts, 9).await?;

@@ -19,7 +19,6 @@ use crate::sales::event::{Event, EventType, SalePayload};
 use crate::sales::ledger::Slot;
 use crate::sales::records::SaleRecord;
 use crate::sales::rejection::{Checked, Reason, Rejection};
-use crate::stock::{Detail, Kind, Movement};
 use crate::tenancy::TenantTx;
 
 pub fn display_name(product: &product::Model, variant: &variant::Model) -> String {
@@ -68,7 +67,7 @@ pub(super) async fn apply(
         figures,
     );
     append(ctx, event, record, business_date)?;
-    stock_out(ctx, event, (sale_id, business_date), &lines);
+    stock_out(ctx, &lines);
     record_anomalies(ctx, event, sale_id, anomalies);
     Ok(Ok(Applied {
         kind: EventType::Sale,
@@ -78,33 +77,18 @@ pub(super) async fn apply(
     }))
 }
 
-/// A SALE movement for each line of a variant that tracks stock, in the
-/// same transaction as the sale. Stock may go below zero: the sale
-/// happened (docs/architecture.md, "Stock").
-fn stock_out(
-    ctx: &mut Ctx<'_>,
-    event: &Event,
-    (sale_id, business_date): (Uuid, chrono::NaiveDate),
-    lines: &[Line],
-) {
-    for (i, line) in lines.iter().enumerate() {
-        if !line.variant.track_stock {
-            continue;
-        }
-        ctx.memo.writes.stock.push(Movement {
-            kind: Kind::Sale,
-            location: ctx.head.location.id,
-            variant: line.variant.id,
-            quantity: -line.priced.quantity.milli(),
-            at: event.created_at,
-            business_date,
-            source: sale_id,
-            line_no: i as i32 + 1,
-            detail: Detail {
-                terminal: Some(ctx.head.terminal.id),
-                ..Detail::default()
-            },
-        });
+/// Takes each line of a variant that tracks stock off its level, in the
+/// same transaction as the sale. The line itself is the SALE movement
+/// (its `stock_movement_id`, set in [`line_rows`]; `stock::sold`). Stock
+/// may go below zero: the sale happened (docs/architecture.md, "Stock").
+fn stock_out(ctx: &mut Ctx<'_>, lines: &[Line]) {
+    let location = ctx.head.location.id;
+    for line in lines.iter().filter(|l| l.variant.track_stock) {
+        ctx.memo.writes.stock.add_to_level(
+            location,
+            line.variant.id,
+            -line.priced.quantity.milli(),
+        );
     }
 }
 
@@ -317,6 +301,7 @@ fn line_rows(
             net: t.net,
             tax: t.tax,
             gross: t.gross,
+            stock_movement_id: line.variant.track_stock.then(Uuid::now_v7),
         });
         tax_rows.extend(super::line_taxes(
             tenant,

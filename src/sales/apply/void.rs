@@ -3,7 +3,7 @@
 //! closed, a refund is the way). A second void of the same sale answers
 //! with the first.
 
-use entity::{sale, sale_state, sale_void, stock_movement};
+use entity::{sale, sale_state, sale_void};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter};
 
@@ -142,12 +142,7 @@ async fn voidable(
 /// A VOID movement for each SALE movement of the voided sale: its goods
 /// go back where they were taken from.
 async fn give_back(tx: &TenantTx, ctx: &mut Ctx<'_>, void: &sale_void::Model) -> Result<()> {
-    let taken = tx
-        .select::<stock_movement::Entity>()
-        .filter(stock_movement::Column::SourceId.eq(void.sale_id))
-        .filter(stock_movement::Column::Kind.eq(Kind::Sale.as_str()))
-        .all(tx)
-        .await?;
+    let taken = crate::stock::sold::of_sale(tx, void.sale_id).await?;
     for m in taken {
         ctx.memo.writes.stock.push(Movement {
             kind: Kind::Void,
