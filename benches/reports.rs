@@ -251,7 +251,7 @@ async fn cases(t: &Target, tenant: Uuid) -> Vec<Case> {
     let day = month_start + chrono::Duration::days(14);
     // The last twelve whole months (the last one may end after the data),
     // and the last 365 days, whose first and last months are partial.
-    let year_to = pos::reporting::months::month_end(last);
+    let year_to = pos::sales::rollup::months::month_end(last);
     let year_from = NaiveDate::from_ymd_opt(year_to.year() - 1, year_to.month(), 1).expect("month")
         + chrono::Duration::days(31);
     let year_from = NaiveDate::from_ymd_opt(year_from.year(), year_from.month(), 1).expect("m");

@@ -327,8 +327,9 @@ async fn run(args: Args) -> Result<bool, BoxError> {
         );
     }
     println!(
-        "sim: {} stock receipts and {} cash movements sent; {} stock levels and {} closed shifts checked against the tills",
+        "sim: {} stock receipts, {} stock counts and {} cash movements sent; {} stock levels and {} closed shifts checked against the tills",
         get(&stats.stock_receipts),
+        get(&stats.stock_counts),
         get(&stats.cash_movements),
         sum(|v| v.stock_levels),
         sum(|v| v.shifts),

@@ -11,6 +11,7 @@ pub struct Stats {
     pub cross_terminal_refunds: AtomicU64,
     pub voids: AtomicU64,
     pub stock_receipts: AtomicU64,
+    pub stock_counts: AtomicU64,
     pub cash_movements: AtomicU64,
     pub pushes: AtomicU64,
     pub failed_pushes: AtomicU64,

@@ -115,6 +115,13 @@ pub struct Logged {
     pub stock: Vec<(String, i64)>,
 }
 
+impl Logged {
+    /// The event's type: `SALE`, `STOCK_COUNT`…
+    pub fn kind(&self) -> &str {
+        self.event["type"].as_str().unwrap_or_default()
+    }
+}
+
 /// The till's drawer as the till itself counts it.
 #[derive(Default, Clone, Debug)]
 pub struct Drawer {
@@ -418,6 +425,30 @@ impl Till {
         add(&self.stats.stock_receipts, 1);
     }
 
+    /// A stock take of one tracked item, now and then: it finds 10. What
+    /// the count moves depends on what the store's other tills sold
+    /// before it is applied, so the check at the end reads it from the
+    /// server (`floor::stock`).
+    fn count_stock(&mut self) {
+        let tracked: Vec<String> = self
+            .items
+            .iter()
+            .filter(|i| i.tracked)
+            .map(|i| i.id.clone())
+            .collect();
+        if tracked.is_empty() || self.rng.u8(..3) != 0 {
+            return;
+        }
+        let variant = &tracked[self.rng.usize(..tracked.len())];
+        let payload = json!({
+            "countId": uuid::Uuid::now_v7().to_string(),
+            "note": "shelf check",
+            "lines": [{ "variantId": variant, "quantity": "10" }],
+        });
+        self.log_event("STOCK_COUNT", payload, Utc::now(), Record::Floor);
+        add(&self.stats.stock_counts, 1);
+    }
+
     /// A pay-in, pay-out or drop, now and then.
     fn move_cash(&mut self) {
         let (kind, amount) = match self.rng.u8(..3) {
@@ -442,6 +473,7 @@ impl Till {
 
     /// Counts the drawer (sometimes a little off) and closes the shift.
     fn close_shift(&mut self) {
+        self.count_stock();
         let off = [0, 0, 0, -100, 50][self.rng.usize(..5)];
         self.drawer.counted = (self.drawer.expected + off).max(0);
         self.log_event(

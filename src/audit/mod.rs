@@ -22,8 +22,8 @@ use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::error::Result;
-use crate::graphql::pagination::Page;
 use crate::tenancy::Db;
+use crate::tenancy::Page;
 
 pub use trail::AuditTrail;
 

@@ -1,10 +1,9 @@
-//! Role guards for resolvers (`#[graphql(guard = "Staff::managers()")]`).
-
-use async_graphql::{Context, Guard};
+//! Role checks for staff operations. Resolvers use them as guards
+//! (`#[graphql(guard = "Staff::managers()")]`; the `Guard` impl is the
+//! API layer's, in `graphql::context`).
 
 use super::{Role, Session};
 use crate::error::AppError;
-use crate::graphql::ContextExt;
 
 /// Staff tokens holding one of the listed roles. Device tokens are refused:
 /// a terminal may only do what terminals do.
@@ -45,12 +44,6 @@ impl Staff {
             )));
         }
         Ok(())
-    }
-}
-
-impl Guard for Staff {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        Ok(self.check_session(ctx.session()?)?)
     }
 }
 

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::changes::{self, Change, Entity};
 use crate::auth::Session;
 use crate::error::{AppError, Result, on_constraint};
-use crate::graphql::pagination::Page;
 use crate::money::canonical_decimal;
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 

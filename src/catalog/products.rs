@@ -13,7 +13,7 @@ use super::changes::{self, Change, Entity};
 use super::variants::{self, VariantDraft};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::graphql::pagination::Page;
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 

@@ -13,9 +13,9 @@ use super::pricing::{self, Adjustment, Target, TimeWindow};
 use super::{products, variants};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::graphql::pagination::Page;
-use crate::graphql::scalars::Decimal3;
+use crate::money::Decimal3;
 use crate::money::{Quantity, Rate};
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 

@@ -20,8 +20,8 @@ use super::products::{self, CatalogFilter};
 use super::tax_groups;
 use crate::auth::Session;
 use crate::error::{AppError, Result, on_constraint};
-use crate::graphql::pagination::Page;
-use crate::graphql::scalars::Amount;
+use crate::money::Amount;
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 

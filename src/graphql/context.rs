@@ -52,3 +52,11 @@ impl ContextExt for Context<'_> {
             .ok_or_else(|| AppError::internal("location loader missing from request data"))
     }
 }
+
+/// Role guards on resolvers: the session's roles, checked by
+/// [`Staff::check_session`].
+impl async_graphql::Guard for crate::auth::Staff {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        Ok(self.check_session(ctx.session()?)?)
+    }
+}

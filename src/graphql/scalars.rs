@@ -4,26 +4,9 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
 use crate::money::Quantity;
-
-/// An amount in minor units of its currency (cents for EUR, yen for JPY),
-/// as a string of digits: `"1999"` is 19.99 EUR. Integers are accepted on
-/// input too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Amount(pub i64);
-
-// Stored payloads keep amounts and quantities as the same exact strings.
-impl serde::Serialize for Amount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Amount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map(Amount).map_err(serde::de::Error::custom)
-    }
-}
+/// Amounts in minor units (`"1999"` is 19.99 EUR; integers are accepted
+/// on input too) and exact quantities with up to three decimals.
+pub use crate::money::{Amount, Decimal3};
 
 #[Scalar(name = "Amount")]
 impl ScalarType for Amount {
@@ -43,26 +26,6 @@ impl ScalarType for Amount {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
-    }
-}
-
-/// An exact decimal quantity with up to three decimals: `"1.25"` kg, `"3"`
-/// items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decimal3(pub Quantity);
-
-impl serde::Serialize for Decimal3 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Decimal3 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Quantity::parse(&text)
-            .map(Decimal3)
-            .ok_or_else(|| serde::de::Error::custom("not a quantity"))
     }
 }
 

@@ -9,9 +9,11 @@
 
 mod currency;
 mod decimal;
+mod exact;
 mod rounding;
 pub mod tax;
 
 pub use currency::Currency;
 pub use decimal::{Quantity, Rate, canonical_decimal};
+pub use exact::{Amount, Decimal3};
 pub use rounding::{RoundingMode, allocate, div_round};

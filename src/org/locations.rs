@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::error::{AppError, Result, on_constraint};
-use crate::graphql::pagination::Page;
 use crate::tenancy::Db;
+use crate::tenancy::Page;
 use crate::validate;
 
 #[derive(Debug, Clone, InputObject)]

@@ -13,7 +13,7 @@ use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
 use crate::cache::catalog::TerminalSnapshot;
 use crate::error::{AppError, Result, on_constraint};
-use crate::graphql::pagination::Page;
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 

@@ -15,14 +15,14 @@ use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::months::{ItemTable, Months, insert, item_rows};
 use super::reconcile::{Outcome, diff_cells};
-use super::rollup::{ItemCell, upsert};
 use super::rows::{
     ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS, item_cell, sale_cell, tax_cell,
     tender_cell,
 };
 use crate::error::Result;
+use crate::sales::rollup::months::{ItemTable, Months, insert, item_rows};
+use crate::sales::rollup::{ItemCell, upsert};
 use crate::tenancy::TenantTx;
 
 type ItemMonths = BTreeMap<(NaiveDate, Uuid, Uuid, Uuid), (Uuid, ItemCell)>;

@@ -11,11 +11,11 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
-use super::months::{month_end, month_start};
 use super::plan::Plan;
 use super::report::{Dimension, Request};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS};
 use super::sql::{Source, measures};
+use crate::sales::rollup::months::{month_end, month_start};
 use crate::tenancy::TenantTx;
 
 /// How a report may use the monthly rollups.

@@ -18,12 +18,12 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::month_check::{check_days, check_month};
-use super::months::{Months, month_end, month_start};
-use super::rollup::{Cell, Rollups};
 use super::rows::{ITEM_FIELDS, SALE_FIELDS, TAX_FIELDS, TENDER_FIELDS};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
 use crate::sales::records;
+use crate::sales::rollup::months::{Months, month_end, month_start};
+use crate::sales::rollup::{Cell, Rollups};
 use crate::tenancy::{Db, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

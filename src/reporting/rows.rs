@@ -4,7 +4,7 @@
 use entity::{report_item, report_sale, report_tax, report_tender};
 use uuid::Uuid;
 
-use super::rollup::{Cell, Rollups};
+use crate::sales::rollup::{Cell, Rollups};
 
 fn cell(location: Uuid, terminal: Uuid, date: chrono::NaiveDate, hour: i32) -> Cell {
     Cell {

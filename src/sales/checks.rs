@@ -295,7 +295,7 @@ mod tests {
     fn tenders_refuse_a_pan_and_malformed_card_details() {
         let tender = |last4: &str, auth: &str| TenderInput {
             method: TenderMethod::Card,
-            amount: crate::graphql::scalars::Amount(100),
+            amount: crate::money::Amount(100),
             card_brand: Some("VISA".into()),
             card_last4: Some(last4.into()),
             auth_reference: Some(auth.into()),

@@ -13,4 +13,5 @@ pub mod queries;
 pub mod receipt;
 pub mod records;
 pub mod rejection;
+pub mod rollup;
 pub mod zreport;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::records::{self, RefundRecord, SaleRecord};
 use crate::auth::Session;
 use crate::error::{AppError, Result};
-use crate::graphql::pagination::Page;
+use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 
 /// Filters for the `sales` connection; all given ones must match.

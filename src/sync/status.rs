@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::push::gaps;
 use crate::auth::Session;
 use crate::error::Result;
-use crate::graphql::pagination::Page;
 use crate::tenancy::Db;
+use crate::tenancy::Page;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerminalSyncStatus {

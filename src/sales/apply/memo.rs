@@ -273,7 +273,7 @@ pub struct Writes {
     pub issues: Vec<sync_issue::ActiveModel>,
     pub events: Vec<sync_event::ActiveModel>,
     /// Report cells the applied events change, added on flush.
-    pub rollups: crate::reporting::rollup::Rollups,
+    pub rollups: crate::sales::rollup::Rollups,
     /// Stock movements of tracked variants refunded or voided, and what
     /// sales take off levels (a sale line is its own movement).
     pub stock: crate::stock::Movements,

@@ -76,8 +76,8 @@ impl Ctx<'_> {
     }
 
     /// The report cell of an event of this terminal made at `at`.
-    fn cell(&self, date: NaiveDate, at: DateTime<Utc>) -> Result<crate::reporting::rollup::Cell> {
-        Ok(crate::reporting::rollup::Cell::at(
+    fn cell(&self, date: NaiveDate, at: DateTime<Utc>) -> Result<crate::sales::rollup::Cell> {
+        Ok(crate::sales::rollup::Cell::at(
             self.head.location.id,
             self.head.terminal.id,
             date,

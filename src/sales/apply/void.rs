@@ -183,9 +183,9 @@ async fn append(
     let tz = if sale.location_id == ctx.head.location.id {
         ctx.time_zone()?
     } else {
-        crate::reporting::rollup::time_zone_of(tx, sale.location_id).await?
+        crate::sales::rollup::time_zone_of(tx, sale.location_id).await?
     };
-    let cell = crate::reporting::rollup::Cell::at(
+    let cell = crate::sales::rollup::Cell::at(
         sale.location_id,
         sale.terminal_id,
         sale.business_date,

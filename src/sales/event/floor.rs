@@ -4,7 +4,7 @@
 use async_graphql::{Enum, ID, InputObject};
 use serde::{Deserialize, Serialize};
 
-use crate::graphql::scalars::{Amount, Decimal3};
+use crate::money::{Amount, Decimal3};
 
 /// One variant received or counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]

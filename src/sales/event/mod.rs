@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::graphql::scalars::{Amount, Decimal3};
+use crate::money::{Amount, Decimal3};
 
 mod floor;
 

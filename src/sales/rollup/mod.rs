@@ -7,6 +7,8 @@
 //! written under its terminal's ledger lock (a refund counts on its own
 //! terminal and day, a void on its sale's, which is its own terminal's).
 
+pub mod months;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
@@ -73,7 +75,7 @@ pub struct Rollups {
     pub taxes: BTreeMap<(Cell, Uuid), (String, i64, TaxCell)>,
 }
 
-pub(super) fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
+pub(crate) fn add<const N: usize>(into: &mut [i64; N], delta: [i64; N]) {
     for (a, d) in into.iter_mut().zip(delta) {
         *a += d;
     }
@@ -289,7 +291,7 @@ impl Rollups {
     /// and to the days' and months' rollups.
     pub async fn flush(&mut self, tx: &TenantTx) -> Result<()> {
         let me = std::mem::take(self);
-        super::months::Months::add_all(tx, &me).await?;
+        months::Months::add_all(tx, &me).await?;
         me.write_fine(tx).await
     }
 
@@ -361,7 +363,7 @@ const KEY: [&str; 5] = [
 /// Non-key columns that are not measures.
 const ATTRIBUTES: [&str; 3] = ["product_id", "name", "rate_ppm"];
 
-pub(super) async fn upsert<E: EntityTrait>(
+pub(crate) async fn upsert<E: EntityTrait>(
     tx: &TenantTx,
     rows: Vec<Vec<SimpleExpr>>,
 ) -> Result<()> {

@@ -20,7 +20,7 @@ use entity::{
 use sea_orm::sea_query::SimpleExpr;
 use uuid::Uuid;
 
-use super::rollup::{ItemCell, Rollups, SaleCell, TaxCell, TenderCell, add, upsert};
+use super::{ItemCell, Rollups, SaleCell, TaxCell, TenderCell, add, upsert};
 use crate::error::Result;
 use crate::tenancy::TenantTx;
 
@@ -162,7 +162,7 @@ impl Months {
         Ok(())
     }
 
-    pub(super) fn sale_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+    pub(crate) fn sale_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
         self.sales
             .iter()
             .map(|((month, location, terminal), m)| {
@@ -178,7 +178,7 @@ impl Months {
             .collect()
     }
 
-    pub(super) fn tender_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+    pub(crate) fn tender_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
         self.tenders
             .iter()
             .map(|((month, location, terminal, method), m)| {
@@ -195,7 +195,7 @@ impl Months {
             .collect()
     }
 
-    pub(super) fn tax_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
+    pub(crate) fn tax_rows(&self, tenant: Uuid) -> Vec<Vec<SimpleExpr>> {
         self.taxes
             .iter()
             .map(|((period, location, terminal, rate), (name, ppm, m))| {
@@ -217,7 +217,7 @@ impl Months {
 
 /// Rows of `report_items_monthly`, or with `with_id` of
 /// `report_items_pending`, in column order.
-pub(super) fn item_rows<'a>(
+pub(crate) fn item_rows<'a>(
     tenant: Uuid,
     items: impl Iterator<Item = (&'a (NaiveDate, Uuid, Uuid, Uuid), &'a (Uuid, ItemCell))>,
     target: ItemTable,
@@ -241,14 +241,14 @@ pub(super) fn item_rows<'a>(
 
 /// The item tables [`item_rows`] builds rows for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ItemTable {
+pub(crate) enum ItemTable {
     Pending,
     PerLocation,
     AllLocations,
 }
 
 /// Plain multi-row inserts of `rows`, in the entity's column order.
-pub(super) async fn insert<E: sea_orm::EntityTrait>(
+pub(crate) async fn insert<E: sea_orm::EntityTrait>(
     tx: &TenantTx,
     rows: Vec<Vec<SimpleExpr>>,
 ) -> Result<()> {
