@@ -50,7 +50,7 @@ const SUPPORT_NODE: &str = "graphql::support";
 
 /// Edges that break the rule today, to be removed (docs/architecture.md,
 /// "Known exceptions, to be removed").
-const KNOWN: &[(&str, &str)] = &[("cache", "catalog")];
+const KNOWN: &[(&str, &str)] = &[];
 
 /// The node a file belongs to: its top-level module, or a service's
 /// graphql part.

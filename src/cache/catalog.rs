@@ -39,7 +39,6 @@ use uuid::Uuid;
 use super::Redis;
 use super::invalidation;
 use crate::auth::Session;
-use crate::catalog::lookup::{PlaceSnapshot, ScanSnapshot};
 use crate::error::Result;
 
 pub(super) const REDIS_CALL: Duration = Duration::from_millis(50);
@@ -47,13 +46,6 @@ const REDIS_BACKOFF: Duration = Duration::from_secs(1);
 /// How long an L1 entry counts as fresh while invalidations cannot be heard.
 const BLIND_FRESHNESS: Duration = Duration::from_secs(1);
 const L2_TTL_SECS: u64 = 600;
-
-/// What a device-token check needs to know about a terminal.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct TerminalSnapshot {
-    pub active: bool,
-    pub location: Uuid,
-}
 
 pub(super) struct Entry<T> {
     value: Option<Arc<T>>,
@@ -115,7 +107,7 @@ impl Scope {
     }
 }
 
-type Key = (Scope, u64, String);
+pub(super) type Key = (Scope, u64, String);
 
 /// The generation a loader ran under (`None`: uncached, Redis unreachable).
 /// A loader reads the database after its generation was read, so data one
@@ -125,7 +117,18 @@ type Key = (Scope, u64, String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seen(Option<u64>);
 
-fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
+/// Drops a scope's entries from one tier (all of them, if moka cannot
+/// take the predicate).
+pub(super) fn forget<T: Send + Sync + 'static>(tier: &Cache<Key, Entry<T>>, scope: Scope) {
+    if tier
+        .invalidate_entries_if(move |k, _| k.0 == scope)
+        .is_err()
+    {
+        tier.invalidate_all();
+    }
+}
+
+pub(super) fn l1<T: Send + Sync + 'static>(capacity: u64) -> Cache<Key, Entry<T>> {
     Cache::builder()
         .max_capacity(capacity)
         .time_to_live(Duration::from_secs(300))
@@ -139,9 +142,9 @@ pub(super) fn new_generation() -> u64 {
 }
 
 pub(super) struct Inner {
-    scans: Cache<Key, Entry<ScanSnapshot>>,
-    places: Cache<Key, Entry<PlaceSnapshot>>,
-    terminals: Cache<Key, Entry<TerminalSnapshot>>,
+    /// The owners' cached types (`tiers`), made on first use.
+    pub(super) tiers: super::tiers::Tiers,
+    pub(super) capacity: u64,
     tenants: Cache<Key, Entry<()>>,
     pub(super) levels: Cache<Key, Entry<super::LevelSnapshot>>,
     pub(super) generations: RwLock<HashMap<Scope, u64>>,
@@ -170,9 +173,8 @@ impl CatalogCache {
     pub fn new(redis: Option<Redis>, capacity: u64) -> Self {
         let cache = Self {
             inner: Arc::new(Inner {
-                scans: l1(capacity),
-                places: l1(capacity),
-                terminals: l1(capacity),
+                tiers: Default::default(),
+                capacity,
                 tenants: l1(capacity),
                 levels: l1(capacity),
                 generations: RwLock::default(),
@@ -193,64 +195,6 @@ impl CatalogCache {
     /// replica, from now on.
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
         self.inner.changed.subscribe()
-    }
-
-    /// The scan snapshot for a barcode, loading it with `load` on a miss.
-    pub async fn scan<F, Fut>(
-        &self,
-        session: &Session,
-        code: &str,
-        load: F,
-    ) -> Result<Option<Arc<ScanSnapshot>>>
-    where
-        F: FnOnce(Seen) -> Fut,
-        Fut: Future<Output = Result<Option<ScanSnapshot>>>,
-    {
-        let scope = Scope::Tenant(session.tenant);
-        self.cached(&self.inner.scans, scope, "scan", code, load)
-            .await
-    }
-
-    /// The pricing facts of a location, loading them on a miss.
-    pub async fn place<F, Fut>(
-        &self,
-        session: &Session,
-        location: Uuid,
-        load: F,
-    ) -> Result<Option<Arc<PlaceSnapshot>>>
-    where
-        F: FnOnce(Seen) -> Fut,
-        Fut: Future<Output = Result<Option<PlaceSnapshot>>>,
-    {
-        self.cached(
-            &self.inner.places,
-            Scope::Tenant(session.tenant),
-            "place",
-            &location.to_string(),
-            load,
-        )
-        .await
-    }
-
-    /// A terminal's status for device-token checks, loading it on a miss.
-    pub async fn terminal<F, Fut>(
-        &self,
-        session: &Session,
-        terminal: Uuid,
-        load: F,
-    ) -> Result<Option<Arc<TerminalSnapshot>>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Option<TerminalSnapshot>>>,
-    {
-        self.cached(
-            &self.inner.terminals,
-            Scope::Tenant(session.tenant),
-            "terminal",
-            &terminal.to_string(),
-            |_| load(),
-        )
-        .await
     }
 
     /// That the session's tenant exists, checked with `load` on a miss.
@@ -390,40 +334,12 @@ impl CatalogCache {
 
     pub(super) fn drop_local(&self, scope: Scope) {
         let inner = &self.inner;
-        if let Scope::Stock(_) = scope {
-            if inner
-                .levels
-                .invalidate_entries_if(move |k, _| k.0 == scope)
-                .is_err()
-            {
-                inner.levels.invalidate_all();
+        match scope {
+            Scope::Stock(_) => forget(&inner.levels, scope),
+            Scope::Tenant(_) => {
+                inner.tiers.forget(scope);
+                forget(&inner.tenants, scope);
             }
-            return;
-        }
-        let tenant = scope;
-        let results = [
-            inner
-                .scans
-                .invalidate_entries_if(move |k, _| k.0 == tenant)
-                .is_ok(),
-            inner
-                .places
-                .invalidate_entries_if(move |k, _| k.0 == tenant)
-                .is_ok(),
-            inner
-                .terminals
-                .invalidate_entries_if(move |k, _| k.0 == tenant)
-                .is_ok(),
-            inner
-                .tenants
-                .invalidate_entries_if(move |k, _| k.0 == tenant)
-                .is_ok(),
-        ];
-        if results.contains(&false) {
-            inner.scans.invalidate_all();
-            inner.places.invalidate_all();
-            inner.terminals.invalidate_all();
-            inner.tenants.invalidate_all();
         }
     }
 
@@ -564,7 +480,18 @@ mod tests {
         }
     }
 
-    /// What `load` was handed, for a miss on `place` then one on `scan`.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Place;
+    impl super::super::Cached for Place {
+        const KIND: &'static str = "place";
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Scan;
+    impl super::super::Cached for Scan {
+        const KIND: &'static str = "scan";
+    }
+
+    /// What `load` was handed, for a miss on a place then one on a scan.
     async fn seen_by_place_then_scan(
         cache: &CatalogCache,
         tenant: Uuid,
@@ -573,7 +500,7 @@ mod tests {
         let session = session(tenant);
         let mut first = None;
         let place = cache
-            .place(&session, Uuid::now_v7(), |seen| {
+            .get::<Place, _, _>(&session, &Uuid::now_v7().to_string(), |seen| {
                 first = Some(seen);
                 async { Ok(None) }
             })
@@ -584,7 +511,7 @@ mod tests {
         }
         let mut second = None;
         let scan = cache
-            .scan(&session, &Uuid::now_v7().to_string(), |seen| {
+            .get::<Scan, _, _>(&session, &Uuid::now_v7().to_string(), |seen| {
                 second = Some(seen);
                 async { Ok(None) }
             })

@@ -9,9 +9,11 @@
 pub mod catalog;
 mod invalidation;
 mod stock;
+mod tiers;
 
 pub use catalog::CatalogCache;
 pub use stock::LevelSnapshot;
+pub use tiers::Cached;
 
 use std::time::Duration;
 

@@ -36,6 +36,10 @@ pub struct ScanSnapshot {
     pub embedded: Option<Embedded>,
 }
 
+impl crate::cache::Cached for ScanSnapshot {
+    const KIND: &'static str = "scan";
+}
+
 /// The tenant and location facts pricing needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlaceSnapshot {
@@ -45,6 +49,10 @@ pub struct PlaceSnapshot {
     pub time_zone: String,
     pub currency: String,
     pub prices_include_tax: bool,
+}
+
+impl crate::cache::Cached for PlaceSnapshot {
+    const KIND: &'static str = "place";
 }
 
 /// A priced scan.
@@ -99,7 +107,7 @@ pub async fn by_barcode(
     let mut ahead = None;
     let read_ahead = &mut ahead;
     let place = cache
-        .place(session, location, |seen| async move {
+        .get::<PlaceSnapshot, _, _>(session, &location.to_string(), |seen| async move {
             let both = load::place_and_scan(db, session, location, scanned).await?;
             *read_ahead = both.scan.map(|scan| (seen, scan));
             Ok::<_, AppError>(both.place)
@@ -107,7 +115,7 @@ pub async fn by_barcode(
         .await?
         .ok_or_else(crate::org::locations::not_found)?;
     let Some(snapshot) = cache
-        .scan(session, scanned, |seen| async move {
+        .get::<ScanSnapshot, _, _>(session, scanned, |seen| async move {
             match ahead {
                 Some((read_under, scan)) if read_under == seen => Ok(scan),
                 _ => load::load_scan(db, session, scanned).await,

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
-use crate::cache::catalog::TerminalSnapshot;
 use crate::error::{AppError, Result, on_constraint};
 use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
@@ -211,6 +210,17 @@ pub async fn issue_token(
     })
 }
 
+/// What a device-token check needs to know about a terminal, cached.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TerminalSnapshot {
+    pub active: bool,
+    pub location: Uuid,
+}
+
+impl crate::cache::Cached for TerminalSnapshot {
+    const KIND: &'static str = "terminal";
+}
+
 /// Checks that a device session's terminal still exists, is active and is
 /// at the token's location. Run on every device request.
 ///
@@ -222,7 +232,7 @@ pub async fn authorize_device(session: &Session, db: &Db, cache: &CatalogCache) 
         return Ok(());
     };
     let terminal = cache
-        .terminal(session, id, || async {
+        .get::<TerminalSnapshot, _, _>(session, &id.to_string(), |_| async {
             Ok(get(session, db, id).await?.map(|t| TerminalSnapshot {
                 active: t.status == TerminalStatus::Active,
                 location: t.location_id,
