@@ -31,21 +31,19 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use moka::future::Cache;
-use redis::AsyncCommands;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::Redis;
 use super::invalidation;
+pub(super) use super::scope::Scope;
 use crate::auth::Session;
 use crate::error::Result;
 
 pub(super) const REDIS_CALL: Duration = Duration::from_millis(50);
-const REDIS_BACKOFF: Duration = Duration::from_secs(1);
 /// How long an L1 entry counts as fresh while invalidations cannot be heard.
 const BLIND_FRESHNESS: Duration = Duration::from_secs(1);
-const L2_TTL_SECS: u64 = 600;
 
 pub(super) struct Entry<T> {
     value: Option<Arc<T>>,
@@ -58,52 +56,6 @@ impl<T> Clone for Entry<T> {
             value: self.value.clone(),
             stored: self.stored,
         }
-    }
-}
-
-/// What a generation covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Scope {
-    /// Everything cached of a tenant but stock levels.
-    Tenant(Uuid),
-    /// The stock levels of one location (location ids are unique across
-    /// tenants; every key under it also names the tenant).
-    Stock(Uuid),
-}
-
-impl Scope {
-    /// Where Redis keeps the scope's current generation.
-    pub(super) fn generation_key(self) -> String {
-        match self {
-            Scope::Tenant(tenant) => format!("pos:v1:{tenant}:gen"),
-            Scope::Stock(location) => format!("pos:v1:stock:{location}:gen"),
-        }
-    }
-
-    /// The prefix of the scope's Redis entries.
-    fn entry_prefix(self, generation: u64) -> String {
-        match self {
-            Scope::Tenant(tenant) => format!("pos:v1:{tenant}:g{generation}"),
-            Scope::Stock(location) => format!("pos:v1:stock:{location}:g{generation}"),
-        }
-    }
-
-    /// The message that publishes a new generation.
-    pub(super) fn message(self, generation: u64) -> String {
-        match self {
-            Scope::Tenant(tenant) => format!("{tenant}:{generation}"),
-            Scope::Stock(location) => format!("stock:{location}:{generation}"),
-        }
-    }
-
-    /// The scope and generation a published message names.
-    pub(super) fn parse(message: &str) -> Option<(Scope, u64)> {
-        let (scope, rest) = match message.strip_prefix("stock:") {
-            Some(rest) => (Scope::Stock as fn(Uuid) -> Scope, rest),
-            None => (Scope::Tenant as fn(Uuid) -> Scope, message),
-        };
-        let (id, generation) = rest.split_once(':')?;
-        Some((scope(id.parse().ok()?), generation.parse().ok()?))
     }
 }
 
@@ -155,7 +107,7 @@ pub(super) struct Inner {
     /// Bumped whenever the subscriber (re)connects or goes deaf, so a
     /// generation read before that is not adopted after it.
     pub(super) epoch: AtomicU64,
-    redis_skip_until: Mutex<Option<Instant>>,
+    pub(super) redis_skip_until: Mutex<Option<Instant>>,
     /// Tenants whose cached data changed, here or (heard over Redis) on
     /// another replica: what `catalogChanged` subscriptions wait on.
     pub(super) changed: tokio::sync::broadcast::Sender<Uuid>,
@@ -340,118 +292,6 @@ impl CatalogCache {
                 inner.tiers.forget(scope);
                 forget(&inner.tenants, scope);
             }
-        }
-    }
-
-    /// The tenant's current generation, when values cached under it can be
-    /// trusted now: invalidations are heard (or there is no Redis, so no
-    /// other replica to hear). `None` means read the database.
-    pub async fn trusted_generation(&self, tenant: Uuid) -> Option<u64> {
-        let generation = self.generation(Scope::Tenant(tenant)).await?;
-        self.inner
-            .listening
-            .load(Ordering::Relaxed)
-            .then_some(generation)
-    }
-
-    async fn generation(&self, scope: Scope) -> Option<u64> {
-        if let Some(g) = self
-            .inner
-            .generations
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&scope)
-        {
-            return Some(*g);
-        }
-        let Some(redis) = self.redis_if_up() else {
-            return if self.inner.redis.is_none() {
-                Some(self.set_local(scope, Some(0)))
-            } else {
-                None
-            };
-        };
-        let epoch = self.inner.epoch.load(Ordering::SeqCst);
-        let key = scope.generation_key();
-        let work = async {
-            let mut conn = redis.connection().await.ok()?;
-            // A tenant with no generation yet (or one lost in a Redis
-            // restart) gets a fresh random one.
-            let (_, g): (bool, u64) = redis::pipe()
-                .atomic()
-                .set_nx(&key, new_generation())
-                .get(&key)
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            Some(g)
-        };
-        match tokio::time::timeout(REDIS_CALL, work).await {
-            Ok(Some(g)) => {
-                let mut generations = self
-                    .inner
-                    .generations
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
-                // Adopt it only if no (re)subscription happened meanwhile.
-                if self.inner.epoch.load(Ordering::SeqCst) == epoch {
-                    generations.entry(scope).or_insert(g);
-                }
-                Some(g)
-            }
-            _ => {
-                self.note_redis_failure();
-                None
-            }
-        }
-    }
-
-    pub(super) fn redis_if_up(&self) -> Option<Redis> {
-        let redis = self.inner.redis.as_ref()?;
-        let skip = self
-            .inner
-            .redis_skip_until
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match *skip {
-            Some(until) if Instant::now() < until => None,
-            _ => Some(redis.clone()),
-        }
-    }
-
-    pub(super) fn note_redis_failure(&self) {
-        *self
-            .inner
-            .redis_skip_until
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_BACKOFF);
-    }
-
-    pub(crate) async fn redis_get(&self, key: &str) -> Option<Vec<u8>> {
-        let redis = self.redis_if_up()?;
-        let work = async {
-            let mut conn = redis.connection().await.ok()?;
-            conn.get::<_, Option<Vec<u8>>>(key).await.ok()
-        };
-        match tokio::time::timeout(REDIS_CALL, work).await {
-            Ok(Some(value)) => value,
-            _ => {
-                self.note_redis_failure();
-                None
-            }
-        }
-    }
-
-    pub(crate) async fn redis_set(&self, key: &str, value: Vec<u8>) {
-        let Some(redis) = self.redis_if_up() else {
-            return;
-        };
-        let work = async {
-            let mut conn = redis.connection().await.ok()?;
-            conn.set_ex::<_, _, ()>(key, value, L2_TTL_SECS).await.ok()
-        };
-        if !matches!(tokio::time::timeout(REDIS_CALL, work).await, Ok(Some(()))) {
-            self.note_redis_failure();
         }
     }
 }

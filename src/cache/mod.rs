@@ -8,6 +8,8 @@
 
 pub mod catalog;
 mod invalidation;
+mod remote;
+mod scope;
 mod stock;
 mod tiers;
 
