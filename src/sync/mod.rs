@@ -4,6 +4,7 @@
 
 pub mod graphql;
 pub mod input;
+mod outcome;
 mod pending;
 pub mod pull;
 pub mod pull_cache;
