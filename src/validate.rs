@@ -101,8 +101,8 @@ pub fn country(field: &str, value: &str) -> Result<String> {
 
 /// An id argument. A malformed id is bad input; a well-formed one that
 /// does not exist (or belongs to another tenant) is the caller's NOT_FOUND.
-pub fn id(field: &str, value: &async_graphql::ID) -> Result<Uuid> {
-    Uuid::parse_str(value.as_str())
+pub fn id(field: &str, value: &str) -> Result<Uuid> {
+    Uuid::parse_str(value)
         .map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
 

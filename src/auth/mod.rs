@@ -13,20 +13,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A staff role carried in the token's `roles` claim.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    async_graphql::Enum,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Owner,

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::InputObject;
 use chrono::Utc;
 use entity::enums::{AttributeKind, AttributeOwner, Status};
 use entity::{attribute_definition, attribute_value};
@@ -19,7 +18,7 @@ use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 
 /// An attribute value to set; a null or empty `value` removes it.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct AttributeValueInput {
     /// The attribute definition's code.
     pub code: String,

@@ -8,19 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::Quantity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BarcodeKind {
-    #[graphql(name = "EAN_13")]
     Ean13,
-    #[graphql(name = "EAN_8")]
     Ean8,
-    #[graphql(name = "UPC_A")]
     UpcA,
-    #[graphql(name = "UPC_E")]
     UpcE,
-    #[graphql(name = "CODE128")]
     Code128,
-    #[graphql(name = "INTERNAL")]
     Internal,
 }
 
@@ -237,7 +231,7 @@ pub fn misread(scanned: &str) -> Option<BarcodeError> {
 }
 
 /// What a scale label carries besides the item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EmbeddedKind {
     /// Weight in thousandths of the unit (grams for KG).
     Weight,

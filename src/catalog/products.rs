@@ -1,6 +1,5 @@
 //! Products: create (optionally with variants), update, archive, search.
 
-use async_graphql::InputObject;
 use chrono::Utc;
 use entity::enums::{AttributeOwner, Status};
 use entity::{attribute_value, product, variant};
@@ -17,26 +16,23 @@ use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct CreateProductInput {
     pub name: String,
     pub description: Option<String>,
     pub category: Option<String>,
-    #[graphql(default)]
     pub attributes: Vec<AttributeValueInput>,
     /// Variants to create with the product.
-    #[graphql(default)]
     pub variants: Vec<VariantDraft>,
 }
 
 /// Fields left out are unchanged; an empty string clears description or
 /// category.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct UpdateProductInput {
     pub name: Option<String>,
     pub description: Option<String>,
     pub category: Option<String>,
-    #[graphql(default)]
     pub attributes: Vec<AttributeValueInput>,
 }
 

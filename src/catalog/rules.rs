@@ -1,6 +1,5 @@
 //! Pricing rule records and their conversion to [`pricing::Rule`].
 
-use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::enums::{AdjustmentKind, RuleTarget, Status};
 use entity::{location, pricing_rule};
@@ -8,7 +7,6 @@ use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::changes::{self, Change, Entity};
-use super::kinds::{AdjustmentType, RuleTargetType};
 use super::pricing::{self, Adjustment, Target, TimeWindow};
 use super::{products, variants};
 use crate::auth::Session;
@@ -19,7 +17,7 @@ use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weekday {
     Monday,
     Tuesday,
@@ -51,30 +49,26 @@ pub fn weekdays_of(bits: i16) -> Vec<Weekday> {
 /// A pricing rule. See the pricing documentation for how rules combine:
 /// highest `priority` first; a rule applies after others only if all are
 /// `stackable`.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct PricingRuleInput {
     pub name: String,
-    #[graphql(default)]
     pub priority: i32,
-    #[graphql(default)]
     pub stackable: bool,
-    pub adjustment: AdjustmentType,
+    pub adjustment: AdjustmentKind,
     /// PERCENT_OFF: a percent such as `"15"` or `"12.5"`. AMOUNT_OFF and
     /// FIXED_PRICE: minor units such as `"250"`.
     pub value: String,
-    #[graphql(default_with = "RuleTargetType::All")]
-    pub target: RuleTargetType,
+    pub target: RuleTarget,
     /// The product or variant, for those targets.
-    pub target_id: Option<ID>,
+    pub target_id: Option<String>,
     /// The category, for CATEGORY.
     pub target_category: Option<String>,
     /// Only at this location; every location when absent.
-    pub location_id: Option<ID>,
+    pub location_id: Option<String>,
     pub valid_from: Option<DateTime<Utc>>,
     /// Exclusive.
     pub valid_until: Option<DateTime<Utc>>,
     /// Local weekdays; every day when empty.
-    #[graphql(default)]
     pub weekdays: Vec<Weekday>,
     /// Local time of day `HH:MM`, with `timeUntil`; a window that ends
     /// before it starts wraps midnight.
@@ -100,10 +94,10 @@ async fn fill(
     model.name = Set(validate::text("name", &input.name, 200)?);
     model.priority = Set(input.priority);
     model.stackable = Set(input.stackable);
-    let kind: AdjustmentKind = input.adjustment.into();
+    let kind = input.adjustment;
     model.value = Set(value_of(kind, &input.value)?);
     model.adjustment = Set(kind);
-    let target: RuleTarget = input.target.into();
+    let target = input.target;
     let (target_id, category) = target_of(tx, target, input).await?;
     model.target = Set(target);
     model.target_id = Set(target_id);

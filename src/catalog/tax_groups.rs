@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use entity::enums::Status;
 use entity::{tax_group, tax_rate};
@@ -20,14 +19,14 @@ use crate::validate;
 
 /// One rate: give exactly one of `percent` (an exact decimal such as
 /// `"8.875"`) or `basisPoints` (975 is 9.75 %).
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct TaxRateInput {
     pub name: String,
     pub percent: Option<String>,
     pub basis_points: Option<i32>,
 }
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct CreateTaxGroupInput {
     /// Unique per tenant.
     pub name: String,
@@ -36,7 +35,7 @@ pub struct CreateTaxGroupInput {
 }
 
 /// Fields left out are unchanged; `rates`, when given, replaces them all.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct UpdateTaxGroupInput {
     pub name: Option<String>,
     pub rates: Option<Vec<TaxRateInput>>,

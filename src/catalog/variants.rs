@@ -1,9 +1,8 @@
 //! Variants: the sellable units, with their barcodes, options and
 //! per-location prices.
 
-use async_graphql::{ID, InputObject};
 use chrono::Utc;
-use entity::enums::{AttributeOwner, Status};
+use entity::enums::{AttributeOwner, Status, Unit};
 use entity::{barcode, location, location_price, variant};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Set};
@@ -14,7 +13,6 @@ use super::attributes::{self, AttributeValueInput};
 use super::barcode::{self as codes, BarcodeKind};
 use super::barcodes;
 use super::changes::{self, Change, Entity};
-use super::kinds::SaleUnit;
 use super::price_history::{self, BASE};
 use super::products::{self, CatalogFilter};
 use super::tax_groups;
@@ -25,10 +23,7 @@ use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 use crate::validate;
 
-#[derive(
-    Debug, Clone, PartialEq, Eq, InputObject, Serialize, Deserialize, async_graphql::SimpleObject,
-)]
-#[graphql(input_name = "OptionValueInput")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionValue {
     /// For example `Size`.
     pub name: String,
@@ -36,48 +31,42 @@ pub struct OptionValue {
     pub value: String,
 }
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct BarcodeInput {
     pub kind: BarcodeKind,
     pub code: String,
 }
 
 /// A variant to create.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct VariantDraft {
     /// Unique per tenant.
     pub sku: String,
     pub name: String,
-    #[graphql(default)]
     pub options: Vec<OptionValue>,
     /// In minor units of the tenant's currency; per kg or lb for weighed
     /// units.
     pub base_price: Amount,
-    pub tax_group_id: ID,
-    #[graphql(default_with = "SaleUnit::Each")]
-    pub unit: SaleUnit,
+    pub tax_group_id: String,
+    pub unit: Unit,
     /// Keep stock of it per location (sales, receipts, counts…).
-    #[graphql(default)]
     pub track_stock: bool,
-    #[graphql(default)]
     pub barcodes: Vec<BarcodeInput>,
-    #[graphql(default)]
     pub attributes: Vec<AttributeValueInput>,
 }
 
 /// Fields left out are unchanged; `options`, when given, replaces them.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct UpdateVariantInput {
     pub sku: Option<String>,
     pub name: Option<String>,
     pub options: Option<Vec<OptionValue>>,
     pub base_price: Option<Amount>,
-    pub tax_group_id: Option<ID>,
-    pub unit: Option<SaleUnit>,
+    pub tax_group_id: Option<String>,
+    pub unit: Option<Unit>,
     /// Start or stop keeping stock of it. Levels and movements recorded
     /// so far are kept.
     pub track_stock: Option<bool>,
-    #[graphql(default)]
     pub attributes: Vec<AttributeValueInput>,
 }
 
@@ -154,7 +143,7 @@ pub async fn insert(
         options: Set(options_json(&field("options"), &draft.options)?),
         base_price: Set(price(&field("basePrice"), draft.base_price)?),
         tax_group_id: Set(tax_group),
-        unit: Set(draft.unit.into()),
+        unit: Set(draft.unit),
         status: Set(Status::Active),
         track_stock: Set(draft.track_stock),
         created_at: Set(now),
@@ -198,7 +187,7 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<variant::Model>> {
 pub async fn create(
     session: &Session,
     db: &Db,
-    product_id: &ID,
+    product_id: &str,
     draft: VariantDraft,
 ) -> Result<variant::Model> {
     let product_id = validate::id("productId", product_id)?;
@@ -243,7 +232,7 @@ pub async fn update(
         model.tax_group_id = Set(group);
     }
     if let Some(v) = input.unit {
-        model.unit = Set(v.into());
+        model.unit = Set(v);
     }
     if let Some(v) = input.track_stock {
         model.track_stock = Set(v);

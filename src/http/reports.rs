@@ -18,7 +18,8 @@ use super::auth::{authenticate, error_response};
 use super::door::Caller;
 use crate::error::AppError;
 use crate::reporting::csv;
-use crate::reporting::report::{Dimension, Measure, Request};
+use crate::reporting::graphql::{Dimension, Measure};
+use crate::reporting::report::Request;
 use crate::validate;
 
 fn enum_value<T: EnumType + Copy>(field: &str, name: &str) -> Result<T, AppError> {
@@ -82,7 +83,8 @@ pub fn parse(query: &str) -> Result<Request, AppError> {
             }
             "groupBy" => {
                 for v in list() {
-                    req.group_by.push(enum_value::<Dimension>("groupBy", v)?);
+                    req.group_by
+                        .push(enum_value::<Dimension>("groupBy", v)?.into());
                 }
             }
             "locations" => ids("filter.locations", list(), &mut req.locations)?,
@@ -129,7 +131,7 @@ pub fn parse(query: &str) -> Result<Request, AppError> {
     if req.to.is_none() {
         return Err(AppError::bad_input("to", "to is required"));
     }
-    req.sort = sort_by.map(|m| (m, descending));
+    req.sort = sort_by.map(|m| (m.into(), descending));
     Ok(req)
 }
 

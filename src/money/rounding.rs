@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a division that falls between two minor units is resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoundingMode {
     /// Halves go to the even neighbour ("banker's rounding"): 58.5 -> 58,

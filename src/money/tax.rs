@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Rate, RoundingMode, allocate, div_round};
 
 /// Whether shelf prices include tax. Set per location.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PriceMode {
     /// Prices are net; tax is added on top (typical in the US).
@@ -19,7 +19,7 @@ pub enum PriceMode {
 }
 
 /// Where rounding happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoundingLevel {
     /// Each line's tax is rounded, and the order's tax is their sum.

@@ -1,8 +1,8 @@
 //! The caller's own tenant: its name, currency and rounding policy.
 
-use async_graphql::{InputObject, SimpleObject};
 use entity::tenant;
 use sea_orm::{IntoActiveModel, Set};
+use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::cache::CatalogCache;
@@ -11,9 +11,9 @@ use crate::money::RoundingMode;
 use crate::money::tax::RoundingLevel;
 use crate::tenancy::{Db, TenantTx};
 
-#[derive(SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
-    pub id: async_graphql::ID,
+    pub id: Uuid,
     pub name: String,
     /// ISO 4217 currency of base prices.
     pub currency: String,
@@ -22,16 +22,16 @@ pub struct Tenant {
 }
 
 /// Fields left out are unchanged.
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone, Default)]
 pub struct UpdateTenantSettingsInput {
     pub name: Option<String>,
     pub rounding_mode: Option<RoundingMode>,
     pub rounding_level: Option<RoundingLevel>,
 }
 
-fn to_graphql(m: tenant::Model) -> Tenant {
+fn settings(m: tenant::Model) -> Tenant {
     Tenant {
-        id: async_graphql::ID(m.id.to_string()),
+        id: m.id,
         name: m.name,
         currency: m.currency,
         rounding_mode: RoundingMode::from_stored(&m.rounding_mode),
@@ -44,7 +44,7 @@ pub async fn get(session: &Session, db: &Db) -> Result<Tenant> {
     tx.select::<tenant::Entity>()
         .one(&tx)
         .await?
-        .map(to_graphql)
+        .map(settings)
         .ok_or_else(|| AppError::not_found("tenant not found"))
 }
 
@@ -106,5 +106,5 @@ pub async fn update(
     let updated = tx.update(model).await?;
     tx.invalidate_caches_on_commit();
     tx.commit().await?;
-    Ok(to_graphql(updated))
+    Ok(settings(updated))
 }

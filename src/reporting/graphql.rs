@@ -1,10 +1,10 @@
 //! Reporting over GraphQL: thin resolvers over `report` and `reconcile`.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use super::reconcile;
-use super::report::{self, Dimension, Figures, Measure};
+use super::report::{self, Figures};
 use crate::auth::Staff;
 use crate::catalog::graphql::types::{Product, TaxGroup, Variant};
 use crate::catalog::loaders::{self, ProductLoader, TaxGroupLoader, VariantLoader};
@@ -14,6 +14,44 @@ use crate::money::{Quantity, RoundingMode, div_round};
 use crate::org::TerminalLoader;
 use crate::org::graphql::{Location, Terminal};
 use crate::validate;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::reporting::report::Dimension")]
+pub enum Dimension {
+    Location,
+    Terminal,
+    Day,
+    /// ISO weeks, starting on Monday.
+    Week,
+    Month,
+    /// The local hour of day, 0–23.
+    Hour,
+    Product,
+    Variant,
+    TaxGroup,
+    PaymentMethod,
+    /// Each tax rate (a state rate, a city rate): the tax it charged and
+    /// the net it was charged on. A line taxed by two rates counts its net
+    /// under both, so bases summed across stacked rates overstate sales;
+    /// the report's totals therefore come from the whole records. Cannot
+    /// be combined with PRODUCT, VARIANT, TAX_GROUP, PAYMENT_METHOD or a
+    /// product filter.
+    TaxRate,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::reporting::report::Measure")]
+pub enum Measure {
+    GrossSales,
+    Discounts,
+    NetSales,
+    Tax,
+    Total,
+    Refunds,
+    Voids,
+    Transactions,
+    ItemsSold,
+}
 
 #[derive(InputObject, Default)]
 pub struct SalesReportFilter {
@@ -258,11 +296,11 @@ impl ReportingQuery {
         let req = report::Request {
             from: Some(from),
             to: Some(to),
-            group_by,
+            group_by: group_by.into_iter().map(Into::into).collect(),
             locations: ids("filter.locations", filter.locations)?,
             terminals: ids("filter.terminals", filter.terminals)?,
             products: ids("filter.products", filter.products)?,
-            sort: sort.map(|s| (s.by, s.descending)),
+            sort: sort.map(|s| (s.by.into(), s.descending)),
             first: first.map(i64::from),
         };
         let r = report::sales_report(ctx.session()?, ctx.db()?, req).await?;
@@ -320,5 +358,20 @@ impl ReportingMutation {
                 })
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::Measure;
+    use crate::reporting::report;
+
+    #[test]
+    fn measures_name_themselves_as_the_api_does() {
+        for item in Measure::items() {
+            assert_eq!(report::Measure::from(item.value).api_name(), item.name);
+        }
     }
 }

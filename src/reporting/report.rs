@@ -20,7 +20,7 @@ use super::plan::Currencies;
 pub use super::plan::Plan;
 use super::sql::{ITEM_DIMENSIONS, Source, measures, sort_alias};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
     Location,
     Terminal,
@@ -43,7 +43,7 @@ pub enum Dimension {
     TaxRate,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
     GrossSales,
     Discounts,
@@ -59,10 +59,17 @@ pub enum Measure {
 impl Measure {
     /// The name clients send and see (`NET_SALES`), for messages.
     pub fn api_name(self) -> &'static str {
-        <Self as async_graphql::resolver_utils::EnumType>::items()
-            .iter()
-            .find(|item| item.value == self)
-            .map_or("this measure", |item| item.name)
+        match self {
+            Self::GrossSales => "GROSS_SALES",
+            Self::Discounts => "DISCOUNTS",
+            Self::NetSales => "NET_SALES",
+            Self::Tax => "TAX",
+            Self::Total => "TOTAL",
+            Self::Refunds => "REFUNDS",
+            Self::Voids => "VOIDS",
+            Self::Transactions => "TRANSACTIONS",
+            Self::ItemsSold => "ITEMS_SOLD",
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! `SalesEventInput`: the specification's event, with a typed payload per
-//! type (a oneOf input) instead of free JSON.
+//! type (a oneOf input in the API) instead of free JSON.
 
-use async_graphql::{ID, InputObject, OneofObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -12,8 +11,7 @@ use crate::sales::event::{
 
 /// Exactly one payload, matching `type` (`sale` for SALE, `stockReceive`
 /// for STOCK_RECEIVE…).
-#[derive(Debug, Clone, OneofObject)]
-#[graphql(name = "SalesEventPayloadInput")]
+#[derive(Debug, Clone)]
 pub enum PayloadInput {
     Sale(SalePayload),
     Refund(RefundPayload),
@@ -25,16 +23,14 @@ pub enum PayloadInput {
     ShiftClose(ShiftClosePayload),
 }
 
-#[derive(Debug, Clone, InputObject)]
-#[graphql(name = "SalesEventInput")]
+#[derive(Debug, Clone)]
 pub struct SalesEventInput {
     /// Must be the device token's own terminal.
-    pub terminal_id: ID,
+    pub terminal_id: String,
     /// Accepted for compatibility and ignored: the tenant is the token's.
-    pub tenant_id: Option<ID>,
+    pub tenant_id: Option<String>,
     /// From 1, without gaps, per terminal.
     pub sequence: i64,
-    #[graphql(name = "type")]
     pub kind: EventType,
     pub payload: PayloadInput,
     /// The terminal's clock when the event happened.

@@ -10,8 +10,7 @@ use crate::error::Result;
 use crate::sales::event::Event;
 use crate::tenancy::TenantTx;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-#[graphql(name = "SyncStatus", rename_items = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// In the ledger (or, with code AWAITING_SALE, a refund recorded in the
     /// stream that is applied when its sale arrives from another terminal).

@@ -1,6 +1,5 @@
 //! The state of a terminal's stream, and the issues managers review.
 
-use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use entity::{sync_event, sync_issue, terminal_ledger};
 use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect, Statement};
@@ -116,8 +115,7 @@ pub async fn terminal_status(
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncIssueKind {
     Conflict,
     Rejection,
@@ -134,9 +132,9 @@ impl SyncIssueKind {
     }
 }
 
-#[derive(Debug, Clone, Default, InputObject)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncIssueFilter {
-    pub terminal_ids: Option<Vec<async_graphql::ID>>,
+    pub terminal_ids: Option<Vec<String>>,
     pub kinds: Option<Vec<SyncIssueKind>>,
 }
 

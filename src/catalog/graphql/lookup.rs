@@ -3,9 +3,10 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
+use super::kinds::BarcodeKind;
 use super::stock::StockLevel;
 use super::types::{Money, Product, TaxGroup, TaxRate, Variant};
-use crate::catalog::barcode::{BarcodeKind, Embedded};
+use crate::catalog::barcode::{self as codes, Embedded};
 use crate::catalog::lookup::Lookup;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
@@ -54,7 +55,7 @@ impl BarcodeLookup {
         &self.lookup.snapshot.barcode
     }
     async fn barcode_kind(&self) -> Option<BarcodeKind> {
-        BarcodeKind::parse(&self.lookup.snapshot.barcode_kind)
+        codes::BarcodeKind::parse(&self.lookup.snapshot.barcode_kind).map(Into::into)
     }
     async fn variant(&self) -> Variant {
         Variant(self.lookup.snapshot.variant.clone())

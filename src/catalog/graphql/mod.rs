@@ -1,5 +1,7 @@
 //! The catalog's GraphQL surface.
 
+mod inputs;
+pub mod kinds;
 mod lookup;
 mod mutation;
 mod query;

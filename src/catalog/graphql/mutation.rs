@@ -4,18 +4,17 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+use super::inputs::{
+    CreateProductInput, CreateTaxGroupInput, PricingRuleInput, UpdateProductInput,
+    UpdateTaxGroupInput, UpdateVariantInput, VariantDraft,
+};
+use super::kinds::{AttributeType, BarcodeKind, EmbeddedKind};
 use super::types::{
     AttributeDefinition, Barcode, PricingRule, Product, ScaleFormat, TaxGroup, Variant,
 };
 use crate::auth::Staff;
 use crate::catalog::attributes::{self, NewAttribute};
-use crate::catalog::barcode::{BarcodeKind, EmbeddedKind};
-use crate::catalog::barcodes;
-use crate::catalog::kinds::AttributeType;
-use crate::catalog::products::{self, CreateProductInput, UpdateProductInput};
-use crate::catalog::rules::{self, PricingRuleInput};
-use crate::catalog::tax_groups::{self, CreateTaxGroupInput, UpdateTaxGroupInput};
-use crate::catalog::variants::{self, UpdateVariantInput, VariantDraft};
+use crate::catalog::{barcodes, products, rules, tax_groups, variants};
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Amount;
 use crate::payload;
@@ -72,7 +71,7 @@ impl CatalogMutation {
         input: CreateTaxGroupInput,
     ) -> Result<TaxGroupPayload> {
         TaxGroupPayload::from_result(
-            tax_groups::create(ctx.session()?, ctx.db()?, input)
+            tax_groups::create(ctx.session()?, ctx.db()?, input.into())
                 .await
                 .map(TaxGroup),
         )
@@ -86,7 +85,13 @@ impl CatalogMutation {
         input: UpdateTaxGroupInput,
     ) -> Result<TaxGroupPayload> {
         let result = async {
-            tax_groups::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
+            tax_groups::update(
+                ctx.session()?,
+                ctx.db()?,
+                self::id("id", &id)?,
+                input.into(),
+            )
+            .await
         };
         TaxGroupPayload::from_result_at("id", result.await.map(TaxGroup))
     }
@@ -106,7 +111,7 @@ impl CatalogMutation {
         input: CreateProductInput,
     ) -> Result<ProductPayload> {
         ProductPayload::from_result(
-            products::create(ctx.session()?, ctx.db()?, input)
+            products::create(ctx.session()?, ctx.db()?, input.into())
                 .await
                 .map(Product),
         )
@@ -120,7 +125,13 @@ impl CatalogMutation {
         input: UpdateProductInput,
     ) -> Result<ProductPayload> {
         let result = async {
-            products::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
+            products::update(
+                ctx.session()?,
+                ctx.db()?,
+                self::id("id", &id)?,
+                input.into(),
+            )
+            .await
         };
         ProductPayload::from_result_at("id", result.await.map(Product))
     }
@@ -141,7 +152,7 @@ impl CatalogMutation {
         input: VariantDraft,
     ) -> Result<VariantPayload> {
         VariantPayload::from_result(
-            variants::create(ctx.session()?, ctx.db()?, &product_id, input)
+            variants::create(ctx.session()?, ctx.db()?, &product_id, input.into())
                 .await
                 .map(Variant),
         )
@@ -155,7 +166,13 @@ impl CatalogMutation {
         input: UpdateVariantInput,
     ) -> Result<VariantPayload> {
         let result = async {
-            variants::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await
+            variants::update(
+                ctx.session()?,
+                ctx.db()?,
+                self::id("id", &id)?,
+                input.into(),
+            )
+            .await
         };
         VariantPayload::from_result_at("id", result.await.map(Variant))
     }
@@ -198,7 +215,7 @@ impl CatalogMutation {
                 ctx.session()?,
                 ctx.db()?,
                 self::id("variantId", &variant_id)?,
-                kind,
+                kind.into(),
                 &code,
             )
             .await
@@ -218,7 +235,7 @@ impl CatalogMutation {
     ) -> Result<BarcodePayload> {
         let result = async {
             let to = self::id("toVariantId", &to_variant_id)?;
-            barcodes::move_to(ctx.session()?, ctx.db()?, kind, &code, to).await
+            barcodes::move_to(ctx.session()?, ctx.db()?, kind.into(), &code, to).await
         };
         BarcodePayload::from_result(result.await.map(Barcode))
     }
@@ -231,7 +248,7 @@ impl CatalogMutation {
         code: String,
     ) -> Result<BarcodePayload> {
         BarcodePayload::from_result(
-            barcodes::remove(ctx.session()?, ctx.db()?, kind, &code)
+            barcodes::remove(ctx.session()?, ctx.db()?, kind.into(), &code)
                 .await
                 .map(Barcode),
         )
@@ -296,7 +313,7 @@ impl CatalogMutation {
         input: PricingRuleInput,
     ) -> Result<PricingRulePayload> {
         PricingRulePayload::from_result(
-            rules::create(ctx.session()?, ctx.db()?, input)
+            rules::create(ctx.session()?, ctx.db()?, input.into())
                 .await
                 .map(PricingRule),
         )
@@ -310,8 +327,15 @@ impl CatalogMutation {
         id: ID,
         input: PricingRuleInput,
     ) -> Result<PricingRulePayload> {
-        let result =
-            async { rules::update(ctx.session()?, ctx.db()?, self::id("id", &id)?, input).await };
+        let result = async {
+            rules::update(
+                ctx.session()?,
+                ctx.db()?,
+                self::id("id", &id)?,
+                input.into(),
+            )
+            .await
+        };
         PricingRulePayload::from_result_at("id", result.await.map(PricingRule))
     }
 
@@ -330,7 +354,7 @@ impl CatalogMutation {
         input: ScaleFormatInput,
     ) -> Result<ScaleFormatsPayload> {
         let digits = usize::try_from(input.item_digits).unwrap_or(0);
-        let layout = Some((digits, input.has_value_check, input.embedded));
+        let layout = Some((digits, input.has_value_check, input.embedded.into()));
         let result =
             barcodes::set_scale_format(ctx.session()?, ctx.db()?, &input.prefix, layout).await;
         ScaleFormatsPayload::from_result(result.map(|fs| fs.into_iter().map(Into::into).collect()))

@@ -4,10 +4,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
+use super::kinds::CatalogStatus;
 use super::lookup::BarcodeLookup;
 use super::types::{AttributeDefinition, PricingRule, Product, ScaleFormat, TaxGroup, Variant};
 use crate::auth::Staff;
-use crate::catalog::kinds::CatalogStatus;
 use crate::catalog::products::CatalogFilter;
 use crate::catalog::{attributes, barcodes, lookup, products, rules, tax_groups, variants};
 use crate::graphql::ContextExt;

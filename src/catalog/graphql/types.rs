@@ -6,18 +6,20 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{attribute_definition, barcode, pricing_rule, product, tax_group, tax_rate, variant};
 
-use crate::auth::Staff;
-use crate::catalog::barcode::{BarcodeKind, EmbeddedKind, ScaleFormat as ScaleLayout};
-use crate::catalog::kinds::{
-    AdjustmentType, AttributeType, CatalogStatus, RuleTargetType, SaleUnit,
+use super::inputs::{OptionValue, each};
+use super::kinds::{
+    AdjustmentType, AttributeType, BarcodeKind, CatalogStatus, EmbeddedKind, RuleTargetType,
+    SaleUnit, Weekday,
 };
+use crate::auth::Staff;
+use crate::catalog::barcode::{self as codes, ScaleFormat as ScaleLayout};
 use crate::catalog::loaders::{
     self, AttributesLoader, BarcodesLoader, LocationPricesLoader, ProductLoader, TaxGroupLoader,
     TaxRatesLoader, VariantLoader,
 };
 use crate::catalog::products::CatalogFilter;
-use crate::catalog::rules::{Weekday, weekdays_of};
-use crate::catalog::variants::{self, OptionValue};
+use crate::catalog::rules::weekdays_of;
+use crate::catalog::variants;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
@@ -168,7 +170,7 @@ impl Variant {
         &self.0.name
     }
     async fn options(&self) -> Vec<OptionValue> {
-        variants::options_of(&self.0)
+        each(variants::options_of(&self.0))
     }
     /// Minor units of the tenant's currency, per unit (per kg or lb when
     /// weighed).
@@ -249,7 +251,7 @@ impl Barcode {
         &self.0.code
     }
     async fn kind(&self) -> Option<BarcodeKind> {
-        BarcodeKind::parse(&self.0.kind)
+        codes::BarcodeKind::parse(&self.0.kind).map(Into::into)
     }
     async fn variant(&self, ctx: &Context<'_>) -> Result<Variant> {
         loaders::get::<VariantLoader>(ctx)?
@@ -336,7 +338,7 @@ impl PricingRule {
         self.0.valid_until
     }
     async fn weekdays(&self) -> Vec<Weekday> {
-        weekdays_of(self.0.weekdays)
+        each(weekdays_of(self.0.weekdays))
     }
     async fn time_from(&self) -> Option<&str> {
         self.0.time_from.as_deref()
@@ -368,7 +370,7 @@ impl From<ScaleLayout> for ScaleFormat {
             prefix: f.prefix,
             item_digits: f.item_digits as i32,
             has_value_check: f.has_value_check,
-            embedded: f.kind,
+            embedded: f.kind.into(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The Sales Service's part of the schema.
 
+mod floor_inputs;
+pub mod inputs;
 mod mutation;
 mod query;
 mod types;

@@ -4,10 +4,11 @@
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
+use super::inputs::{RefundPayloadInput, SalePayloadInput, VoidPayloadInput};
 use super::types::{Refund, Sale, SaleVoid};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::sales::event::{EventBody, RefundPayload, SalePayload, VoidPayload};
+use crate::sales::event::EventBody;
 use crate::sales::{ingest, queries};
 
 #[derive(Default)]
@@ -25,11 +26,12 @@ impl SalesMutation {
     async fn record_sale(
         &self,
         ctx: &Context<'_>,
-        input: SalePayload,
+        input: SalePayloadInput,
         created_at: Option<DateTime<Utc>>,
     ) -> Result<Sale> {
         let (session, db) = (ctx.session()?, ctx.db()?);
-        let applied = ingest::submit(session, db, EventBody::Sale(input), created_at).await?;
+        let applied =
+            ingest::submit(session, db, EventBody::Sale(input.into()), created_at).await?;
         Ok(Sale(
             queries::sale(session, db, applied.record_id)
                 .await?
@@ -42,11 +44,12 @@ impl SalesMutation {
     async fn refund_sale(
         &self,
         ctx: &Context<'_>,
-        input: RefundPayload,
+        input: RefundPayloadInput,
         created_at: Option<DateTime<Utc>>,
     ) -> Result<Refund> {
         let (session, db) = (ctx.session()?, ctx.db()?);
-        let applied = ingest::submit(session, db, EventBody::Refund(input), created_at).await?;
+        let applied =
+            ingest::submit(session, db, EventBody::Refund(input.into()), created_at).await?;
         Ok(Refund(
             queries::refund(session, db, applied.record_id)
                 .await?
@@ -59,11 +62,12 @@ impl SalesMutation {
     async fn void_sale(
         &self,
         ctx: &Context<'_>,
-        input: VoidPayload,
+        input: VoidPayloadInput,
         created_at: Option<DateTime<Utc>>,
     ) -> Result<SaleVoid> {
         let (session, db) = (ctx.session()?, ctx.db()?);
-        let applied = ingest::submit(session, db, EventBody::Void(input), created_at).await?;
+        let applied =
+            ingest::submit(session, db, EventBody::Void(input.into()), created_at).await?;
         let tx_void = queries::void_by_id(session, db, applied.record_id)
             .await?
             .ok_or_else(gone)?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ledger_anomaly, line_tax, refund_line, sale_line, sale_void, tender};
 
 use crate::auth::Staff;
-use crate::catalog::kinds::SaleUnit;
+use crate::catalog::graphql::kinds::SaleUnit;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};

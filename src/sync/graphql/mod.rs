@@ -1,17 +1,17 @@
 //! The Sync Service's part of the schema: thin resolvers.
 
 mod feed;
+mod inputs;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::sync_issue;
 
-use super::input::SalesEventInput;
 use super::pull;
 use super::pull_cache::PullPages;
-use super::push::{self, Status};
-use super::status::{self, SyncIssueFilter, SyncIssueKind};
+use super::push;
+use super::status;
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -19,6 +19,7 @@ use crate::graphql::pagination::Page;
 use crate::org::Location;
 use crate::validate;
 use feed::{CatalogChange, CatalogChangePage};
+use inputs::{SalesEventInput, Status, SyncIssueFilter, SyncIssueKind};
 
 /// An inclusive range of sequences.
 #[derive(SimpleObject)]
@@ -134,6 +135,7 @@ impl SyncMutation {
         ctx: &Context<'_>,
         events: Vec<SalesEventInput>,
     ) -> Result<SyncPushResult> {
+        let events = events.into_iter().map(Into::into).collect();
         let outcome = push::push(ctx.session()?, ctx.db()?, events).await?;
         Ok(SyncPushResult {
             results: outcome
@@ -141,8 +143,8 @@ impl SyncMutation {
                 .into_iter()
                 .map(|r| SyncEventResult {
                     sequence: r.sequence,
-                    status: r.status,
-                    original_status: r.original_status,
+                    status: r.status.into(),
+                    original_status: r.original_status.map(Into::into),
                     code: r.code,
                     message: r.message,
                     record_id: r.record_id.map(|id| ID(id.to_string())),
@@ -229,7 +231,7 @@ impl SyncQuery {
         let rows = status::issues(
             ctx.session()?,
             ctx.db()?,
-            &filter.unwrap_or_default(),
+            &filter.map(Into::into).unwrap_or_default(),
             &page,
         )
         .await?;

@@ -1,173 +1,21 @@
-//! GraphQL types and thin resolvers for locations and terminals.
+//! GraphQL types and thin resolvers for the tenant, locations and
+//! terminals.
+
+mod inputs;
+mod types;
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-use entity::{location, terminal};
+use async_graphql::{Context, ID, Object, Result};
 
 use super::locations::{self, CreateLocationInput, LocationFilter, UpdateLocationInput};
-use super::terminals::{self, CreateTerminalInput, TerminalFilter, UpdateTerminalInput};
-use crate::auth::{Role, Staff};
+use super::terminals::{self, CreateTerminalInput, UpdateTerminalInput};
+use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::validate;
-
-/// A place where terminals sell.
-pub struct Location(pub location::Model);
-
-#[derive(SimpleObject)]
-pub struct Address {
-    line1: String,
-    line2: Option<String>,
-    city: String,
-    region: Option<String>,
-    postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    country: String,
-}
-
-#[Object]
-impl Location {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Unique per tenant; the first part of receipt numbers.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn address(&self) -> Address {
-        let m = &self.0;
-        Address {
-            line1: m.address_line1.clone(),
-            line2: m.address_line2.clone(),
-            city: m.city.clone(),
-            region: m.region.clone(),
-            postal_code: m.postal_code.clone(),
-            country: m.country.clone(),
-        }
-    }
-    /// IANA time zone; business days are calendar days here.
-    async fn time_zone(&self) -> &str {
-        &self.0.time_zone
-    }
-    /// ISO 4217 currency of every amount at this location.
-    async fn currency(&self) -> &str {
-        &self.0.currency
-    }
-    /// Whether shelf prices here include tax.
-    async fn prices_include_tax(&self) -> bool {
-        self.0.prices_include_tax
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Terminals registered here.
-    #[graphql(guard = "Staff::any()")]
-    async fn terminals(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        status: Option<TerminalStatus>,
-    ) -> Result<Connection<String, Terminal>> {
-        let page = Page::new(first, after.as_deref())?;
-        let filter = TerminalFilter {
-            location: Some(self.0.id),
-            status: status.map(Into::into),
-        };
-        let rows = terminals::list(ctx.session()?, ctx.db()?, &filter, &page).await?;
-        Ok(page.connection(rows, |t| t.id, Terminal))
-    }
-}
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum TerminalStatus {
-    Active,
-    /// Final; the terminal's tokens no longer work.
-    Revoked,
-}
-
-impl From<TerminalStatus> for terminal::TerminalStatus {
-    fn from(s: TerminalStatus) -> Self {
-        match s {
-            TerminalStatus::Active => Self::Active,
-            TerminalStatus::Revoked => Self::Revoked,
-        }
-    }
-}
-
-impl From<terminal::TerminalStatus> for TerminalStatus {
-    fn from(s: terminal::TerminalStatus) -> Self {
-        match s {
-            terminal::TerminalStatus::Active => Self::Active,
-            terminal::TerminalStatus::Revoked => Self::Revoked,
-        }
-    }
-}
-
-/// A POS device registered at one location.
-pub struct Terminal(pub terminal::Model);
-
-#[Object]
-impl Terminal {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Unique within its location; the second part of receipt numbers.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn status(&self) -> TerminalStatus {
-        self.0.status.into()
-    }
-    async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
-        ctx.location_loader()?
-            .load_one(self.0.location_id)
-            .await?
-            .map(Location)
-            .ok_or_else(|| AppError::internal("terminal points at a missing location").into())
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
-    }
-}
-
-/// A device token for one terminal.
-#[derive(SimpleObject)]
-pub struct TerminalToken {
-    /// Send as `Authorization: Bearer <token>` from the terminal.
-    token: String,
-    expires_at: DateTime<Utc>,
-    terminal: Terminal,
-}
-
-/// The caller, as the token describes it.
-#[derive(SimpleObject)]
-pub struct Me {
-    tenant_id: ID,
-    subject: String,
-    roles: Vec<Role>,
-    /// Set for device tokens.
-    terminal_id: Option<ID>,
-    /// Set for device tokens.
-    location_id: Option<ID>,
-}
+use inputs::UpdateTenantSettingsInput;
+pub use types::{Location, Me, Tenant, Terminal, TerminalStatus, TerminalToken};
 
 #[derive(Default)]
 pub struct OrgQuery;
@@ -181,15 +29,15 @@ impl OrgQuery {
         Ok(Me {
             tenant_id: id(s.tenant),
             subject: s.subject.clone(),
-            roles: s.roles.clone(),
+            roles: s.roles.iter().map(|r| (*r).into()).collect(),
             terminal_id: s.terminal.map(id),
             location_id: s.location.map(id),
         })
     }
 
     /// The caller's tenant.
-    async fn tenant(&self, ctx: &Context<'_>) -> Result<super::tenant::Tenant> {
-        Ok(super::tenant::get(ctx.session()?, ctx.db()?).await?)
+    async fn tenant(&self, ctx: &Context<'_>) -> Result<Tenant> {
+        Ok(super::tenant::get(ctx.session()?, ctx.db()?).await?.into())
     }
 
     /// A location by id; null if there is none in this tenant.
@@ -236,15 +84,11 @@ impl OrgQuery {
         status: Option<TerminalStatus>,
     ) -> Result<Connection<String, Terminal>> {
         let page = Page::new(first, after.as_deref())?;
-        let filter = TerminalFilter {
-            location: location_id
-                .as_ref()
-                .map(|id| validate::id("locationId", id))
-                .transpose()?,
-            status: status.map(Into::into),
-        };
-        let rows = terminals::list(ctx.session()?, ctx.db()?, &filter, &page).await?;
-        Ok(page.connection(rows, |t| t.id, Terminal))
+        let location = location_id
+            .as_ref()
+            .map(|id| validate::id("locationId", id))
+            .transpose()?;
+        types::terminal_page(ctx, page, location, status).await
     }
 }
 
@@ -258,9 +102,13 @@ impl OrgMutation {
     async fn update_tenant_settings(
         &self,
         ctx: &Context<'_>,
-        input: super::tenant::UpdateTenantSettingsInput,
-    ) -> Result<super::tenant::Tenant> {
-        Ok(super::tenant::update(ctx.session()?, ctx.db()?, input).await?)
+        input: UpdateTenantSettingsInput,
+    ) -> Result<Tenant> {
+        Ok(
+            super::tenant::update(ctx.session()?, ctx.db()?, input.into())
+                .await?
+                .into(),
+        )
     }
 
     #[graphql(guard = "Staff::managers()")]
