@@ -1,6 +1,5 @@
 //! Location service: every function takes the session first.
 
-use async_graphql::InputObject;
 use chrono::Utc;
 use entity::location;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
@@ -15,7 +14,7 @@ use crate::tenancy::Db;
 use crate::tenancy::Page;
 use crate::validate;
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct AddressInput {
     pub line1: String,
     pub line2: Option<String>,
@@ -26,7 +25,7 @@ pub struct AddressInput {
     pub country: String,
 }
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct CreateLocationInput {
     /// Unique per tenant; printed on receipts, e.g. `AMS1`.
     pub code: String,
@@ -37,12 +36,11 @@ pub struct CreateLocationInput {
     /// ISO 4217 code, e.g. `EUR`. Cannot be changed later.
     pub currency: String,
     /// Whether shelf prices here include tax (EU style). Default false.
-    #[graphql(default)]
     pub prices_include_tax: bool,
 }
 
 /// Fields left out are unchanged.
-#[derive(Debug, Clone, Default, InputObject)]
+#[derive(Debug, Clone, Default)]
 pub struct UpdateLocationInput {
     pub code: Option<String>,
     pub name: Option<String>,

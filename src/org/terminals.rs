@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use async_graphql::InputObject;
 use chrono::Utc;
 use entity::location;
 use entity::terminal::{self, TerminalStatus};
@@ -20,15 +19,15 @@ use crate::validate;
 pub const MAX_DEVICE_TOKEN_TTL: Duration = Duration::from_secs(366 * 86_400);
 pub const DEFAULT_DEVICE_TOKEN_TTL: Duration = Duration::from_secs(90 * 86_400);
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct CreateTerminalInput {
-    pub location_id: async_graphql::ID,
+    pub location_id: String,
     /// Unique within the location; printed on receipts, e.g. `T01`.
     pub code: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, InputObject)]
+#[derive(Debug, Clone)]
 pub struct UpdateTerminalInput {
     pub name: Option<String>,
 }

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::InputObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,10 +16,10 @@ use crate::tenancy::Page;
 use crate::tenancy::{Db, TenantTx};
 
 /// Filters for the `sales` connection; all given ones must match.
-#[derive(Debug, Clone, Default, InputObject)]
+#[derive(Debug, Clone, Default)]
 pub struct SalesFilter {
-    pub location_ids: Option<Vec<async_graphql::ID>>,
-    pub terminal_ids: Option<Vec<async_graphql::ID>>,
+    pub location_ids: Option<Vec<String>>,
+    pub terminal_ids: Option<Vec<String>>,
     /// Business dates, inclusive.
     pub from_date: Option<NaiveDate>,
     pub to_date: Option<NaiveDate>,
@@ -29,7 +28,7 @@ pub struct SalesFilter {
     pub cashier: Option<String>,
 }
 
-fn ids(field: &str, ids: &Option<Vec<async_graphql::ID>>) -> Result<Option<Vec<Uuid>>> {
+fn ids(field: &str, ids: &Option<Vec<String>>) -> Result<Option<Vec<Uuid>>> {
     ids.as_ref()
         .map(|list| {
             if list.len() > 100 {

@@ -7,14 +7,17 @@ mod types;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
 
-use super::locations::{self, CreateLocationInput, LocationFilter, UpdateLocationInput};
-use super::terminals::{self, CreateTerminalInput, UpdateTerminalInput};
+use super::locations::{self, LocationFilter};
+use super::terminals;
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::validate;
-use inputs::UpdateTenantSettingsInput;
+use inputs::{
+    CreateLocationInput, CreateTerminalInput, UpdateLocationInput, UpdateTenantSettingsInput,
+    UpdateTerminalInput,
+};
 pub use types::{Location, Me, Tenant, Terminal, TerminalStatus, TerminalToken};
 
 #[derive(Default)]
@@ -118,7 +121,7 @@ impl OrgMutation {
         input: CreateLocationInput,
     ) -> Result<Location> {
         Ok(Location(
-            locations::create(ctx.session()?, ctx.db()?, input).await?,
+            locations::create(ctx.session()?, ctx.db()?, input.into()).await?,
         ))
     }
 
@@ -131,7 +134,7 @@ impl OrgMutation {
     ) -> Result<Location> {
         let id = validate::id("id", &id)?;
         Ok(Location(
-            locations::update(ctx.session()?, ctx.db()?, id, input).await?,
+            locations::update(ctx.session()?, ctx.db()?, id, input.into()).await?,
         ))
     }
 
@@ -142,7 +145,7 @@ impl OrgMutation {
         input: CreateTerminalInput,
     ) -> Result<Terminal> {
         Ok(Terminal(
-            terminals::create(ctx.session()?, ctx.db()?, input).await?,
+            terminals::create(ctx.session()?, ctx.db()?, input.into()).await?,
         ))
     }
 
@@ -155,7 +158,7 @@ impl OrgMutation {
     ) -> Result<Terminal> {
         let id = validate::id("id", &id)?;
         Ok(Terminal(
-            terminals::update(ctx.session()?, ctx.db()?, id, input).await?,
+            terminals::update(ctx.session()?, ctx.db()?, id, input.into()).await?,
         ))
     }
 

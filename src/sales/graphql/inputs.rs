@@ -2,9 +2,10 @@
 //! mutations), each turned into the event's own payload.
 
 use async_graphql::{Enum, ID, InputObject};
+use chrono::NaiveDate;
 
 use crate::graphql::scalars::{Amount, Decimal3};
-use crate::sales::event;
+use crate::sales::{event, queries};
 
 pub use super::floor_inputs::{
     CashMovementKind, CashMovementPayloadInput, ShiftClosePayloadInput, ShiftOpenPayloadInput,
@@ -194,6 +195,32 @@ impl From<VoidPayloadInput> for event::VoidPayload {
             void_id: p.void_id.0,
             sale_id: p.sale_id.0,
             reason: p.reason,
+        }
+    }
+}
+
+/// Filters for the `sales` connection; all given ones must match.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct SalesFilter {
+    pub location_ids: Option<Vec<ID>>,
+    pub terminal_ids: Option<Vec<ID>>,
+    /// Business dates, inclusive.
+    pub from_date: Option<NaiveDate>,
+    pub to_date: Option<NaiveDate>,
+    pub receipt_number: Option<String>,
+    /// The cashier's `sub`.
+    pub cashier: Option<String>,
+}
+
+impl From<SalesFilter> for queries::SalesFilter {
+    fn from(f: SalesFilter) -> Self {
+        Self {
+            location_ids: f.location_ids.map(each),
+            terminal_ids: f.terminal_ids.map(each),
+            from_date: f.from_date,
+            to_date: f.to_date,
+            receipt_number: f.receipt_number,
+            cashier: f.cashier,
         }
     }
 }

@@ -5,6 +5,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
+use super::inputs::SalesFilter;
 use super::types::{LineTax, Refund, Sale};
 use crate::auth::Staff;
 use crate::error::AppError;
@@ -103,13 +104,13 @@ impl SalesQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<queries::SalesFilter>,
+        filter: Option<SalesFilter>,
     ) -> Result<Connection<String, Sale>> {
         let page = queries::SalesPage::new(first, after.as_deref())?;
         let mut rows = queries::sales(
             ctx.session()?,
             ctx.db()?,
-            &filter.unwrap_or_default(),
+            &filter.map(Into::into).unwrap_or_default(),
             &page,
         )
         .await?;
