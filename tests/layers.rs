@@ -9,6 +9,9 @@
 //! breaks the rule fails, and so does a known one that no longer exists,
 //! so the list only shrinks.
 //!
+//! async-graphql belongs to the API layer and above: a file below it
+//! (services, platform) that names `async_graphql` fails too.
+//!
 //! No database needed: it reads the sources.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -155,6 +158,39 @@ fn named(source: &str) -> BTreeSet<String> {
     out
 }
 
+/// Whether a file (its path below `src`) is in the API layer or above it:
+/// `graphql/`, a service's graphql part, `http/`, the binary's modules.
+fn in_api_layer(relative: &Path) -> bool {
+    layer(&node_of(relative)).is_some_and(|l| l >= 3)
+}
+
+/// The files below the API layer that name `async_graphql` in their code
+/// (comments aside), each with the first place it does.
+fn graphql_below_api(files: &[(PathBuf, String)]) -> Vec<String> {
+    const NAME: &str = "async_graphql";
+    let mut problems = Vec::new();
+    for (path, source) in files {
+        if in_api_layer(path) {
+            continue;
+        }
+        let code = strip_comments(source);
+        let named = code.match_indices(NAME).find(|(at, _)| {
+            let before = code[..*at].chars().last();
+            let after = code[at + NAME.len()..].chars().next();
+            let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !part(before) && !part(after)
+        });
+        if let Some((at, _)) = named {
+            let text = code[at..].lines().next().unwrap_or_default().trim();
+            problems.push(format!(
+                "{}: names async_graphql below the API layer (`{text}`): move it into the service's graphql part",
+                path.display()
+            ));
+        }
+    }
+    problems
+}
+
 /// What breaks the rule in `files` (relative path, source), apart from the
 /// `known` edges; and the known edges not found.
 fn check(files: &[(PathBuf, String)], known: &[(&str, &str)]) -> Vec<String> {
@@ -259,6 +295,66 @@ fn src() -> Vec<(PathBuf, String)> {
 fn modules_import_only_their_layer_and_below_without_cycles() {
     let problems = check(&src(), KNOWN);
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn only_the_api_layer_names_async_graphql() {
+    let problems = graphql_below_api(&src());
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn a_planted_async_graphql_derive_below_the_api_layer_fails() {
+    let mut files = src();
+    let money = files
+        .iter_mut()
+        .find(|(p, _)| p == Path::new("money/rounding.rs"))
+        .unwrap();
+    money.1.push_str(
+        "\n#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]\nenum Planted { A }\n",
+    );
+    files.push((
+        PathBuf::from("sales/planted.rs"),
+        "use async_graphql::InputObject;\n".to_owned(),
+    ));
+    let problems = graphql_below_api(&files);
+    assert!(
+        problems.iter().any(|p| p.starts_with("money/rounding.rs:"))
+            && problems.iter().any(|p| p.starts_with("sales/planted.rs:")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn async_graphql_in_comments_or_the_api_layer_passes() {
+    let files = vec![
+        (
+            PathBuf::from("error.rs"),
+            "// turned into an `async_graphql::Error`\n/* async_graphql */ fn f() {}".to_owned(),
+        ),
+        (
+            PathBuf::from("catalog/graphql/kinds.rs"),
+            "use async_graphql::Enum;".to_owned(),
+        ),
+        (
+            PathBuf::from("sync/graphql.rs"),
+            "use async_graphql::Object;".to_owned(),
+        ),
+        (
+            PathBuf::from("http/graphql.rs"),
+            "use async_graphql::Request;".to_owned(),
+        ),
+        (
+            PathBuf::from("cli/seed.rs"),
+            "use async_graphql::Variables;".to_owned(),
+        ),
+        (
+            PathBuf::from("money/mod.rs"),
+            "fn not_async_graphql_x() {}".to_owned(),
+        ),
+    ];
+    let problems = graphql_below_api(&files);
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[test]

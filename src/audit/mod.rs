@@ -2,18 +2,18 @@
 //! (`sub`, roles, terminal), what it named or made (ids), when, how it
 //! ended, and where it came from (client address, user agent, request id).
 //!
-//! Entries are written by [`AuditTrail`], a schema extension. A mutation
-//! that writes has its entry inserted in its own transaction, as the last
-//! statement before COMMIT ([`crate::tenancy::journal`]): a write commits
-//! with its entry or not at all. A mutation that writes nothing (refused,
-//! bad input) gets its entry in a transaction of its own afterwards, so
-//! refused attempts are on record too.
+//! Entries are written by `AuditTrail`, a schema extension in the API
+//! layer (`audit::graphql`). A mutation that writes has its entry inserted
+//! in its own transaction, as the last statement before COMMIT
+//! ([`crate::tenancy::journal`]): a write commits with its entry or not at
+//! all. A mutation that writes nothing (refused, bad input) gets its entry
+//! in a transaction of its own afterwards, so refused attempts are on
+//! record too.
 //! The log holds ids, names of operations and error codes only: never a
 //! token, a secret, a payload or a card number. The app role may only
 //! `SELECT` and `INSERT` it. Owners read it through `auditLog`.
 
 pub mod graphql;
-mod trail;
 
 use chrono::{DateTime, Utc};
 use entity::audit_entry;
@@ -24,8 +24,6 @@ use crate::auth::Session;
 use crate::error::Result;
 use crate::tenancy::Db;
 use crate::tenancy::Page;
-
-pub use trail::AuditTrail;
 
 /// Where a request came from, as the HTTP edge saw it.
 #[derive(Clone, Debug, Default)]

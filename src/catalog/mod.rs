@@ -7,7 +7,6 @@ pub mod barcode;
 pub mod barcodes;
 pub mod changes;
 pub mod graphql;
-pub mod loaders;
 pub mod lookup;
 pub mod price_history;
 pub mod pricing;

@@ -10,7 +10,6 @@ use async_graphql::dataloader::DataLoader;
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
 use crate::error::AppError;
-use crate::org::LocationLoader;
 use crate::tenancy::Db;
 
 /// Typed access to request data without `unwrap`.
@@ -20,7 +19,9 @@ pub trait ContextExt {
     fn db(&self) -> Result<&Db, AppError>;
     fn keys(&self) -> Result<&Arc<Keys>, AppError>;
     fn cache(&self) -> Result<&CatalogCache, AppError>;
-    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError>;
+    /// This request's dataloader of type `T` (the services' graphql parts
+    /// define them; `session_data` attaches them).
+    fn loader<T: Send + Sync + 'static>(&self) -> Result<&DataLoader<T>, AppError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -47,9 +48,13 @@ impl ContextExt for Context<'_> {
             .ok_or_else(|| AppError::internal("catalog cache missing from schema data"))
     }
 
-    fn location_loader(&self) -> Result<&DataLoader<LocationLoader>, AppError> {
-        self.data_opt::<DataLoader<LocationLoader>>()
-            .ok_or_else(|| AppError::internal("location loader missing from request data"))
+    fn loader<T: Send + Sync + 'static>(&self) -> Result<&DataLoader<T>, AppError> {
+        self.data_opt::<DataLoader<T>>().ok_or_else(|| {
+            AppError::internal(format!(
+                "{} missing from request data",
+                std::any::type_name::<T>()
+            ))
+        })
     }
 }
 

@@ -20,10 +20,11 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
+use crate::catalog::graphql::loaders;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
-use crate::catalog::loaders;
 use crate::config::Introspection;
-use crate::org::{LocationLoader, OrgMutation, OrgQuery, TerminalLoader};
+use crate::org::graphql::loaders::{LocationLoader, TerminalLoader};
+use crate::org::{OrgMutation, OrgQuery};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::stock::graphql::{StockMutation, StockQuery};
 use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};
@@ -101,7 +102,7 @@ pub fn build(
     .data(pull_pages)
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
-    .extension(crate::audit::AuditTrail)
+    .extension(crate::audit::graphql::AuditTrail)
     .extension(spans::ResolverSpans)
     .extension(persisted::DeviceAllowList(persisted))
     .limit_depth(limits.depth)

@@ -6,24 +6,23 @@
 //! `=`, `+`, `-`, `@`, tab or CR, are prefixed with `'`.
 //!
 //! Rows stream from the database as they come, a chunk at a time, with
-//! names loaded (and cached) through the dataloaders. Amounts are decimal
-//! text in major units of the row's `currency`.
+//! the names they refer to read in one query per kind and chunk, each once
+//! per export. Amounts are decimal text in major units of the row's
+//! `currency`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::time::Duration;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::names::Names;
 use super::report::{self, Dimension, Figures, Plan, Request, Row};
 use crate::auth::Session;
-use crate::catalog::loaders::{ProductLoader, Scope, TaxGroupLoader, VariantLoader};
 use crate::error::{AppError, Result};
 use crate::money::{Currency, Quantity, RoundingMode, div_round};
-use crate::org::{LocationLoader, TerminalLoader};
 use crate::tenancy::{Db, TenantTx};
 
 /// The most rows one export holds; `first` may ask for fewer.
@@ -134,42 +133,8 @@ fn dimension_columns(d: Dimension) -> &'static [&'static str] {
     }
 }
 
-type Cached<T> = DataLoader<T, HashMapCache>;
-
-/// Names of what rows refer to, loaded once per export.
-struct Names {
-    locations: Cached<LocationLoader>,
-    terminals: Cached<TerminalLoader>,
-    products: Cached<ProductLoader>,
-    variants: Cached<VariantLoader>,
-    tax_groups: Cached<TaxGroupLoader>,
-}
-
-fn cached<T: Loader<Uuid>>(loader: T) -> Cached<T> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
-}
-
-async fn load<T, F>(
-    loader: &Cached<T>,
-    rows: &[Row],
-    key: F,
-) -> Result<std::collections::HashMap<Uuid, T::Value>>
-where
-    T: Loader<Uuid, Error = async_graphql::Error>,
-    F: Fn(&Row) -> Option<Uuid>,
-{
-    let ids: HashSet<Uuid> = rows.iter().filter_map(key).collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    loader
-        .load_many(ids)
-        .await
-        .map_err(|e| AppError::internal(format!("loading report names: {}", e.message)))
-}
-
 fn or_blank<K: Eq + Hash, V>(
-    map: &std::collections::HashMap<K, V>,
+    map: &HashMap<K, V>,
     key: Option<K>,
     f: impl Fn(&V) -> String,
 ) -> String {
@@ -177,28 +142,14 @@ fn or_blank<K: Eq + Hash, V>(
 }
 
 impl Names {
-    fn new(session: &Session, db: &Db) -> Self {
-        let scope = || Scope {
-            db: db.clone(),
-            session: session.clone(),
-        };
-        let locations = || LocationLoader::new(db.clone(), session.clone());
-        Self {
-            locations: cached(locations()),
-            terminals: cached(TerminalLoader(locations())),
-            products: cached(ProductLoader(scope())),
-            variants: cached(VariantLoader(scope())),
-            tax_groups: cached(TaxGroupLoader(scope())),
-        }
-    }
-
     /// The chunk's rows as CSV records.
-    async fn write(&self, plan: &Plan, rows: &[Row], out: &mut Records) -> Result<()> {
-        let locations = load(&self.locations, rows, |r| r.location).await?;
-        let terminals = load(&self.terminals, rows, |r| r.terminal).await?;
-        let products = load(&self.products, rows, |r| r.product).await?;
-        let variants = load(&self.variants, rows, |r| r.variant).await?;
-        let tax_groups = load(&self.tax_groups, rows, |r| r.tax_group).await?;
+    async fn write(&mut self, plan: &Plan, rows: &[Row], out: &mut Records) -> Result<()> {
+        self.learn(rows).await?;
+        let locations = &self.locations.rows;
+        let terminals = &self.terminals.rows;
+        let products = &self.products.rows;
+        let variants = &self.variants.rows;
+        let tax_groups = &self.tax_groups.rows;
         let id = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
         let name = text;
         for row in rows {
@@ -207,13 +158,13 @@ impl Names {
                 match d {
                     Dimension::Location => fields.extend([
                         id(row.location),
-                        or_blank(&locations, row.location, |l| name(&l.code)),
-                        or_blank(&locations, row.location, |l| name(&l.name)),
+                        or_blank(locations, row.location, |l| name(&l.code)),
+                        or_blank(locations, row.location, |l| name(&l.name)),
                     ]),
                     Dimension::Terminal => fields.extend([
                         id(row.terminal),
-                        or_blank(&terminals, row.terminal, |t| name(&t.code)),
-                        or_blank(&terminals, row.terminal, |t| name(&t.name)),
+                        or_blank(terminals, row.terminal, |t| name(&t.code)),
+                        or_blank(terminals, row.terminal, |t| name(&t.name)),
                     ]),
                     Dimension::Day => {
                         fields.push(row.day.map(|d| d.to_string()).unwrap_or_default())
@@ -229,16 +180,16 @@ impl Names {
                     }
                     Dimension::Product => fields.extend([
                         id(row.product),
-                        or_blank(&products, row.product, |p| name(&p.name)),
+                        or_blank(products, row.product, |p| name(&p.name)),
                     ]),
                     Dimension::Variant => fields.extend([
                         id(row.variant),
-                        or_blank(&variants, row.variant, |v| name(&v.sku)),
-                        or_blank(&variants, row.variant, |v| name(&v.name)),
+                        or_blank(variants, row.variant, |v| name(&v.sku)),
+                        or_blank(variants, row.variant, |v| name(&v.name)),
                     ]),
                     Dimension::TaxGroup => fields.extend([
                         id(row.tax_group),
-                        or_blank(&tax_groups, row.tax_group, |t| name(&t.name)),
+                        or_blank(tax_groups, row.tax_group, |t| name(&t.name)),
                     ]),
                     Dimension::PaymentMethod => {
                         fields.push(name(row.payment_method.as_deref().unwrap_or_default()))
@@ -310,10 +261,10 @@ pub async fn export(
         None => (MAX_ROWS + 1, true),
     };
     let (tx, plan) = report::prepare(session, db, req, MAX_ROWS).await?;
-    let names = Names::new(session, db);
+    let mut names = Names::new(session, db);
     let (sender, receiver) = mpsc::channel::<Chunk>(2);
     tokio::spawn(async move {
-        if let Err(e) = run(&tx, &plan, &names, limit, cap, &sender).await {
+        if let Err(e) = run(&tx, &plan, &mut names, limit, cap, &sender).await {
             match e {
                 Stop::Gone => tracing::info!("report export stopped: the client left"),
                 Stop::Failed(e) => {
@@ -351,7 +302,7 @@ async fn send(sender: &mpsc::Sender<Chunk>, chunk: String) -> std::result::Resul
 async fn run(
     tx: &TenantTx,
     plan: &Plan,
-    names: &Names,
+    names: &mut Names,
     limit: i64,
     cap: bool,
     sender: &mpsc::Sender<Chunk>,

@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use super::reconcile;
 use super::report::{self, Figures};
 use crate::auth::Staff;
+use crate::catalog::graphql::loaders::{ProductLoader, TaxGroupLoader, VariantLoader};
 use crate::catalog::graphql::types::{Product, TaxGroup, Variant};
-use crate::catalog::loaders::{self, ProductLoader, TaxGroupLoader, VariantLoader};
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, RoundingMode, div_round};
-use crate::org::TerminalLoader;
+use crate::org::graphql::loaders::{LocationLoader, TerminalLoader};
 use crate::org::graphql::{Location, Terminal};
 use crate::validate;
 
@@ -131,7 +131,11 @@ impl SalesReportRow {
         let Some(id) = self.0.location else {
             return Ok(None);
         };
-        Ok(ctx.location_loader()?.load_one(id).await?.map(Location))
+        Ok(ctx
+            .loader::<LocationLoader>()?
+            .load_one(id)
+            .await?
+            .map(Location))
     }
     async fn terminal_id(&self) -> Option<ID> {
         self.0.terminal.map(|id| ID(id.to_string()))
@@ -140,7 +144,8 @@ impl SalesReportRow {
         let Some(id) = self.0.terminal else {
             return Ok(None);
         };
-        Ok(loaders::get::<TerminalLoader>(ctx)?
+        Ok(ctx
+            .loader::<TerminalLoader>()?
             .load_one(id)
             .await?
             .map(Terminal))
@@ -165,7 +170,8 @@ impl SalesReportRow {
         let Some(id) = self.0.product else {
             return Ok(None);
         };
-        Ok(loaders::get::<ProductLoader>(ctx)?
+        Ok(ctx
+            .loader::<ProductLoader>()?
             .load_one(id)
             .await?
             .map(Product))
@@ -174,7 +180,8 @@ impl SalesReportRow {
         let Some(id) = self.0.variant else {
             return Ok(None);
         };
-        Ok(loaders::get::<VariantLoader>(ctx)?
+        Ok(ctx
+            .loader::<VariantLoader>()?
             .load_one(id)
             .await?
             .map(Variant))
@@ -183,7 +190,8 @@ impl SalesReportRow {
         let Some(id) = self.0.tax_group else {
             return Ok(None);
         };
-        Ok(loaders::get::<TaxGroupLoader>(ctx)?
+        Ok(ctx
+            .loader::<TaxGroupLoader>()?
             .load_one(id)
             .await?
             .map(TaxGroup))

@@ -6,6 +6,7 @@ pub mod compaction;
 pub mod csv;
 pub mod graphql;
 mod month_check;
+mod names;
 mod parts;
 mod plan;
 pub mod reconcile;

@@ -2,6 +2,7 @@
 
 mod inputs;
 pub mod kinds;
+pub mod loaders;
 mod lookup;
 mod mutation;
 mod query;

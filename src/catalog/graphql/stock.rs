@@ -17,6 +17,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, RoundingMode, div_round};
 use crate::org::Location;
+use crate::org::graphql::loaders::LocationLoader;
 use crate::stock::levels::{self, Level};
 use crate::tenancy::Db;
 
@@ -29,7 +30,7 @@ fn quantity(milli: i64) -> Decimal3 {
 #[Object]
 impl StockLevel {
     async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
-        ctx.location_loader()?
+        ctx.loader::<LocationLoader>()?
             .load_one(self.0.location)
             .await?
             .map(Location)
@@ -100,7 +101,8 @@ pub async fn of_variant(
     location: &ID,
 ) -> Result<Option<StockLevel>> {
     let location = crate::validate::id("locationId", location)?;
-    Ok(super::super::loaders::get::<StockLevelLoader>(ctx)?
+    Ok(ctx
+        .loader::<StockLevelLoader>()?
         .load_one((location, variant))
         .await?
         .map(StockLevel))

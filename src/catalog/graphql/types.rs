@@ -11,12 +11,12 @@ use super::kinds::{
     AdjustmentType, AttributeType, BarcodeKind, CatalogStatus, EmbeddedKind, RuleTargetType,
     SaleUnit, Weekday,
 };
-use crate::auth::Staff;
-use crate::catalog::barcode::{self as codes, ScaleFormat as ScaleLayout};
-use crate::catalog::loaders::{
-    self, AttributesLoader, BarcodesLoader, LocationPricesLoader, ProductLoader, TaxGroupLoader,
+use super::loaders::{
+    AttributesLoader, BarcodesLoader, LocationPricesLoader, ProductLoader, TaxGroupLoader,
     TaxRatesLoader, VariantLoader,
 };
+use crate::auth::Staff;
+use crate::catalog::barcode::{self as codes, ScaleFormat as ScaleLayout};
 use crate::catalog::products::CatalogFilter;
 use crate::catalog::rules::weekdays_of;
 use crate::catalog::variants;
@@ -46,7 +46,8 @@ pub struct AttributeValue {
 }
 
 async fn attribute_values(ctx: &Context<'_>, owner: uuid::Uuid) -> Result<Vec<AttributeValue>> {
-    let values = loaders::get::<AttributesLoader>(ctx)?
+    let values = ctx
+        .loader::<AttributesLoader>()?
         .load_one(owner)
         .await?
         .unwrap_or_default();
@@ -89,7 +90,8 @@ impl TaxGroup {
     }
     /// Applied together, in this order on receipts.
     async fn rates(&self, ctx: &Context<'_>) -> Result<Vec<TaxRate>> {
-        let rates = loaders::get::<TaxRatesLoader>(ctx)?
+        let rates = ctx
+            .loader::<TaxRatesLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -197,21 +199,22 @@ impl Variant {
         self.0.status.into()
     }
     async fn product(&self, ctx: &Context<'_>) -> Result<Product> {
-        loaders::get::<ProductLoader>(ctx)?
+        ctx.loader::<ProductLoader>()?
             .load_one(self.0.product_id)
             .await?
             .map(Product)
             .ok_or_else(|| AppError::internal("variant points at a missing product").into())
     }
     async fn tax_group(&self, ctx: &Context<'_>) -> Result<TaxGroup> {
-        loaders::get::<TaxGroupLoader>(ctx)?
+        ctx.loader::<TaxGroupLoader>()?
             .load_one(self.0.tax_group_id)
             .await?
             .map(TaxGroup)
             .ok_or_else(|| AppError::internal("variant points at a missing tax group").into())
     }
     async fn barcodes(&self, ctx: &Context<'_>) -> Result<Vec<Barcode>> {
-        let codes = loaders::get::<BarcodesLoader>(ctx)?
+        let codes = ctx
+            .loader::<BarcodesLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -222,7 +225,8 @@ impl Variant {
     }
     /// Overrides of the base price at particular locations.
     async fn location_prices(&self, ctx: &Context<'_>) -> Result<Vec<LocationPrice>> {
-        let prices = loaders::get::<LocationPricesLoader>(ctx)?
+        let prices = ctx
+            .loader::<LocationPricesLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -254,7 +258,7 @@ impl Barcode {
         codes::BarcodeKind::parse(&self.0.kind).map(Into::into)
     }
     async fn variant(&self, ctx: &Context<'_>) -> Result<Variant> {
-        loaders::get::<VariantLoader>(ctx)?
+        ctx.loader::<VariantLoader>()?
             .load_one(self.0.variant_id)
             .await?
             .map(Variant)

@@ -2,6 +2,7 @@
 //! terminals.
 
 mod inputs;
+pub mod loaders;
 mod types;
 
 use async_graphql::connection::Connection;

@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{location, terminal};
 
+use super::loaders::LocationLoader;
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -140,7 +141,7 @@ impl Terminal {
         self.0.status.into()
     }
     async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
-        ctx.location_loader()?
+        ctx.loader::<LocationLoader>()?
             .load_one(self.0.location_id)
             .await?
             .map(Location)

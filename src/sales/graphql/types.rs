@@ -14,6 +14,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, Rate};
 use crate::org::Location;
+use crate::org::graphql::loaders::LocationLoader;
 use crate::sales::queries;
 use crate::sales::records::{RefundRecord, SaleRecord};
 
@@ -22,7 +23,7 @@ fn id(u: uuid::Uuid) -> ID {
 }
 
 async fn location(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Location> {
-    ctx.location_loader()?
+    ctx.loader::<LocationLoader>()?
         .load_one(id)
         .await?
         .map(Location)

@@ -4,13 +4,14 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::stock_movement;
 
+use crate::catalog::graphql::loaders::VariantLoader;
 use crate::catalog::graphql::types::Variant;
-use crate::catalog::loaders::{self, VariantLoader};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::Quantity;
 use crate::org::Location;
+use crate::org::graphql::loaders::LocationLoader;
 use crate::stock::ledger::Kind;
 use crate::stock::reports;
 use crate::stock::transfers::{self, Outcome, Transfer};
@@ -24,7 +25,7 @@ fn quantity(milli: i64) -> Decimal3 {
 }
 
 async fn location(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Location> {
-    ctx.location_loader()?
+    ctx.loader::<LocationLoader>()?
         .load_one(id)
         .await?
         .map(Location)
@@ -32,7 +33,7 @@ async fn location(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Location> {
 }
 
 async fn variant(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Variant> {
-    loaders::get::<VariantLoader>(ctx)?
+    ctx.loader::<VariantLoader>()?
         .load_one(id)
         .await?
         .map(Variant)

@@ -7,8 +7,8 @@ use async_graphql::dataloader::Loader;
 use entity::{barcode, product, tax_group, tax_rate, variant};
 use uuid::Uuid;
 
-use super::{attributes, barcodes, products, tax_groups, variants};
 use crate::auth::Session;
+use crate::catalog::{attributes, barcodes, products, tax_groups, variants};
 use crate::tenancy::Db;
 
 /// What every catalog loader holds.
@@ -115,12 +115,4 @@ pub fn register(data: &mut async_graphql::Data, scope: &Scope) {
         LocationPricesLoader(scope.clone()),
         tokio::spawn,
     ));
-}
-
-/// Fetches a loader from the request, or an internal error.
-pub fn get<'a, T: Send + Sync + 'static>(
-    ctx: &'a async_graphql::Context<'_>,
-) -> Result<&'a async_graphql::dataloader::DataLoader<T>, crate::error::AppError> {
-    ctx.data_opt::<async_graphql::dataloader::DataLoader<T>>()
-        .ok_or_else(|| crate::error::AppError::internal("catalog loader missing from request data"))
 }

@@ -28,7 +28,7 @@ impl Loader<Uuid> for LocationLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = super::locations::get_many(&self.session, &self.db, keys).await?;
+        let rows = crate::org::locations::get_many(&self.session, &self.db, keys).await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }
@@ -41,7 +41,7 @@ impl Loader<Uuid> for TerminalLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = super::terminals::get_many(&self.0.session, &self.0.db, keys).await?;
+        let rows = crate::org::terminals::get_many(&self.0.session, &self.0.db, keys).await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }

@@ -1,15 +1,19 @@
-//! `auditLog`: the tenant's audit entries, for owners.
+//! `auditLog`: the tenant's audit entries, for owners; and the schema
+//! extension that writes them ([`AuditTrail`]).
+
+mod trail;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_entry;
 
-use super::Filter;
+use crate::audit::Filter;
 use crate::auth::Staff;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::validate;
+pub use trail::AuditTrail;
 
 /// Which audit entries to list; all given conditions apply.
 #[derive(Default, InputObject)]

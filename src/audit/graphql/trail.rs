@@ -12,7 +12,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Name, Response, ServerError, ServerResult, Value, Variables};
 use uuid::Uuid;
 
-use super::{Action, RequestOrigin};
+use crate::audit::{self, Action, RequestOrigin};
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::tenancy::Db;
@@ -109,7 +109,7 @@ impl Extension for Trail {
         };
         let journal = Journal::new(
             session.tenant,
-            super::entry(session, origin, draft),
+            audit::entry(session, origin, draft),
             named,
             !push,
         );
@@ -125,7 +125,7 @@ impl Extension for Trail {
             operation,
             operation_name,
         };
-        if let Err(e) = super::record(db, session, origin, action).await {
+        if let Err(e) = audit::record(db, session, origin, action).await {
             tracing::error!(error = %e, "could not write the audit entry");
         }
         result
