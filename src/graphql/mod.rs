@@ -24,7 +24,7 @@ use crate::catalog::graphql::loaders;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::config::Introspection;
 use crate::org::graphql::loaders::{LocationLoader, TerminalLoader};
-use crate::org::{OrgMutation, OrgQuery};
+use crate::org::graphql::{OrgMutation, OrgQuery};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::stock::graphql::{StockMutation, StockQuery};
 use crate::sync::graphql::{SyncMutation, SyncQuery, SyncSubscription};

@@ -4,5 +4,3 @@ pub mod graphql;
 pub mod locations;
 pub mod tenant;
 pub mod terminals;
-
-pub use graphql::{Location, OrgMutation, OrgQuery};

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, RoundingMode, div_round};
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::org::graphql::loaders::LocationLoader;
 use crate::stock::levels::{self, Level};
 use crate::tenancy::Db;

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::{Quantity, Rate};
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::org::graphql::loaders::LocationLoader;
 use crate::sales::queries;
 use crate::sales::records::{RefundRecord, SaleRecord};

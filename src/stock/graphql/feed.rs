@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use crate::catalog::graphql::stock::StockLevel;
 use crate::catalog::lookup::location_for;
 use crate::graphql::ContextExt;
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::stock::feed;
 use crate::validate;
 

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::{Amount, Decimal3};
 use crate::money::Quantity;
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::org::graphql::loaders::LocationLoader;
 use crate::stock::ledger::Kind;
 use crate::stock::reports;

@@ -6,7 +6,7 @@ use crate::catalog::graphql::types::{
     AttributeDefinition, Barcode, PricingRule, Product, ScaleFormat, TaxGroup, Variant,
 };
 use crate::graphql::scalars::Amount;
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::sync::pull::{Item, State};
 
 /// A location's price for a variant, overriding its base price.

@@ -16,7 +16,7 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
-use crate::org::Location;
+use crate::org::graphql::Location;
 use crate::validate;
 use feed::{CatalogChange, CatalogChangePage};
 use inputs::{SalesEventInput, Status, SyncIssueFilter, SyncIssueKind};
