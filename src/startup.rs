@@ -22,6 +22,7 @@ use crate::tenancy::{Db, PoolOptions};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+use crate::http::AppParts;
 pub use crate::http::AppState;
 
 impl AppState {
@@ -84,7 +85,7 @@ impl AppState {
                 burst: config.edge.rate_limit_anonymous_burst,
             },
         ));
-        Ok(Self {
+        Ok(Self::from_parts(AppParts {
             persisted,
             documents: Documents::default(),
             proxies: TrustedProxies::new(config.edge.trusted_proxies.clone()),
@@ -109,7 +110,7 @@ impl AppState {
             schema,
             draining: Arc::default(),
             limits,
-        })
+        }))
     }
 }
 

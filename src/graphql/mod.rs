@@ -102,13 +102,19 @@ pub fn build(
     .data(pull_pages)
     .extension(codes::ErrorCodes)
     .extension(operations::OperationMetrics)
-    .extension(crate::audit::graphql::AuditTrail)
-    .extension(spans::ResolverSpans)
-    .extension(persisted::DeviceAllowList(persisted))
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    .limit_directives(limits.directives)
-    .limit_recursive_depth(limits.recursive_depth);
+    .extension(crate::audit::graphql::AuditTrail);
+    // An extension is a hop on every field of every request, even one
+    // that does nothing: the resolver spans are added only when someone
+    // listens (the log filter is read once, at startup).
+    if tracing::enabled!(target: "pos::graphql::spans", tracing::Level::DEBUG) {
+        builder = builder.extension(spans::ResolverSpans);
+    }
+    builder = builder
+        .extension(persisted::DeviceAllowList(persisted))
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_directives(limits.directives)
+        .limit_recursive_depth(limits.recursive_depth);
     if introspection == Introspection::Off {
         builder = builder.disable_introspection();
     }

@@ -3,8 +3,9 @@
 //! span (from the HTTP layer, with the request id) is its parent, and the
 //! trace-level spans SeaORM opens for each statement are its children:
 //! `POS_LOG=info,pos::graphql::spans=debug,sea_orm=trace` shows where a
-//! request's time goes. Off at the default filter, where a disabled span
-//! costs one cached check.
+//! request's time goes. Registered only when that target is enabled at
+//! startup (`graphql::build`): otherwise it would still be a hop on every
+//! field of every request.
 //!
 //! No argument or variable is recorded: they may carry what must never
 //! reach a log (SECURITY.md).

@@ -14,7 +14,7 @@ mod reports;
 mod state;
 mod subscriptions;
 
-pub use state::AppState;
+pub use state::{AppParts, AppState};
 
 use std::time::Duration;
 

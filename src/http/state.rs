@@ -15,9 +15,28 @@ use crate::graphql::persisted::PersistedQueries;
 use crate::sync::pull_cache::PullPages;
 use crate::tenancy::Db;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared [`AppParts`]. Axum clones the
+/// state for every extractor and middleware of every request, so a clone
+/// is one reference count, not a copy of each part's handles.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn from_parts(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The application's parts.
+pub struct AppParts {
     pub config: Arc<Config>,
     pub db: Db,
     pub redis: Option<Redis>,

@@ -98,7 +98,9 @@ pub struct Db {
     /// SQLite: the one connection every write transaction runs on (see
     /// [`Db::connect`]).
     writer: Option<DatabaseConnection>,
-    hooks: Vec<Arc<dyn CommitHook>>,
+    /// Shared, so cloning a handle (several times a request) copies no
+    /// list.
+    hooks: Arc<[Arc<dyn CommitHook>]>,
     breaker: Option<Arc<Breaker>>,
     /// Test builds only: a table whose reads skip the tenant filter.
     #[cfg(feature = "planted-leak")]
@@ -158,7 +160,7 @@ impl Db {
         Ok(Self {
             conn,
             writer,
-            hooks: Vec::new(),
+            hooks: Arc::new([]),
             breaker: None,
             #[cfg(feature = "planted-leak")]
             planted: None,
@@ -181,7 +183,7 @@ impl Db {
 
     /// The same pool, with `hook` told of commits too.
     pub fn with_hook(mut self, hook: Arc<dyn CommitHook>) -> Self {
-        self.hooks.push(hook);
+        self.hooks = self.hooks.iter().cloned().chain([hook]).collect();
         self
     }
 

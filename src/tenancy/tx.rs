@@ -313,7 +313,7 @@ impl TenantTx {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
         );
-        for hook in &self.db.hooks {
+        for hook in self.db.hooks.iter() {
             if !stock.is_empty() {
                 hook.stock_levels_changed(self.tenant, &stock);
             }
