@@ -48,7 +48,14 @@ const SERVICES: &[&str] = &[
 
 /// The API layer's leaf: what every resolver uses (request data,
 /// pagination, payloads, scalars), naming no resolver itself.
-const SUPPORT: &[&str] = &["context", "pagination", "payload", "scalars", "ContextExt"];
+const SUPPORT: &[&str] = &[
+    "context",
+    "pagination",
+    "payload",
+    "scalars",
+    "ContextExt",
+    "RequestLoader",
+];
 const SUPPORT_NODE: &str = "graphql::support";
 
 /// Edges that break the rule today, to be removed (docs/architecture.md,

@@ -2,7 +2,8 @@
 //! layer (docs/architecture.md, "The layer rule"), beside `pagination`,
 //! `payload` and `scalars`.
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
@@ -21,7 +22,7 @@ pub trait ContextExt {
     fn cache(&self) -> Result<&CatalogCache, AppError>;
     /// This request's dataloader of type `T` (the services' graphql parts
     /// define them; `session_data` attaches them).
-    fn loader<T: Send + Sync + 'static>(&self) -> Result<&DataLoader<T>, AppError>;
+    fn loader<T: RequestLoader>(&self) -> Result<Arc<DataLoader<T>>, AppError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -48,13 +49,57 @@ impl ContextExt for Context<'_> {
             .ok_or_else(|| AppError::internal("catalog cache missing from schema data"))
     }
 
-    fn loader<T: Send + Sync + 'static>(&self) -> Result<&DataLoader<T>, AppError> {
-        self.data_opt::<DataLoader<T>>().ok_or_else(|| {
-            AppError::internal(format!(
-                "{} missing from request data",
-                std::any::type_name::<T>()
-            ))
-        })
+    fn loader<T: RequestLoader>(&self) -> Result<Arc<DataLoader<T>>, AppError> {
+        self.data_opt::<Loaders>()
+            .ok_or_else(|| AppError::internal("dataloaders missing from request data"))?
+            .get::<T>()
+    }
+}
+
+/// A dataloader that carries the caller's tenant, made per request (or
+/// per WebSocket connection) from its session.
+pub trait RequestLoader: Send + Sync + Sized + 'static {
+    fn new(db: &Db, session: &Session) -> Self;
+}
+
+/// A request's dataloaders, each made the first time a resolver asks for
+/// it. Most requests need none or one; making all of them up front, for
+/// every request, cost more than a cached barcode lookup's own work
+/// (BENCHMARKS.md, "productByBarcode").
+pub struct Loaders {
+    db: Db,
+    session: Session,
+    made: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
+}
+
+impl Loaders {
+    pub fn new(db: Db, session: Session) -> Self {
+        Self {
+            db,
+            session,
+            made: Mutex::default(),
+        }
+    }
+
+    /// The loader of type `T`: the one made earlier in this request, or a
+    /// new one.
+    pub fn get<T: RequestLoader>(&self) -> Result<Arc<DataLoader<T>>, AppError> {
+        let id = TypeId::of::<T>();
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = match made.iter().find(|(made_id, _)| *made_id == id) {
+            Some((_, loader)) => loader.clone(),
+            None => {
+                let loader: Arc<dyn Any + Send + Sync> = Arc::new(DataLoader::new(
+                    T::new(&self.db, &self.session),
+                    tokio::spawn,
+                ));
+                made.push((id, loader.clone()));
+                loader
+            }
+        };
+        loader
+            .downcast::<DataLoader<T>>()
+            .map_err(|_| AppError::internal("a dataloader kept under another type"))
     }
 }
 

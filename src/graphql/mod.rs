@@ -11,19 +11,16 @@ pub mod persisted;
 pub mod scalars;
 mod spans;
 
-pub use context::ContextExt;
+pub use context::{ContextExt, RequestLoader};
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::{Keys, Session};
 use crate::cache::CatalogCache;
-use crate::catalog::graphql::loaders;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::config::Introspection;
-use crate::org::graphql::loaders::{LocationLoader, TerminalLoader};
 use crate::org::graphql::{OrgMutation, OrgQuery};
 use crate::sales::graphql::{SalesMutation, SalesQuery};
 use crate::stock::graphql::{StockMutation, StockQuery};
@@ -148,27 +145,6 @@ pub fn prepare(request: &mut async_graphql::Request, db: &Db, session: Option<&S
 /// The per-session data of a request or a subscription connection: the
 /// session and the dataloaders that carry its tenant.
 pub fn session_data(data: &mut async_graphql::Data, db: &Db, session: &Session) {
-    data.insert(DataLoader::new(
-        LocationLoader::new(db.clone(), session.clone()),
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        TerminalLoader(LocationLoader::new(db.clone(), session.clone())),
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        crate::catalog::graphql::stock::StockLevelLoader {
-            db: db.clone(),
-            session: session.clone(),
-        },
-        tokio::spawn,
-    ));
-    loaders::register(
-        data,
-        &loaders::Scope {
-            db: db.clone(),
-            session: session.clone(),
-        },
-    );
+    data.insert(context::Loaders::new(db.clone(), session.clone()));
     data.insert(session.clone());
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::Session;
 use crate::catalog::{attributes, barcodes, products, tax_groups, variants};
+use crate::graphql::RequestLoader;
 use crate::tenancy::Db;
 
 /// What every catalog loader holds.
@@ -22,6 +23,15 @@ macro_rules! loader {
     ($(#[$doc:meta])* $name:ident, $value:ty, |$scope:ident, $keys:ident| $body:expr) => {
         $(#[$doc])*
         pub struct $name(pub Scope);
+
+        impl RequestLoader for $name {
+            fn new(db: &Db, session: &Session) -> Self {
+                Self(Scope {
+                    db: db.clone(),
+                    session: session.clone(),
+                })
+            }
+        }
 
         impl Loader<Uuid> for $name {
             type Value = $value;
@@ -98,21 +108,3 @@ loader!(
         variants::location_prices_of(&tx, keys).await?
     }
 );
-
-/// Registers every catalog loader on a request.
-pub fn register(data: &mut async_graphql::Data, scope: &Scope) {
-    use async_graphql::dataloader::DataLoader;
-    data.insert(DataLoader::new(ProductLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(VariantLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(TaxGroupLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(TaxRatesLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(BarcodesLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(
-        AttributesLoader(scope.clone()),
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        LocationPricesLoader(scope.clone()),
-        tokio::spawn,
-    ));
-}

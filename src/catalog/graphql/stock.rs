@@ -82,6 +82,15 @@ pub struct StockLevelLoader {
     pub session: Session,
 }
 
+impl crate::graphql::RequestLoader for StockLevelLoader {
+    fn new(db: &Db, session: &Session) -> Self {
+        Self {
+            db: db.clone(),
+            session: session.clone(),
+        }
+    }
+}
+
 impl Loader<(Uuid, Uuid)> for StockLevelLoader {
     type Value = Level;
     type Error = async_graphql::Error;

@@ -8,6 +8,7 @@ use entity::{location, terminal};
 use uuid::Uuid;
 
 use crate::auth::Session;
+use crate::graphql::RequestLoader;
 use crate::tenancy::Db;
 
 /// Per request: it carries the caller's session, so it can only load that
@@ -17,9 +18,18 @@ pub struct LocationLoader {
     session: Session,
 }
 
-impl LocationLoader {
-    pub fn new(db: Db, session: Session) -> Self {
-        Self { db, session }
+impl RequestLoader for LocationLoader {
+    fn new(db: &Db, session: &Session) -> Self {
+        Self {
+            db: db.clone(),
+            session: session.clone(),
+        }
+    }
+}
+
+impl RequestLoader for TerminalLoader {
+    fn new(db: &Db, session: &Session) -> Self {
+        Self(LocationLoader::new(db, session))
     }
 }
 
