@@ -2,7 +2,7 @@
 //! (`sub`, roles, terminal), what it named or made (ids), when, how it
 //! ended, and where it came from (client address, user agent, request id).
 //!
-//! Entries are written by `AuditTrail`, a schema extension in the API
+//! Entries are written by `Trail`, run by the schema extension in the API
 //! layer (`audit::graphql`). A mutation that writes has its entry inserted
 //! in its own transaction, as the last statement before COMMIT
 //! ([`crate::tenancy::journal`]): a write commits with its entry or not at

@@ -9,23 +9,9 @@
 //! [`MAX_MESSAGE`] characters, and a response carries at most
 //! [`MAX_ERRORS`] errors.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Pos, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Pos, Response, ServerError, Value};
 
 use crate::error::AppError;
-
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
 
 /// Characters of the document a syntax error quotes.
 pub const EXCERPT: usize = 200;
@@ -34,56 +20,46 @@ pub const MAX_MESSAGE: usize = 300;
 /// Errors in one response.
 pub const MAX_ERRORS: usize = 50;
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut error| {
-            if let Some(pos) = error.locations.first().copied() {
-                error.message = syntax_error(query, pos, &error.message);
-            }
-            error
-        })
+/// A parse error of `query`, as one line with an excerpt.
+pub(super) fn parse_error(query: &str, mut error: ServerError) -> ServerError {
+    if let Some(pos) = error.locations.first().copied() {
+        error.message = syntax_error(query, pos, &error.message);
     }
+    error
+}
 
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        if response.errors.len() > MAX_ERRORS {
-            let more = response.errors.len() - MAX_ERRORS;
-            response.errors.truncate(MAX_ERRORS);
-            response
-                .errors
-                .push(ServerError::new(format!("… and {more} more errors"), None));
-        }
-        for error in &mut response.errors {
-            if error.source::<AppError>().is_none() {
-                error.message = clip(&error.message, MAX_MESSAGE);
-            }
-            let app_error = error.source::<AppError>();
-            if let Some(app_error) = app_error {
-                app_error.log();
-            }
-            let code = app_error.map_or("BAD_USER_INPUT", AppError::code);
-            let field = app_error.and_then(AppError::field).map(str::to_owned);
-            let reason = app_error.and_then(AppError::reason);
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", Value::from(code));
-            }
-            if let Some(field) = field {
-                extensions.set("field", Value::from(field));
-            }
-            if let Some(reason) = reason {
-                extensions.set("reason", Value::from(reason));
-            }
-        }
+/// The response with every error coded, clipped and counted.
+pub(super) fn finish(mut response: Response) -> Response {
+    if response.errors.len() > MAX_ERRORS {
+        let more = response.errors.len() - MAX_ERRORS;
+        response.errors.truncate(MAX_ERRORS);
         response
+            .errors
+            .push(ServerError::new(format!("… and {more} more errors"), None));
     }
+    for error in &mut response.errors {
+        if error.source::<AppError>().is_none() {
+            error.message = clip(&error.message, MAX_MESSAGE);
+        }
+        let app_error = error.source::<AppError>();
+        if let Some(app_error) = app_error {
+            app_error.log();
+        }
+        let code = app_error.map_or("BAD_USER_INPUT", AppError::code);
+        let field = app_error.and_then(AppError::field).map(str::to_owned);
+        let reason = app_error.and_then(AppError::reason);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", Value::from(code));
+        }
+        if let Some(field) = field {
+            extensions.set("field", Value::from(field));
+        }
+        if let Some(reason) = reason {
+            extensions.set("reason", Value::from(reason));
+        }
+    }
+    response
 }
 
 /// A syntax error as one line: where it is, what was expected, and an

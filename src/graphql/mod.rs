@@ -4,6 +4,7 @@
 mod codes;
 mod context;
 pub mod documents;
+mod hooks;
 mod operations;
 pub mod pagination;
 pub mod payload;
@@ -97,9 +98,7 @@ pub fn build(
     .data(cache)
     .data(keys)
     .data(pull_pages)
-    .extension(codes::ErrorCodes)
-    .extension(operations::OperationMetrics)
-    .extension(crate::audit::graphql::AuditTrail);
+    .extension(hooks::RequestHooks::new(persisted));
     // An extension is a hop on every field of every request, even one
     // that does nothing: the resolver spans are added only when someone
     // listens (the log filter is read once, at startup).
@@ -107,7 +106,6 @@ pub fn build(
         builder = builder.extension(spans::ResolverSpans);
     }
     builder = builder
-        .extension(persisted::DeviceAllowList(persisted))
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)

@@ -2,55 +2,22 @@
 //! its operation name (the request's `operationName`, or the name of the
 //! document's first operation), and whether it answered errors.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::Duration;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest,
-};
-use async_graphql::{Request, Response, ServerResult};
+use async_graphql::{Request, Response};
 
-pub struct OperationMetrics;
-
-impl ExtensionFactory for OperationMetrics {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Recorder::default())
-    }
+/// The name a request is counted under: its `operationName`, or the name
+/// of the document's first operation.
+pub(super) fn name_of(request: &Request) -> Option<String> {
+    request
+        .operation_name
+        .clone()
+        .or_else(|| first_operation_name(&request.query))
 }
 
-/// One request's recorder (extensions are created per request).
-#[derive(Default)]
-struct Recorder {
-    name: Mutex<Option<String>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Recorder {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let name = request
-            .operation_name
-            .clone()
-            .or_else(|| first_operation_name(&request.query));
-        *self.name.lock().unwrap_or_else(|e| e.into_inner()) = name;
-        next.run(ctx, request).await
-    }
-
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx).await;
-        let name = self.name.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        crate::metrics::metrics().graphql_operation(
-            name.as_deref(),
-            !response.errors.is_empty(),
-            started.elapsed(),
-        );
-        response
-    }
+/// Counts and times one answered operation.
+pub(super) fn record(name: Option<&str>, response: &Response, took: Duration) {
+    crate::metrics::metrics().graphql_operation(name, !response.errors.is_empty(), took);
 }
 
 /// The name of the first `query`, `mutation` or `subscription` in the

@@ -22,9 +22,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::{Request, ServerError, ServerResult};
 use moka::future::Cache;
 use serde::Deserialize;
@@ -265,37 +262,28 @@ impl PersistedQueries {
 /// The allow-list inside the schema, whatever brought the request: a
 /// device may run only a registered document's text. Requests over HTTP
 /// and WebSocket are checked by [`PersistedQueries::resolve`] at the door
-/// already; this second check holds for any other way into the schema.
-pub struct DeviceAllowList(pub PersistedQueries);
-
-impl ExtensionFactory for DeviceAllowList {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DeviceAllowList(self.0.clone()))
+/// already; this second check (run by the schema's extension,
+/// `graphql::hooks`) holds for any other way into the schema.
+pub(super) fn allowed(
+    persisted: &PersistedQueries,
+    session: Option<&Session>,
+    request: &Request,
+) -> ServerResult<()> {
+    let device = session.is_some_and(Session::is_device);
+    if device
+        && persisted.devices_registered_only
+        && !persisted
+            .registered
+            .contains_key(&sha256_hex(&request.query))
+    {
+        let mut error = ServerError::new("terminals may run only registered operations", None);
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", "FORBIDDEN");
+        return Err(error);
     }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for DeviceAllowList {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let device = ctx.data_opt::<Session>().is_some_and(Session::is_device);
-        if device
-            && self.0.devices_registered_only
-            && !self.0.registered.contains_key(&sha256_hex(&request.query))
-        {
-            let mut error = ServerError::new("terminals may run only registered operations", None);
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "FORBIDDEN");
-            return Err(error);
-        }
-        next.run(ctx, request).await
-    }
+    Ok(())
 }
 
 fn redis_key(tenant: Uuid, hash: &str) -> String {

@@ -1,5 +1,5 @@
-//! `auditLog`: the tenant's audit entries, for owners; and the schema
-//! extension that writes them ([`AuditTrail`]).
+//! `auditLog`: the tenant's audit entries, for owners; and the trail that
+//! writes them ([`Trail`], run by the schema's extension).
 
 mod trail;
 
@@ -13,7 +13,7 @@ use crate::auth::Staff;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::Page;
 use crate::validate;
-pub use trail::AuditTrail;
+pub use trail::Trail;
 
 /// Which audit entries to list; all given conditions apply.
 #[derive(Default, InputObject)]

@@ -1,15 +1,13 @@
-//! The schema extension that writes an audit entry for every root
-//! mutation field a session runs, whatever its outcome.
+//! The audit trail: an entry for every root mutation field a session
+//! runs, whatever its outcome. The schema's one extension
+//! (`graphql::hooks`) calls it at each step of a request.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-    ResolveInfo,
-};
+use async_graphql::extensions::{ExtensionContext, NextResolve, ResolveInfo};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{Name, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, ServerError, ServerResult, Value, Variables};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, RequestOrigin};
@@ -18,33 +16,19 @@ use crate::error::AppError;
 use crate::tenancy::Db;
 use crate::tenancy::journal::{Journal, MAX_IDS, counts_text};
 
-pub struct AuditTrail;
-
-impl ExtensionFactory for AuditTrail {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Trail::default())
-    }
-}
-
-/// One request's trail (extensions are created per request).
+/// One request's trail.
 #[derive(Default)]
-struct Trail {
+pub struct Trail {
     /// What the entry reads of the request's variables ([`slim`]), kept
     /// only when it holds a mutation.
     variables: Mutex<Option<Variables>>,
     operation_name: Mutex<Option<String>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Trail {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+impl Trail {
+    /// Keeps what the entry reads of the variables, when `document` holds
+    /// a mutation.
+    pub fn parsed(&self, document: &ExecutableDocument, variables: &Variables) {
         let mutates = document
             .operations
             .iter()
@@ -57,23 +41,18 @@ impl Extension for Trail {
             *self.variables.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Variables::from_value(Value::Object(kept)));
         }
-        Ok(document)
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+    /// Notes the operation about to run.
+    pub fn executing(&self, operation_name: Option<&str>) {
         *self
             .operation_name
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = operation_name.map(str::to_owned);
-        next.run(ctx, operation_name).await
     }
 
-    async fn resolve(
+    /// Resolves a field; a root mutation field with its audit entry.
+    pub async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
         info: ResolveInfo<'_>,
