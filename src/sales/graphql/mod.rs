@@ -4,6 +4,7 @@ mod floor_inputs;
 pub mod inputs;
 mod mutation;
 mod query;
+mod refund_types;
 mod types;
 
 pub use mutation::SalesMutation;

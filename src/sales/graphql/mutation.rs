@@ -5,7 +5,8 @@ use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::inputs::{RefundPayloadInput, SalePayloadInput, VoidPayloadInput};
-use super::types::{Refund, Sale, SaleVoid};
+use super::refund_types::{Refund, SaleVoid};
+use super::types::Sale;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::sales::event::EventBody;

@@ -6,7 +6,8 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use super::inputs::SalesFilter;
-use super::types::{LineTax, Refund, Sale};
+use super::refund_types::Refund;
+use super::types::{LineTax, Sale};
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
