@@ -18,7 +18,11 @@ use crate::tenancy::{Db, TenantTx};
 use super::parts::Monthly;
 use super::plan::Currencies;
 pub use super::plan::Plan;
-use super::sql::{ITEM_DIMENSIONS, Source, measures, sort_alias};
+use super::sql::{Source, measures, sort_alias};
+
+mod checks;
+
+use self::checks::{check, check_filters};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -172,80 +176,6 @@ pub fn percent_of(ppm: i64) -> String {
 
 /// The most rows one report returns; `first` may ask for fewer.
 pub const MAX_ROWS: i64 = 10_000;
-/// The longest range with hourly rows.
-const MAX_HOURLY_DAYS: i64 = 366;
-
-fn check(req: &Request, max_rows: i64) -> Result<(NaiveDate, NaiveDate, Source)> {
-    let from = req
-        .from
-        .ok_or_else(|| AppError::bad_input("from", "from is required"))?;
-    let to = req
-        .to
-        .ok_or_else(|| AppError::bad_input("to", "to is required"))?;
-    if from > to {
-        return Err(AppError::bad_input(
-            "to",
-            format!("to ({to}) is before from ({from})"),
-        ));
-    }
-    let days = (to - from).num_days() + 1;
-    if req.group_by.contains(&Dimension::Hour) && days > MAX_HOURLY_DAYS {
-        return Err(AppError::bad_input(
-            "groupBy",
-            format!("hourly rows cover at most {MAX_HOURLY_DAYS} days; this range has {days}"),
-        ));
-    }
-    if let Some(first) = req.first
-        && !(1..=max_rows).contains(&first)
-    {
-        return Err(AppError::bad_input(
-            "first",
-            format!("first is 1 to {max_rows}"),
-        ));
-    }
-    let items =
-        req.group_by.iter().any(|d| ITEM_DIMENSIONS.contains(d)) || !req.products.is_empty();
-    let source = if req.group_by.contains(&Dimension::TaxRate) {
-        if items || req.group_by.contains(&Dimension::PaymentMethod) {
-            return Err(AppError::bad_input(
-                "groupBy",
-                "TAX_RATE cannot be combined with PRODUCT, VARIANT, TAX_GROUP, PAYMENT_METHOD or \
-                 a product filter: tax per rate is kept per location, terminal and hour",
-            ));
-        }
-        Source::Taxes
-    } else if req.group_by.contains(&Dimension::PaymentMethod) {
-        if items {
-            return Err(AppError::bad_input(
-                "groupBy",
-                "PAYMENT_METHOD cannot be combined with PRODUCT, VARIANT, TAX_GROUP or a product \
-                 filter: a sale's payments are not split by line",
-            ));
-        }
-        Source::Tenders
-    } else if items {
-        Source::Items
-    } else {
-        Source::Sales
-    };
-    if source == Source::Tenders
-        && let Some((m, _)) = req.sort
-        && matches!(
-            m,
-            Measure::GrossSales
-                | Measure::Discounts
-                | Measure::NetSales
-                | Measure::Tax
-                | Measure::ItemsSold
-        )
-    {
-        return Err(AppError::bad_input(
-            "sort",
-            format!("{} is not available per payment method", m.api_name()),
-        ));
-    }
-    Ok((from, to, source))
-}
 
 pub(super) fn figures(row: &QueryResult, source: Source, req: &Request) -> Result<Figures> {
     let available: Vec<&str> = measures(source, req)
@@ -281,55 +211,6 @@ pub(super) fn date_of(row: &QueryResult, alias: &str) -> Result<NaiveDate> {
     let text: String = row.try_get("", alias)?;
     NaiveDate::parse_from_str(&text, "%Y-%m-%d")
         .map_err(|_| AppError::internal(format!("report period {text} does not parse")))
-}
-
-/// Checks that every filtered id is one of the tenant's: another tenant's
-/// id reads exactly like an id that does not exist.
-async fn check_filters(tx: &TenantTx, req: &Request) -> Result<()> {
-    use entity::{location, product, terminal};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    async fn count<E: entity::TenantOwned>(
-        tx: &TenantTx,
-        col: E::Column,
-        ids: &[Uuid],
-    ) -> Result<u64>
-    where
-        E::Model: sea_orm::FromQueryResult + Sized + Send + Sync,
-    {
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        Ok(tx
-            .select::<E>()
-            .filter(col.is_in(ids.iter().copied()))
-            .count(tx)
-            .await?)
-    }
-    for (field, found, wanted) in [
-        (
-            "filter.locations",
-            count::<location::Entity>(tx, location::Column::Id, &req.locations).await?,
-            &req.locations,
-        ),
-        (
-            "filter.terminals",
-            count::<terminal::Entity>(tx, terminal::Column::Id, &req.terminals).await?,
-            &req.terminals,
-        ),
-        (
-            "filter.products",
-            count::<product::Entity>(tx, product::Column::Id, &req.products).await?,
-            &req.products,
-        ),
-    ] {
-        let distinct: std::collections::HashSet<&Uuid> = wanted.iter().collect();
-        if found != distinct.len() as u64 {
-            return Err(AppError::not_found(format!(
-                "{field}: one or more ids do not exist"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Checks a request for a manager and opens its read transaction: every
