@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::report::Row;
 use crate::auth::Session;
 use crate::catalog::{products, tax_groups, variants};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::org::{locations, terminals};
 use crate::tenancy::Db;
 
@@ -48,9 +48,9 @@ impl<V> Known<V> {
         if ids.is_empty() {
             return Ok(());
         }
-        let found = fetch(ids)
-            .await
-            .map_err(|e| AppError::internal(format!("loading report names: {e}")))?;
+        // The service's own error, so an outage stays UNAVAILABLE
+        // (retryable), not INTERNAL.
+        let found = fetch(ids).await?;
         let id = self.id;
         self.rows.extend(found.into_iter().map(|v| (id(&v), v)));
         Ok(())
